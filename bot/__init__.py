@@ -1,0 +1,1 @@
+"""The application: configuration, wiring, command line, services and the message catalogue."""

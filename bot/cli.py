@@ -1,0 +1,161 @@
+"""The `shuangsuiji` command line (also `python -m bot`)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+from bot.config import ConfigError, load_config
+from bot.context import AppContext
+from bot.services import demo as demo_service
+from bot.services.directories import (
+    ImportReport,
+    export_directory,
+    import_directory,
+    write_error_copy,
+    write_template,
+)
+from bot.texts import Texts
+from storage.database import UnsupportedDatabase
+from storage.sheets import KINDS
+
+Command = Callable[[AppContext, argparse.Namespace], Awaitable[int]]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="shuangsuiji", description="双随机、一公开 抽查工具")
+    parser.add_argument("--config", type=Path, default=None, help="配置文件（默认 ./config.toml）")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    commands.add_parser("init", help="创建或升级数据库")
+
+    imp = commands.add_parser("import", help="从 .xlsx 导入名录库")
+    imp.add_argument("kind", choices=KINDS)
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--dry-run", action="store_true", help="只报告将新增、更新、停用多少，不写入")
+    imp.add_argument("--deactivate-missing", action="store_true", help="把文件中没有的行标为停用")
+    imp.add_argument("--errors-out", type=Path, help="把标注了错误的副本写到此 .xlsx")
+
+    tpl = commands.add_parser("template", help="写出空白导入模板")
+    tpl.add_argument("kind", choices=KINDS)
+    tpl.add_argument("file", type=Path)
+
+    exp = commands.add_parser("export", help="导出名录库（可直接再导入）")
+    exp.add_argument("kind", choices=KINDS)
+    exp.add_argument("file", type=Path)
+
+    commands.add_parser("demo", help="生成保定市演示数据并打印各区县季度最低抽查数")
+    return parser
+
+
+async def cmd_init(ctx: AppContext, _: argparse.Namespace) -> int:
+    print(ctx.texts.database_ready(_safe_url(ctx.config.database_url)))
+    return 0
+
+
+async def cmd_import(ctx: AppContext, args: argparse.Namespace) -> int:
+    report = await import_directory(
+        ctx.sessions,
+        ctx.config.regions,
+        args.kind,
+        args.file,
+        actor="cli",
+        max_bytes=ctx.config.storage.max_import_mb * 1024 * 1024,
+        dry_run=args.dry_run,
+        deactivate_missing=args.deactivate_missing,
+    )
+    print_import_report(ctx.texts, report)
+    if report.problems and args.errors_out:
+        notes: dict[int, list[str]] = {}
+        for found in report.problems:
+            notes.setdefault(found.row, []).append(ctx.texts.cell_problem(found))
+        write_error_copy(
+            args.file,
+            args.errors_out,
+            ctx.texts.error_sheet_title(),
+            ctx.texts.error_column(),
+            notes,
+        )
+        print(ctx.texts.errors_written(str(args.errors_out)))
+    return 1 if report.refused else 0
+
+
+def print_import_report(texts: Texts, report: ImportReport) -> None:
+    if report.refused:
+        print(texts.import_refused(report.kind, len(report.sheet_problems) + len(report.problems)))
+        for problem in report.sheet_problems:
+            print("  " + texts.sheet_problem(problem))
+        for found in report.problems:
+            print("  " + texts.cell_problem(found))
+        return
+    print(
+        texts.import_done(
+            report.kind,
+            report.dry_run,
+            report.added,
+            report.updated,
+            report.unchanged,
+            report.deactivated,
+        )
+    )
+
+
+async def cmd_template(ctx: AppContext, args: argparse.Namespace) -> int:
+    write_template(ctx.config.regions, args.kind, args.file)
+    print(ctx.texts.template_written(args.kind, str(args.file)))
+    return 0
+
+
+async def cmd_export(ctx: AppContext, args: argparse.Namespace) -> int:
+    count = await export_directory(ctx.sessions, ctx.config.regions, args.kind, args.file)
+    print(ctx.texts.exported(args.kind, count, str(args.file)))
+    return 0
+
+
+async def cmd_demo(ctx: AppContext, _: argparse.Namespace) -> int:
+    for line in await demo_service.run_demo(ctx):
+        print(line)
+    return 0
+
+
+COMMANDS: dict[str, Command] = {
+    "init": cmd_init,
+    "import": cmd_import,
+    "template": cmd_template,
+    "export": cmd_export,
+    "demo": cmd_demo,
+}
+
+
+def _safe_url(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
+
+
+async def _run(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    ctx = await AppContext.open(config)
+    try:
+        return await COMMANDS[args.command](ctx, args)
+    finally:
+        await ctx.close()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    texts = Texts()
+    try:
+        return asyncio.run(_run(args))
+    except ConfigError as error:
+        print(error, file=sys.stderr)
+        return 2
+    except UnsupportedDatabase as error:
+        print(texts.unsupported_database(str(error)), file=sys.stderr)
+        return 2
+    except OSError as error:
+        print(texts.database_unreachable(str(error)), file=sys.stderr)
+        return 2

@@ -1,0 +1,339 @@
+"""Configuration: a TOML file plus environment overrides, validated once at start.
+
+A wrong key or value raises ConfigError with one line that names it; the command line prints
+that line instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from spotcheck.classes import CreditRiskGrade, SupervisionClass
+from spotcheck.regions import BAODING_CODE, BAODING_COUNTIES, BAODING_NAME, CityRegions
+
+DEFAULT_CONFIG_PATH = Path("config.toml")
+DEFAULT_DATABASE_URL = "sqlite:///shuangsuiji.db"
+
+# Minimum quarterly sampling ratios of the plan (DESIGN.md rule 3), level → class → ratio.
+DEFAULT_RATIOS: dict[str, dict[str, str]] = {
+    "city": {"special": "10%", "key": "10%", "general": "3%"},
+    "county": {"special": "50%", "key": "25%", "general": "3%"},
+}
+
+
+class ConfigError(Exception):
+    """One line naming the key and what is wrong with it."""
+
+
+@dataclass(frozen=True)
+class TelegramConfig:
+    token: str = ""
+    api_base_url: str = "https://api.telegram.org/bot"
+    api_file_url: str = "https://api.telegram.org/file/bot"
+    mode: str = "polling"
+    webhook_url: str = ""
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8443
+
+
+@dataclass(frozen=True)
+class StorageConfig:
+    evidence_dir: Path = Path("evidence")
+    max_import_mb: int = 20
+
+
+@dataclass(frozen=True)
+class PolicyConfig:
+    ratios: dict[str, dict[SupervisionClass, Fraction]]
+    grade_multipliers: dict[CreditRiskGrade, Fraction]
+    inspectors_per_check: int = 2
+    max_checks_per_inspector: int = 40
+    cross_region: bool = False
+    recheck_exclusion_days: int = 90
+    draw_due_days: int = 15
+
+
+@dataclass(frozen=True)
+class CalendarConfig:
+    extra_holidays: frozenset[date] = frozenset()
+    extra_workdays: frozenset[date] = frozenset()
+
+
+@dataclass(frozen=True)
+class Config:
+    database_url: str
+    telegram: TelegramConfig
+    storage: StorageConfig
+    policy: PolicyConfig
+    calendar: CalendarConfig
+    regions: CityRegions
+    timezone: ZoneInfo
+    invite_ttl_hours: int = 72
+    source: str = "defaults"
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+_SECTIONS: dict[str, set[str]] = {
+    "": {"timezone", "telegram", "database", "storage", "policy", "calendar", "region", "invites"},
+    "telegram": {f for f in TelegramConfig.__dataclass_fields__},
+    "database": {"url"},
+    "storage": {"evidence_dir", "max_import_mb"},
+    "policy": {
+        "ratios",
+        "grade_multipliers",
+        "inspectors_per_check",
+        "max_checks_per_inspector",
+        "cross_region",
+        "recheck_exclusion_days",
+        "draw_due_days",
+    },
+    "calendar": {"extra_holidays", "extra_workdays"},
+    "region": {"city_code", "city_name", "counties"},
+    "invites": {"ttl_hours"},
+}
+
+
+def load_config(path: Path | None = None, environ: dict[str, str] | None = None) -> Config:
+    """Read PATH (or ./config.toml when present, else defaults) and apply the environment."""
+    env = os.environ if environ is None else environ
+    raw: dict[str, Any] = {}
+    source = "defaults"
+    chosen = (
+        path
+        if path is not None
+        else (DEFAULT_CONFIG_PATH if DEFAULT_CONFIG_PATH.exists() else None)
+    )
+    if chosen is not None:
+        try:
+            raw = tomllib.loads(chosen.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"找不到配置文件 {chosen}") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{chosen}: TOML 格式错误：{exc}") from None
+        source = str(chosen)
+    return config_from_mapping(raw, env, source)
+
+
+def config_from_mapping(
+    raw: dict[str, Any], environ: dict[str, str] | None = None, source: str = "config"
+) -> Config:
+    """Validate an already parsed configuration (tests, and the file loader above)."""
+    _reject_unknown_keys(raw, source)
+    return _build(raw, environ or {}, source)
+
+
+def _reject_unknown_keys(raw: dict[str, Any], source: str) -> None:
+    for key, value in raw.items():
+        _check_key("", key, source)
+        if key in _SECTIONS and key and isinstance(value, dict):
+            for inner in value:
+                _check_key(key, inner, source)
+
+
+def _check_key(section: str, key: str, source: str) -> None:
+    allowed = _SECTIONS[section]
+    if key in allowed:
+        return
+    where = f"[{section}] {key}" if section else key
+    close = difflib.get_close_matches(key, sorted(allowed), n=1)
+    hint = f"（是否为 {close[0]}？）" if close else ""
+    raise ConfigError(f"{source}: 未知配置项 {where}{hint}")
+
+
+def _build(raw: dict[str, Any], env: dict[str, str] | Any, source: str) -> Config:
+    section = _Section(raw, source)
+    telegram = section.table("telegram")
+    database = section.table("database")
+    storage = section.table("storage")
+    policy = section.table("policy")
+    calendar = section.table("calendar")
+    region = section.table("region")
+    invites = section.table("invites")
+
+    mode = telegram.text("mode", "polling")
+    if mode not in ("polling", "webhook"):
+        telegram.fail("mode", "只能是 polling 或 webhook")
+    return Config(
+        database_url=env.get("DATABASE_URL") or database.text("url", DEFAULT_DATABASE_URL),
+        telegram=TelegramConfig(
+            token=env.get("TELEGRAM_BOT_TOKEN") or telegram.text("token", ""),
+            api_base_url=telegram.text("api_base_url", TelegramConfig.api_base_url),
+            api_file_url=telegram.text("api_file_url", TelegramConfig.api_file_url),
+            mode=mode,
+            webhook_url=telegram.text("webhook_url", ""),
+            webhook_listen=telegram.text("webhook_listen", "127.0.0.1"),
+            webhook_port=telegram.integer("webhook_port", 8443, minimum=1),
+        ),
+        storage=StorageConfig(
+            evidence_dir=Path(storage.text("evidence_dir", "evidence")),
+            max_import_mb=storage.integer("max_import_mb", 20, minimum=1),
+        ),
+        policy=PolicyConfig(
+            ratios=_ratios(policy),
+            grade_multipliers=_multipliers(policy),
+            inspectors_per_check=policy.integer("inspectors_per_check", 2, minimum=2),
+            max_checks_per_inspector=policy.integer("max_checks_per_inspector", 40, minimum=1),
+            cross_region=policy.boolean("cross_region", False),
+            recheck_exclusion_days=policy.integer("recheck_exclusion_days", 90, minimum=0),
+            draw_due_days=policy.integer("draw_due_days", 15, minimum=1),
+        ),
+        calendar=CalendarConfig(
+            extra_holidays=calendar.dates("extra_holidays"),
+            extra_workdays=calendar.dates("extra_workdays"),
+        ),
+        regions=_regions(region),
+        timezone=section.zone("timezone", "Asia/Shanghai"),
+        invite_ttl_hours=invites.integer("ttl_hours", 72, minimum=1),
+        source=source,
+    )
+
+
+def _ratios(policy: _Section) -> dict[str, dict[SupervisionClass, Fraction]]:
+    given = policy.table("ratios")
+    result: dict[str, dict[SupervisionClass, Fraction]] = {}
+    for level, defaults in DEFAULT_RATIOS.items():
+        table = given.table(level)
+        result[level] = {}
+        for name, default in defaults.items():
+            cls = SupervisionClass(name)
+            result[level][cls] = table.ratio(name, default)
+        table.only(set(defaults))
+    given.only(set(DEFAULT_RATIOS))
+    return result
+
+
+def _multipliers(policy: _Section) -> dict[CreditRiskGrade, Fraction]:
+    table = policy.table("grade_multipliers")
+    table.only({g.value for g in CreditRiskGrade})
+    multipliers = {g: table.ratio(g.value, "1") for g in CreditRiskGrade}
+    ordered = sorted(CreditRiskGrade, key=lambda g: g.risk_rank)
+    for safer, riskier in pairwise(ordered):
+        if multipliers[riskier] < multipliers[safer]:
+            table.fail(riskier.value, f"风险更高的 {riskier.value} 级倍数不能低于 {safer.value} 级")
+    return multipliers
+
+
+def _regions(region: _Section) -> CityRegions:
+    code = region.text("city_code", BAODING_CODE)
+    name = region.text("city_name", BAODING_NAME)
+    counties_raw = region.raw.get("counties")
+    if counties_raw is None:
+        counties = dict(BAODING_COUNTIES) if code == BAODING_CODE else {}
+    elif isinstance(counties_raw, dict) and all(
+        isinstance(k, str) and len(k) == 6 and k.isdigit() and isinstance(v, str)
+        for k, v in counties_raw.items()
+    ):
+        counties = dict(counties_raw)
+    else:
+        region.fail("counties", '应为 六位行政区划代码 = "名称" 的表')
+    if not counties:
+        region.fail("counties", f"城市 {code} 没有配置任何区县")
+    return CityRegions(code=code, name=name, counties=counties)
+
+
+class _Section:
+    """One TOML table with typed getters that fail with the key's full name."""
+
+    def __init__(self, raw: dict[str, Any], source: str, path: str = "") -> None:
+        self.raw = raw
+        self.source = source
+        self.path = path
+
+    def fail(self, key: str, why: str) -> Any:
+        where = f"[{self.path}] {key}" if self.path else key
+        raise ConfigError(f"{self.source}: 配置项 {where} {why}")
+
+    def table(self, key: str) -> _Section:
+        value = self.raw.get(key, {})
+        if not isinstance(value, dict):
+            self.fail(key, "应为一个表")
+        return _Section(value, self.source, f"{self.path}.{key}" if self.path else key)
+
+    def only(self, allowed: set[str]) -> None:
+        for key in self.raw:
+            if key not in allowed:
+                close = difflib.get_close_matches(key, sorted(allowed), n=1)
+                self.fail(key, "未知" + (f"（是否为 {close[0]}？）" if close else ""))
+
+    def text(self, key: str, default: str) -> str:
+        value = self.raw.get(key, default)
+        if not isinstance(value, str):
+            self.fail(key, "应为字符串")
+        return str(value)
+
+    def integer(self, key: str, default: int, minimum: int) -> int:
+        value = self.raw.get(key, default)
+        if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+            self.fail(key, f"应为不小于 {minimum} 的整数，现为 {value!r}")
+        return int(value)
+
+    def boolean(self, key: str, default: bool) -> bool:
+        value = self.raw.get(key, default)
+        if not isinstance(value, bool):
+            self.fail(key, "应为 true 或 false")
+        return bool(value)
+
+    def ratio(self, key: str, default: str) -> Fraction:
+        value = self.raw.get(key, default)
+        try:
+            return parse_ratio(value)
+        except ValueError:
+            return self.fail(key, f'应为 0 到 100% 之间的比例（如 "25%" 或 0.25），现为 {value!r}')
+
+    def dates(self, key: str) -> frozenset[date]:
+        value = self.raw.get(key, [])
+        if not isinstance(value, list):
+            self.fail(key, "应为日期列表，如 [2027-01-01]")
+        days: set[date] = set()
+        for item in value:
+            if isinstance(item, date):
+                days.add(item)
+            elif isinstance(item, str):
+                try:
+                    days.add(date.fromisoformat(item))
+                except ValueError:
+                    self.fail(key, f"含有无法识别的日期 {item!r}")
+            else:
+                self.fail(key, f"含有无法识别的日期 {item!r}")
+        return frozenset(days)
+
+    def zone(self, key: str, default: str) -> ZoneInfo:
+        name = self.text(key, default)
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            return self.fail(key, f"不是已知时区：{name}")
+
+
+def parse_ratio(value: object) -> Fraction:
+    """'25%', '0.25', 0.25 or 1 as an exact fraction in [0, 1] (floats via their decimal text)."""
+    if isinstance(value, bool):
+        raise ValueError("bool")
+    if isinstance(value, int | float):
+        text = repr(value)
+        percent = False
+    elif isinstance(value, str):
+        text = value.strip()
+        percent = text.endswith("%")
+        text = text.removesuffix("%").strip()
+    else:
+        raise ValueError("type")
+    try:
+        number = Fraction(Decimal(text))
+    except (InvalidOperation, ValueError):
+        raise ValueError(text) from None
+    if percent:
+        number /= 100
+    if not 0 <= number <= 1:
+        raise ValueError(text)
+    return number

@@ -1,0 +1,31 @@
+"""What every entry point needs: the config, a database engine and session factory, texts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.config import Config
+from bot.texts import Texts, texts_for
+from storage.database import create_engine, session_factory
+from storage.migrate import upgrade_database
+
+
+@dataclass
+class AppContext:
+    config: Config
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    texts: Texts
+
+    @classmethod
+    async def open(cls, config: Config, migrate: bool = True) -> AppContext:
+        """Connect and bring the schema up to date (idempotent, so every command may do it)."""
+        engine = create_engine(config.database_url)
+        if migrate:
+            await upgrade_database(engine)
+        return cls(config, engine, session_factory(engine), texts_for("zh"))
+
+    async def close(self) -> None:
+        await self.engine.dispose()

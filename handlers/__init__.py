@@ -1,0 +1,1 @@
+"""Telegram handlers: parse an update, call one service, render with texts and keyboards."""

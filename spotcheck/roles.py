@@ -1,0 +1,64 @@
+"""Roles of people in the inspector directory (角色) and their duty status (状态)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    INSPECTOR = "inspector"  # 执法人员
+    LEAD = "lead"  # 组长
+    COUNTY_ADMIN = "county_admin"  # 区县管理员: county-branch administrator
+    ADMIN = "admin"  # 管理员: city administrator
+
+    @property
+    def label(self) -> str:
+        return _ROLE_LABELS[self]
+
+    @property
+    def inspects(self) -> bool:
+        """Whether the role is drawn onto inspection teams (inspectors and team leads)."""
+        return self in (Role.INSPECTOR, Role.LEAD)
+
+
+_ROLE_LABELS = {
+    Role.INSPECTOR: "执法人员",
+    Role.LEAD: "组长",
+    Role.COUNTY_ADMIN: "区县管理员",
+    Role.ADMIN: "管理员",
+}
+
+
+class DutyStatus(StrEnum):
+    ON_DUTY = "on_duty"  # 在岗
+    ON_LEAVE = "on_leave"  # 休假
+    TRANSFERRED = "transferred"  # 调离
+
+    @property
+    def label(self) -> str:
+        return _STATUS_LABELS[self]
+
+
+_STATUS_LABELS = {
+    DutyStatus.ON_DUTY: "在岗",
+    DutyStatus.ON_LEAVE: "休假",
+    DutyStatus.TRANSFERRED: "调离",
+}
+
+
+def parse_role(word: str) -> Role | None:
+    """A role from its Chinese label or English value; None when the word names no role."""
+    text = word.strip()
+    for role in Role:
+        if text in (role.label, role.value) or text.lower() == role.value:
+            return role
+    return None
+
+
+def parse_status(word: str) -> DutyStatus | None:
+    """A duty status from its Chinese label or English value; None when unknown."""
+    text = word.strip()
+    for status in DutyStatus:
+        if text in (status.label, status.value) or text.lower() == status.value:
+            return status
+    return None

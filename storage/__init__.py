@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy models and queries, migrations, Excel in and out, evidence files."""

@@ -1,0 +1,198 @@
+"""Reading and writing one-sheet .xlsx directories safely.
+
+A workbook is opened only after its zip container has been checked: size limit, no zip bomb
+(total unpacked size and per-member compression ratio), the right magic bytes (an old .xls or
+a CSV renamed .xlsx is named as such). Formulas are never evaluated: openpyxl's data_only
+mode returns the value Excel cached when it last saved the file.
+"""
+
+from __future__ import annotations
+
+import difflib
+import unicodedata
+import zipfile
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+_ZIP_MAGIC = b"PK\x03\x04"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the old binary .xls
+MAX_COMPRESSION_RATIO = 200
+MAX_UNPACKED_FACTOR = 40  # unpacked bytes allowed per byte of the size limit
+
+
+class SheetProblemKind(StrEnum):
+    NOT_FOUND = "not_found"
+    TOO_LARGE = "too_large"
+    OLD_XLS = "old_xls"
+    NOT_XLSX = "not_xlsx"
+    CORRUPT = "corrupt"
+    ZIP_BOMB = "zip_bomb"
+    EMPTY = "empty"
+    MISSING_COLUMN = "missing_column"
+    DUPLICATE_COLUMN = "duplicate_column"
+
+
+@dataclass(frozen=True)
+class SheetProblem:
+    kind: SheetProblemKind
+    detail: str = ""
+    suggestion: str = ""
+
+
+class SheetRejected(Exception):
+    def __init__(self, problems: Sequence[SheetProblem]) -> None:
+        super().__init__(", ".join(p.kind for p in problems))
+        self.problems = list(problems)
+
+
+def check_container(path: Path, max_bytes: int) -> None:
+    """Refuse anything that is not a plausible, bounded .xlsx before openpyxl sees it."""
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as handle:
+            head = handle.read(8)
+    except OSError:
+        raise SheetRejected([SheetProblem(SheetProblemKind.NOT_FOUND, str(path))]) from None
+    if size > max_bytes:
+        raise SheetRejected([SheetProblem(SheetProblemKind.TOO_LARGE, f"{size}/{max_bytes}")])
+    if head.startswith(_OLE_MAGIC):
+        raise SheetRejected([SheetProblem(SheetProblemKind.OLD_XLS)])
+    if not head.startswith(_ZIP_MAGIC):
+        raise SheetRejected([SheetProblem(SheetProblemKind.NOT_XLSX)])
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+            names = {m.filename for m in members}
+    except (zipfile.BadZipFile, OSError, EOFError):
+        raise SheetRejected([SheetProblem(SheetProblemKind.CORRUPT)]) from None
+    if "[Content_Types].xml" not in names or not any(n.startswith("xl/") for n in names):
+        raise SheetRejected([SheetProblem(SheetProblemKind.NOT_XLSX)])
+    unpacked = sum(m.file_size for m in members)
+    worst = max((m.file_size / max(m.compress_size, 1) for m in members), default=0)
+    if unpacked > max_bytes * MAX_UNPACKED_FACTOR or worst > MAX_COMPRESSION_RATIO:
+        raise SheetRejected([SheetProblem(SheetProblemKind.ZIP_BOMB)])
+
+
+def normalise_header(text: object) -> str:
+    return "".join(unicodedata.normalize("NFKC", str(text)).split()) if text is not None else ""
+
+
+@dataclass
+class OpenedSheet:
+    """The header positions and a stream of (row number, values) for the data rows."""
+
+    positions: dict[str, int]
+    rows: Iterator[tuple[int, tuple[Any, ...]]]
+    workbook: Any
+
+    def close(self) -> None:
+        self.workbook.close()
+
+
+def open_sheet(
+    path: Path,
+    required: Sequence[str],
+    known: Sequence[str],
+    max_bytes: int,
+    with_cells: bool = False,
+) -> OpenedSheet:
+    """Open the first sheet, map its header row, and stream the rows after it.
+
+    with_cells streams openpyxl cells instead of values, for sheets whose number formats
+    matter (a certificate number Excel stored as a number with a zero-padding format).
+    """
+    check_container(path, max_bytes)
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        sheet = workbook.worksheets[0]
+        stream = sheet.iter_rows(values_only=not with_cells)
+        header = next(stream, None)
+    except SheetRejected:
+        raise
+    except Exception:  # openpyxl raises many kinds on a damaged file; all mean the same here
+        raise SheetRejected([SheetProblem(SheetProblemKind.CORRUPT)]) from None
+    if header is None:
+        workbook.close()
+        raise SheetRejected([SheetProblem(SheetProblemKind.EMPTY)])
+    names = [normalise_header(c.value if with_cells else c) for c in header]
+    positions: dict[str, int] = {}
+    problems: list[SheetProblem] = []
+    for index, name in enumerate(names):
+        if name in known and name in positions:
+            problems.append(SheetProblem(SheetProblemKind.DUPLICATE_COLUMN, name))
+        positions.setdefault(name, index)
+    unknown = [n for n in names if n and n not in known]
+    for column in required:
+        if column not in positions:
+            close = difflib.get_close_matches(column, unknown, n=1, cutoff=0.5)
+            problems.append(
+                SheetProblem(SheetProblemKind.MISSING_COLUMN, column, close[0] if close else "")
+            )
+    if problems:
+        workbook.close()
+        raise SheetRejected(problems)
+    return OpenedSheet(positions, _numbered(stream), workbook)
+
+
+def _numbered(stream: Iterator[tuple[Any, ...]]) -> Iterator[tuple[int, tuple[Any, ...]]]:
+    try:
+        yield from enumerate(stream, start=2)
+    except SheetRejected:
+        raise
+    except Exception:
+        raise SheetRejected([SheetProblem(SheetProblemKind.CORRUPT, "rows")]) from None
+
+
+def read_values(path: Path) -> list[tuple[Any, ...]]:
+    """Every row's values of the first sheet (for small sheets: error copies, tests)."""
+    workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        return list(workbook.worksheets[0].iter_rows(values_only=True))
+    finally:
+        workbook.close()
+
+
+def write_sheet(
+    path: Path,
+    title: str,
+    headers: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    text_columns: Sequence[str] = (),
+    required: Sequence[str] = (),
+) -> None:
+    """Stream a one-sheet workbook. Text columns are formatted '@' so that Excel keeps codes
+    as text (no 1.3E+10, no lost leading zeros); required headers are shaded."""
+    workbook = openpyxl.Workbook(write_only=True)
+    sheet = workbook.create_sheet(title)
+    for index, name in enumerate(headers, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = max(12, 2 * len(name) + 4)
+    sheet.freeze_panes = "A2"
+    sheet.append([_header_cell(sheet, name, name in required) for name in headers])
+    text = {headers.index(n) for n in text_columns if n in headers}
+    for row in rows:
+        sheet.append(
+            [_text_cell(sheet, value) if i in text else value for i, value in enumerate(row)]
+        )
+    workbook.save(path)
+
+
+def _header_cell(sheet: Any, name: str, required: bool) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, value=name)
+    cell.font = Font(bold=True)
+    if required:
+        cell.fill = PatternFill("solid", fgColor="FFF2CC")
+    return cell
+
+
+def _text_cell(sheet: Any, value: Any) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.number_format = "@"
+    return cell

@@ -1,0 +1,127 @@
+"""The directories (两库一单) and the audit log, as typed SQLAlchemy models.
+
+Times are stored in UTC. Tag-like lists (target tags, inspector specialties, expert
+industries) are JSON arrays kept sorted: draws load candidates and filter in the domain, and
+the Tag table is the shared vocabulary the bot offers when an admin builds a directed draw.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import JSON, DateTime, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        dict[str, Any]: JSON,
+        list[str]: JSON,
+        datetime: DateTime(timezone=True),
+    }
+
+
+class Target(Base):
+    """检查对象: an enterprise in the inspection-target directory."""
+
+    __tablename__ = "targets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    credit_code: Mapped[str] = mapped_column(String(18), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    region_code: Mapped[str] = mapped_column(String(6), index=True)
+    industry: Mapped[str] = mapped_column(String(100), default="")
+    permit_category: Mapped[str] = mapped_column(String(20), default="")
+    supervision_class: Mapped[str] = mapped_column(String(10))
+    positive_list: Mapped[bool] = mapped_column(default=False)
+    credit_grade: Mapped[str] = mapped_column(String(1))
+    tags: Mapped[list[str]] = mapped_column(default=list)
+    address: Mapped[str] = mapped_column(String(300), default="")
+    longitude: Mapped[float | None]
+    latitude: Mapped[float | None]
+    active: Mapped[bool] = mapped_column(default=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Inspector(Base):
+    """执法人员: keyed by the enforcement certificate number (执法证号)."""
+
+    __tablename__ = "inspectors"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cert_no: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(50))
+    unit: Mapped[str] = mapped_column(String(200), default="")
+    region_code: Mapped[str] = mapped_column(String(6), index=True)
+    specialties: Mapped[list[str]] = mapped_column(default=list)
+    role: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20))
+    active: Mapped[bool] = mapped_column(default=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Expert(Base):
+    """专家: drawn for joint checks; keyed by name and phone, the pair a bureau tracks them by."""
+
+    __tablename__ = "experts"
+    __table_args__ = (UniqueConstraint("name", "phone"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(50))
+    unit: Mapped[str] = mapped_column(String(200), default="")
+    region_code: Mapped[str] = mapped_column(String(6))
+    industries: Mapped[list[str]] = mapped_column(default=list)
+    phone: Mapped[str] = mapped_column(String(30))
+    active: Mapped[bool] = mapped_column(default=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class InspectionItem(Base):
+    """随机抽查事项: one entry of the published inspection-item list."""
+
+    __tablename__ = "inspection_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    basis: Mapped[str] = mapped_column(Text, default="")
+    levels: Mapped[list[str]] = mapped_column(default=list)
+    method: Mapped[str] = mapped_column(String(50), default="")
+    classes: Mapped[list[str]] = mapped_column(default=list)
+    active: Mapped[bool] = mapped_column(default=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Tag(Base):
+    """The shared vocabulary of tags: kind is 'target' (industry, features) or 'specialty'."""
+
+    __tablename__ = "tags"
+    __table_args__ = (UniqueConstraint("kind", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(50))
+
+
+class AuditLog(Base):
+    """Append-only: who changed what and when, old → new. Triggers refuse UPDATE and DELETE."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_entity", "entity", "entity_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(20))
+    entity: Mapped[str] = mapped_column(String(30))
+    entity_key: Mapped[str] = mapped_column(String(60))
+    old: Mapped[dict[str, Any] | None]
+    new: Mapped[dict[str, Any] | None]
+
+
+__all__ = ["AuditLog", "Base", "Expert", "InspectionItem", "Inspector", "Tag", "Target"]
