@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config import ConfigError, load_config
 from bot.context import AppContext
@@ -136,9 +138,16 @@ def _safe_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
+class DatabaseUnavailable(Exception):
+    pass
+
+
 async def _run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
-    ctx = await AppContext.open(config)
+    try:
+        ctx = await AppContext.open(config)
+    except (OSError, SQLAlchemyError) as error:
+        raise DatabaseUnavailable(str(error).splitlines()[0]) from error
     try:
         return await COMMANDS[args.command](ctx, args)
     finally:
@@ -156,6 +165,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UnsupportedDatabase as error:
         print(texts.unsupported_database(str(error)), file=sys.stderr)
         return 2
-    except OSError as error:
+    except DatabaseUnavailable as error:
         print(texts.database_unreachable(str(error)), file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # `shuangsuiji demo | head`: the reader left; say nothing more (Python docs' recipe).
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0

@@ -11,7 +11,6 @@ import os
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from itertools import pairwise
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from spotcheck.classes import CreditRiskGrade, SupervisionClass
+from spotcheck.quota import GradeMultipliers, Level, Ratios, parse_ratio
 from spotcheck.regions import BAODING_CODE, BAODING_COUNTIES, BAODING_NAME, CityRegions
 
 DEFAULT_CONFIG_PATH = Path("config.toml")
@@ -54,8 +54,8 @@ class StorageConfig:
 
 @dataclass(frozen=True)
 class PolicyConfig:
-    ratios: dict[str, dict[SupervisionClass, Fraction]]
-    grade_multipliers: dict[CreditRiskGrade, Fraction]
+    ratios: Ratios
+    grade_multipliers: GradeMultipliers
     inspectors_per_check: int = 2
     max_checks_per_inspector: int = 40
     cross_region: bool = False
@@ -198,29 +198,34 @@ def _build(raw: dict[str, Any], env: dict[str, str] | Any, source: str) -> Confi
     )
 
 
-def _ratios(policy: _Section) -> dict[str, dict[SupervisionClass, Fraction]]:
+def _ratios(policy: _Section) -> Ratios:
     given = policy.table("ratios")
-    result: dict[str, dict[SupervisionClass, Fraction]] = {}
-    for level, defaults in DEFAULT_RATIOS.items():
-        table = given.table(level)
-        result[level] = {}
-        for name, default in defaults.items():
-            cls = SupervisionClass(name)
-            result[level][cls] = table.ratio(name, default)
-        table.only(set(defaults))
-    given.only(set(DEFAULT_RATIOS))
-    return result
+    given.only({level.value for level in Level})
+    mapping: dict[str, dict[str, Fraction]] = {}
+    for level in Level:
+        table = given.table(level.value)
+        table.only({cls.value for cls in SupervisionClass})
+        mapping[level.value] = {
+            name: table.ratio(name, default, at_most_one=True)
+            for name, default in DEFAULT_RATIOS[level.value].items()
+        }
+    return Ratios.from_mapping(mapping)
 
 
-def _multipliers(policy: _Section) -> dict[CreditRiskGrade, Fraction]:
+def _multipliers(policy: _Section) -> GradeMultipliers:
     table = policy.table("grade_multipliers")
     table.only({g.value for g in CreditRiskGrade})
-    multipliers = {g: table.ratio(g.value, "1") for g in CreditRiskGrade}
-    ordered = sorted(CreditRiskGrade, key=lambda g: g.risk_rank)
-    for safer, riskier in pairwise(ordered):
-        if multipliers[riskier] < multipliers[safer]:
-            table.fail(riskier.value, f"风险更高的 {riskier.value} 级倍数不能低于 {safer.value} 级")
-    return multipliers
+    values = {g.value: table.ratio(g.value, "1", at_most_one=False) for g in CreditRiskGrade}
+    try:
+        return GradeMultipliers.from_mapping(values)
+    except ValueError:
+        ordered = sorted(CreditRiskGrade, key=lambda g: g.risk_rank)
+        for safer, riskier in pairwise(ordered):
+            if values[riskier.value] < values[safer.value]:
+                table.fail(
+                    riskier.value, f"风险更高的 {riskier.value} 级倍数不能低于 {safer.value} 级"
+                )
+        raise
 
 
 def _regions(region: _Section) -> CityRegions:
@@ -283,12 +288,17 @@ class _Section:
             self.fail(key, "应为 true 或 false")
         return bool(value)
 
-    def ratio(self, key: str, default: str) -> Fraction:
+    def ratio(self, key: str, default: str, at_most_one: bool) -> Fraction:
+        """A positive ratio ('25%', 0.25, '1/4'); sampling ratios are at most 100%."""
         value = self.raw.get(key, default)
         try:
-            return parse_ratio(value)
-        except ValueError:
-            return self.fail(key, f'应为 0 到 100% 之间的比例（如 "25%" 或 0.25），现为 {value!r}')
+            number = parse_ratio(value)
+        except (ValueError, TypeError):
+            number = Fraction(-1)
+        if number <= 0 or (at_most_one and number > 1):
+            limit = "大于 0、不超过 100%" if at_most_one else "大于 0"
+            return self.fail(key, f'应为{limit}的比例（如 "25%" 或 0.25），现为 {value!r}')
+        return number
 
     def dates(self, key: str) -> frozenset[date]:
         value = self.raw.get(key, [])
@@ -313,27 +323,3 @@ class _Section:
             return ZoneInfo(name)
         except (ZoneInfoNotFoundError, ValueError):
             return self.fail(key, f"不是已知时区：{name}")
-
-
-def parse_ratio(value: object) -> Fraction:
-    """'25%', '0.25', 0.25 or 1 as an exact fraction in [0, 1] (floats via their decimal text)."""
-    if isinstance(value, bool):
-        raise ValueError("bool")
-    if isinstance(value, int | float):
-        text = repr(value)
-        percent = False
-    elif isinstance(value, str):
-        text = value.strip()
-        percent = text.endswith("%")
-        text = text.removesuffix("%").strip()
-    else:
-        raise ValueError("type")
-    try:
-        number = Fraction(Decimal(text))
-    except (InvalidOperation, ValueError):
-        raise ValueError(text) from None
-    if percent:
-        number /= 100
-    if not 0 <= number <= 1:
-        raise ValueError(text)
-    return number

@@ -82,10 +82,9 @@ _GRADE_LABELS = {
 }
 
 
+_GRADE_WORDS = {g.value: g for g in CreditRiskGrade} | {g.label: g for g in CreditRiskGrade}
+
+
 def parse_grade(word: str) -> CreditRiskGrade | None:
     """A grade from 'A', 'A类', 'a' or its Chinese name; None when unknown."""
-    text = word.strip().upper().removesuffix("类")
-    for grade in CreditRiskGrade:
-        if text in (grade.value, grade.label):
-            return grade
-    return None
+    return _GRADE_WORDS.get(word.strip().upper().removesuffix("类"))

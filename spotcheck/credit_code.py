@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import unicodedata
 from enum import StrEnum
+from operator import mul
 
 # GB 32100-2015 uses 31 characters: the digits and upper-case letters without I, O, S, V, Z.
 CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _VALUE = {c: i for i, c in enumerate(CHARSET)}
+_CHARS = frozenset(CHARSET)
 _WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 
 # GB 11714-1997: body characters are digits or letters valued A=10 … Z=35.
+_ORG_VALUE = {c: int(c, 36) for c in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"}
 _ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
 
 
@@ -35,19 +38,15 @@ def normalise_code(text: str) -> str:
 
 def check_character(first17: str) -> str:
     """The 18th character for the first seventeen."""
-    total = sum(_VALUE[c] * w for c, w in zip(first17, _WEIGHTS, strict=True))
+    total = sum(map(mul, map(_VALUE.__getitem__, first17), _WEIGHTS))
     return CHARSET[(31 - total % 31) % 31]
 
 
 def organisation_check(body8: str) -> str:
     """The 9th character of a GB 11714 organisation code for its first eight."""
-    total = sum(_org_value(c) * w for c, w in zip(body8, _ORG_WEIGHTS, strict=True))
+    total = sum(map(mul, map(_ORG_VALUE.__getitem__, body8), _ORG_WEIGHTS))
     remainder = (11 - total % 11) % 11
     return "X" if remainder == 10 else str(remainder)
-
-
-def _org_value(c: str) -> int:
-    return int(c) if c.isdigit() else ord(c) - ord("A") + 10
 
 
 def credit_code_problem(code: str) -> CreditCodeProblem | None:
@@ -56,7 +55,7 @@ def credit_code_problem(code: str) -> CreditCodeProblem | None:
         return CreditCodeProblem.EMPTY
     if len(code) != 18:
         return CreditCodeProblem.LENGTH
-    if any(c not in _VALUE for c in code):
+    if not _CHARS.issuperset(code):
         return CreditCodeProblem.CHARACTER
     if not code[2:8].isdigit():
         return CreditCodeProblem.DIVISION

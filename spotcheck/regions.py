@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
 
 BAODING_CODE = "130600"
 BAODING_NAME = "保定市"
@@ -62,6 +63,7 @@ class CityRegions:
         return _core(written) == _core(official)
 
 
+@cache
 def _core(name: str) -> str:
     name = name.strip()
     for suffix in ("区", "县", "市"):

@@ -14,6 +14,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from openpyxl.cell.cell import ERROR_CODES
+
 from spotcheck.classes import SupervisionClass, parse_class, parse_grade, resolve_class
 from spotcheck.credit_code import credit_code_problem, normalise_code
 from spotcheck.regions import CityRegions
@@ -38,6 +40,7 @@ class CellProblem(StrEnum):
     LEVEL_UNKNOWN = "level_unknown"
     PHONE = "phone"
     DUPLICATE_KEY = "duplicate_key"
+    FORMULA_ERROR = "formula_error"
 
 
 class CellError(Exception):
@@ -51,6 +54,8 @@ _SEPARATORS = re.compile(r"[;,、，；/|\s]+")
 # Industry names contain 、 (皮革、毛皮、羽毛及其制品和制鞋业), so lists of them split on less.
 _NAME_SEPARATORS = re.compile(r"[;,，；|\n]+")
 _SCIENTIFIC = re.compile(r"^[0-9.]+E\+?[0-9]+$", re.IGNORECASE)
+# What Excel caches for a formula that failed (#DIV/0! …): data nobody typed, never imported.
+EXCEL_ERRORS = frozenset(ERROR_CODES)
 _YES = {"是", "Y", "YES", "TRUE", "1", "√"}
 _NO = {"否", "N", "NO", "FALSE", "0", ""}
 PERMIT_CATEGORIES = ("重点管理", "简化管理", "登记管理")
@@ -63,6 +68,13 @@ def text(value: Any, limit: int = 200) -> str:
 
     Not NFKC-folded: full-width brackets and punctuation belong in Chinese names.
     """
+    if value.__class__ is str:  # the common case first: most cells are plain text
+        written = value.strip()
+        if len(written) > limit:
+            raise CellError(CellProblem.TOO_LONG, str(limit))
+        if written[:1] == "#" and written in EXCEL_ERRORS:
+            raise CellError(CellProblem.FORMULA_ERROR, written)
+        return written
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -88,6 +100,9 @@ def required_text(value: Any, limit: int = 200) -> str:
 
 
 def credit_code(value: Any) -> str:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        # Excel keeps numbers to 15 significant digits: 18 cannot survive, so never guess.
+        raise CellError(CellProblem.SCIENTIFIC, f"{value:.6G}")
     code = normalise_code(text(value, 40))
     if not code:
         raise CellError(CellProblem.REQUIRED)
@@ -97,9 +112,11 @@ def credit_code(value: Any) -> str:
     return code
 
 
-def certificate_number(value: Any, number_format: str | None = "General") -> str:
-    """执法证号: text as written; a number Excel kept is restored with its zero padding."""
-    if isinstance(value, float) and not value.is_integer():
+def code_text(value: Any, number_format: str | None = "General") -> str:
+    """A code typed as digits (执法证号, 事项编码, a telephone number): text as written; a number
+    Excel kept is restored with the leading zeros its zero-padding number format shows."""
+    # A fraction, or 16+ digits (beyond Excel's 15 significant ones), cannot be the number typed.
+    if isinstance(value, float) and (not value.is_integer() or value >= 1e15):
         raise CellError(CellProblem.SCIENTIFIC, repr(value))
     if isinstance(value, int | float) and not isinstance(value, bool):
         digits = str(int(value))
@@ -107,11 +124,22 @@ def certificate_number(value: Any, number_format: str | None = "General") -> str
             digits = digits.zfill(len(number_format))
         return digits
     written = "".join(folded(value, 40).split()).upper()
-    if not written:
-        raise CellError(CellProblem.REQUIRED)
     if _SCIENTIFIC.match(written):
         raise CellError(CellProblem.SCIENTIFIC, written)
     return written
+
+
+def certificate_number(value: Any, number_format: str | None = "General") -> str:
+    """执法证号: required, as code_text reads it."""
+    written = code_text(value, number_format)
+    if not written:
+        raise CellError(CellProblem.REQUIRED)
+    return written
+
+
+def item_code(value: Any, number_format: str | None = "General") -> str:
+    """事项编码: required, as code_text reads it."""
+    return certificate_number(value, number_format)
 
 
 def region_code(value: Any, regions: CityRegions, allow_city: bool = False) -> str:
@@ -228,8 +256,8 @@ def item_classes(value: Any) -> list[str]:
     return sorted({c.value for c in supervision_classes(value)})
 
 
-def phone(value: Any) -> str:
-    number = "".join(ch for ch in folded(value, 30) if ch not in " -")
+def phone(value: Any, number_format: str | None = "General") -> str:
+    number = "".join(ch for ch in code_text(value, number_format) if ch not in " -")
     if not number:
         raise CellError(CellProblem.REQUIRED)
     if not number.isdigit() or not 7 <= len(number) <= 13:

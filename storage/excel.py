@@ -19,6 +19,7 @@ from typing import Any
 
 import openpyxl
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ERROR_CODES
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -179,9 +180,17 @@ def write_sheet(
     text = {headers.index(n) for n in text_columns if n in headers}
     for row in rows:
         sheet.append(
-            [_text_cell(sheet, value) if i in text else value for i, value in enumerate(row)]
+            [
+                _text_cell(sheet, value) if i in text or _not_literal(value) else value
+                for i, value in enumerate(row)
+            ]
         )
     workbook.save(path)
+
+
+def _not_literal(value: Any) -> bool:
+    """A string openpyxl would write as a formula ('=…') or an error ('#N/A')."""
+    return isinstance(value, str) and (value.startswith("=") or value in ERROR_CODES)
 
 
 def _header_cell(sheet: Any, name: str, required: bool) -> WriteOnlyCell:
@@ -193,6 +202,10 @@ def _header_cell(sheet: Any, name: str, required: bool) -> WriteOnlyCell:
 
 
 def _text_cell(sheet: Any, value: Any) -> WriteOnlyCell:
+    """A cell Excel keeps as text. A directory string is data, never a formula: '=1+1' as a
+    company name or address must come back as written, and must not run in Excel."""
     cell = WriteOnlyCell(sheet, value=value)
     cell.number_format = "@"
+    if isinstance(value, str):
+        cell.data_type = "s"
     return cell

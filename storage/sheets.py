@@ -57,6 +57,11 @@ class SheetSpec:
     check_row: Callable[[dict[str, Any], dict[str, Any]], list[tuple[str, CellError]]] | None = None
 
     @property
+    def needs_formats(self) -> bool:
+        """Whether rows must be streamed as cells: some column reads its number format."""
+        return any(c.with_format for c in self.columns)
+
+    @property
     def headers(self) -> list[str]:
         return [c.header for c in self.columns]
 
@@ -162,7 +167,7 @@ def _experts(regions: CityRegions) -> SheetSpec:
                 text=True,
             ),
             Column("擅长行业", "industries", cells.name_list, _joined, required=False),
-            Column("联系电话", "phone", cells.phone, text=True),
+            Column("联系电话", "phone", cells.phone, text=True, with_format=True),
         ),
     )
 
@@ -174,7 +179,7 @@ def _items() -> SheetSpec:
         model=InspectionItem,
         key=("code",),
         columns=(
-            Column("事项编码", "code", partial(cells.required_text, limit=40), text=True),
+            Column("事项编码", "code", cells.item_code, text=True, with_format=True),
             Column("事项名称", "name", cells.required_text),
             Column("检查依据", "basis", partial(cells.text, limit=2000), required=False),
             Column(
@@ -262,18 +267,14 @@ def _read_row(
     raw: dict[str, Any] = {}
     problems: list[Located] = []
     width = len(row)
+    streamed = width > 0 and hasattr(row[0], "number_format")  # cells, not bare values
     for column, index in present:
         cell = row[index] if index < width else None
-        # A streamed cell (inspector sheets) carries its number format; a bare value does not.
-        value, format_ = (
-            (cell.value, cell.number_format)
-            if hasattr(cell, "number_format")
-            else (cell, "General")
-        )
+        value = cell.value if streamed and cell is not None else cell
         raw[column.header] = value
         try:
             if column.with_format:
-                values[column.field] = column.read(value, format_)
+                values[column.field] = column.read(value, getattr(cell, "number_format", None))
             else:
                 values[column.field] = column.read(value)
         except CellError as error:

@@ -8,7 +8,7 @@ from typing import Any
 from bot.context import AppContext
 from bot.services import demo_data
 from spotcheck.classes import SupervisionClass
-from spotcheck.quota import quota_for
+from spotcheck.quota import Level, quota_for
 from storage.directory_store import apply_changes, plan_changes, target_population
 from storage.sheets import sheet_spec
 
@@ -58,7 +58,7 @@ async def run_demo(ctx: AppContext, today: date | None = None) -> list[str]:
         totals[SupervisionClass.SPECIAL] += special
         totals[SupervisionClass.KEY] += key
         totals[SupervisionClass.GENERAL] += general
-        county = ratios["county"]
+        county = {cls: ratios.ratio(Level.COUNTY, cls) for cls in SupervisionClass}
         table.append(
             [
                 name,
@@ -73,7 +73,7 @@ async def run_demo(ctx: AppContext, today: date | None = None) -> list[str]:
             ]
         )
     lines += _aligned(table)
-    city = ratios["city"]
+    city = {cls: ratios.ratio(Level.CITY, cls) for cls in SupervisionClass}
     lines += [
         "",
         texts.demo_city_line(*(quota_for(city[c], totals[c]) for c in SupervisionClass)),

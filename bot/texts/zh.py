@@ -72,6 +72,7 @@ class Texts:
             CellProblem.LEVEL_UNKNOWN: f"实施层级“{d}”应为 市级 或 县级",
             CellProblem.PHONE: f"联系电话“{d}”无效",
             CellProblem.DUPLICATE_KEY: f"与第 {d} 行重复",
+            CellProblem.FORMULA_ERROR: f"公式计算出错（{d}），请填写实际值",
         }
         return f"第 {found.row} 行「{found.column}」：{reasons[p]}"
 

@@ -1,0 +1,1 @@
+"""The policy documents the bot ships and answers questions from."""
