@@ -1,0 +1,631 @@
+"""Draw records anyone can re-compute: canonical JSON, list hashes, seeds and verification.
+
+A record is canonical JSON (keys sorted, UTF-8, no spaces, no floats) of a body that is a pure
+function of its own contents: the candidate lists, the parameters and the seed. ``verify_record``
+parses those back, runs the draw again and reports the first place the record disagrees.
+The caller adds ``id``, ``created_by``, ``created_at``, ``amends`` and ``reason``; they are not
+recomputed.
+
+Seed: SHA-256(b"shuangsuiji-seed-v1" ‖ 0x00 ‖ entropy ‖ 0x00 ‖ utf8(public text)), an absent
+part counting as empty. Server entropy is exactly 32 bytes and the public text holds no NUL, so
+the encoding is unambiguous. A commitment is SHA-256(entropy) in hex, published before the draw
+(RFC 3797 spirit: the public text is announced in advance and nobody controls it alone).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TypeVar
+
+from spotcheck.classes import CreditRiskGrade, SupervisionClass
+from spotcheck.draw import (
+    DrawFilters,
+    DrawRefused,
+    ExpertCandidate,
+    InspectorCandidate,
+    TargetCandidate,
+    draw_targets,
+    filter_candidates,
+    planning_population,
+)
+from spotcheck.matching import Assignment, MatchRules, match_inspectors, replace_inspector
+from spotcheck.quota import GradeMultipliers, Level, Ratios, StratumPlan, TaskKind, plan_quarter
+from spotcheck.roles import Role
+
+ALGORITHM = {"name": "shuangsuiji-hmac-rank", "version": 1}
+SEED_DOMAIN = b"shuangsuiji-seed-v1"
+ENTROPY_BYTES = 32
+CALLER_FIELDS = frozenset({"id", "created_by", "created_at", "amends", "reason"})
+_ORDER = (
+    "algorithm", "kind", "seed", "parameters", "targets_sha256", "inspectors_sha256",
+    "experts_sha256", "conflicts_sha256", "targets", "inspectors", "experts", "conflicts",
+    "exclusions", "strata", "amended_assignments", "replaced", "assignments",
+)  # fmt: skip
+_QUARTER = re.compile(r"\d{4}Q[1-4]")
+E = TypeVar("E", bound=StrEnum)
+T = TypeVar("T")
+
+
+def canonical_json(value: object) -> bytes:
+    """Sorted keys, ensure_ascii=False, separators (",", ":"), UTF-8.
+
+    Records hold only strings, integers, booleans, null, lists and objects: ratios are
+    fraction strings such as "1/4", never floats.
+    """
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return text.encode("utf-8")
+
+
+def list_sha256(items: Sequence[object]) -> str:
+    """sha256 hex of the canonical JSON of an already sorted list."""
+    return hashlib.sha256(canonical_json(list(items))).hexdigest()
+
+
+def derive_seed(public_text: str | None, revealed_entropy: bytes | None) -> bytes:
+    if public_text is None and revealed_entropy is None:
+        raise ValueError("a seed needs a public text, server entropy or both")
+    if public_text is not None and "\x00" in public_text:
+        raise ValueError("the public seed text cannot contain NUL")
+    if revealed_entropy is not None and len(revealed_entropy) != ENTROPY_BYTES:
+        raise ValueError(f"server entropy must be {ENTROPY_BYTES} bytes")
+    text = (public_text or "").encode("utf-8")
+    return hashlib.sha256(
+        SEED_DOMAIN + b"\x00" + (revealed_entropy or b"") + b"\x00" + text
+    ).digest()
+
+
+def commitment_of(entropy: bytes) -> str:
+    return hashlib.sha256(entropy).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class SeedInput:
+    public_text: str | None = None  # e.g. lottery numbers announced in advance
+    entropy: bytes | None = None  # server entropy (secrets.token_bytes(32)), revealed
+    commitment: str | None = None  # its SHA-256, published before the draw
+
+    def value(self) -> bytes:
+        if self.commitment is not None and (
+            self.entropy is None or commitment_of(self.entropy) != self.commitment
+        ):
+            raise ValueError("the revealed entropy does not match the commitment")
+        return derive_seed(self.public_text, self.entropy)
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "value": self.value().hex(),
+            "public_text": self.public_text,
+            "entropy": None if self.entropy is None else self.entropy.hex(),
+            "commitment": self.commitment,
+        }
+
+
+class JointKind(StrEnum):
+    NONE = "none"
+    INTERNAL = "internal"  # 内部联合: several offices of the bureau
+    CROSS_DEPARTMENT = "cross_department"  # 部门联合: with other departments
+
+
+@dataclass(frozen=True, slots=True)
+class JointCheck:
+    kind: JointKind = JointKind.NONE
+    parties: tuple[str, ...] = ()  # offices (internal) or departments (cross-department)
+
+    def __post_init__(self) -> None:
+        if self.kind is JointKind.NONE and self.parties:
+            raise ValueError("a check that is not joint names no parties")
+        if self.kind is JointKind.INTERNAL and len(set(self.parties)) < 2:
+            raise ValueError("an internal joint check names at least two offices")
+        if self.kind is JointKind.CROSS_DEPARTMENT and not self.parties:
+            raise ValueError("a cross-department check names the departments")
+
+    def to_json(self) -> dict[str, object]:
+        if self.kind is JointKind.NONE:
+            return {"kind": "none"}
+        key = "offices" if self.kind is JointKind.INTERNAL else "departments"
+        return {"kind": self.kind.value, key: sorted(set(self.parties))}
+
+
+@dataclass(frozen=True)
+class DrawInputs:
+    quarter: str  # "2024Q1"
+    level: Level
+    seed: SeedInput
+    targets: Sequence[TargetCandidate]
+    inspectors: Sequence[InspectorCandidate]
+    rules: MatchRules
+    region: str | None = None
+    supervision_class: SupervisionClass | None = None
+    filters: DrawFilters = field(default_factory=DrawFilters)
+    ratios: Ratios = field(default_factory=Ratios)
+    multipliers: GradeMultipliers = field(default_factory=GradeMultipliers)
+    joint: JointCheck = field(default_factory=JointCheck)
+    experts: Sequence[ExpertCandidate] = ()
+    conflicts: frozenset[tuple[str, str]] = frozenset()  # (cert no or expert id, credit code)
+    exclusions: Mapping[str, str] = field(default_factory=dict)  # credit code → reason
+
+
+@dataclass(frozen=True)
+class ReplacementInputs:
+    quarter: str
+    seed: SeedInput
+    target: TargetCandidate
+    removed: str  # the cert no leaving the team
+    amended_assignments: Sequence[Assignment]
+    inspectors: Sequence[InspectorCandidate]  # with their loads now
+    rules: MatchRules
+    conflicts: frozenset[tuple[str, str]] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyOutcome:
+    ok: bool
+    first_difference: str | None = None  # a path such as "assignments[3].inspectors"
+
+
+def _check_quarter(quarter: str) -> None:
+    if not _QUARTER.fullmatch(quarter):
+        raise ValueError(f"not a quarter like 2024Q1: {quarter!r}")
+
+
+def plan_draw(
+    inputs: DrawInputs, filtered: Sequence[TargetCandidate] | None = None
+) -> tuple[StratumPlan, ...]:
+    """The strata of a draw (for ``draw --dry-run``): filters, then inactive exclusions."""
+    if filtered is None:
+        filtered = filter_candidates(inputs.targets, inputs.filters)
+    return plan_quarter(
+        inputs.level,
+        planning_population(filtered, inputs.exclusions),
+        inputs.ratios,
+        inputs.multipliers,
+        region=inputs.region,
+        supervision_class=inputs.supervision_class,
+    )
+
+
+def _lists(
+    targets: Sequence[TargetCandidate],
+    inspectors: Sequence[InspectorCandidate],
+    conflicts: frozenset[tuple[str, str]],
+) -> dict[str, object]:
+    t = sorted((x.to_json() for x in targets), key=lambda d: str(d["credit_code"]))
+    i = sorted((x.to_json() for x in inspectors), key=lambda d: str(d["cert_no"]))
+    c = sorted([person, code] for person, code in conflicts)
+    return {
+        "targets_sha256": list_sha256(t),
+        "inspectors_sha256": list_sha256(i),
+        "conflicts_sha256": list_sha256(c),
+        "targets": t,
+        "inspectors": i,
+        "conflicts": c,
+    }
+
+
+def compute_draw(inputs: DrawInputs) -> dict[str, object]:
+    """The record body of a draw; raises DrawRefused when the rules cannot be met."""
+    _check_quarter(inputs.quarter)
+    if inputs.rules.level is not inputs.level:
+        raise ValueError("the matching rules are for another level")
+    seed = inputs.seed.value()
+    filtered = filter_candidates(inputs.targets, inputs.filters)
+    strata = plan_draw(inputs, filtered)
+    drawn = draw_targets(strata, filtered, seed, inputs.exclusions)
+    assignments = match_inspectors(
+        drawn, inputs.inspectors, inputs.conflicts, seed, inputs.rules, inputs.experts
+    )
+    experts = sorted((x.to_json() for x in inputs.experts), key=lambda d: str(d["expert_id"]))
+    return {
+        "algorithm": dict(ALGORITHM),
+        "kind": "draw",
+        "seed": inputs.seed.to_json(),
+        "parameters": {
+            "quarter": inputs.quarter,
+            "level": inputs.level.value,
+            "region": inputs.region,
+            "class": None if inputs.supervision_class is None else inputs.supervision_class.value,
+            "filters": inputs.filters.to_json(),
+            "ratios": inputs.ratios.to_json(),
+            "multipliers": inputs.multipliers.to_json(),
+            "rules": inputs.rules.to_json(),
+            "joint": inputs.joint.to_json(),
+        },
+        **_lists(inputs.targets, inputs.inspectors, inputs.conflicts),
+        "experts_sha256": list_sha256(experts),
+        "experts": experts,
+        "exclusions": dict(sorted(inputs.exclusions.items())),
+        "strata": [s.to_json() for s in strata],
+        "assignments": [a.to_json() for a in assignments],
+        "amends": None,
+        "reason": None,
+    }
+
+
+def compute_replacement(inputs: ReplacementInputs) -> dict[str, object]:
+    """The record body of a replacement; it carries what it needs to be verified alone."""
+    _check_quarter(inputs.quarter)
+    seed = inputs.seed.value()
+    assignments = replace_inspector(
+        inputs.amended_assignments,
+        inputs.target,
+        inputs.removed,
+        inputs.inspectors,
+        inputs.conflicts,
+        seed,
+        inputs.rules,
+    )
+    return {
+        "algorithm": dict(ALGORITHM),
+        "kind": "replacement",
+        "seed": inputs.seed.to_json(),
+        "parameters": {
+            "quarter": inputs.quarter,
+            "level": inputs.rules.level.value,
+            "rules": inputs.rules.to_json(),
+        },
+        **_lists([inputs.target], inputs.inspectors, inputs.conflicts),
+        "replaced": {"target": inputs.target.credit_code, "inspector": inputs.removed},
+        "amended_assignments": [a.to_json() for a in inputs.amended_assignments],
+        "assignments": [a.to_json() for a in assignments],
+        "amends": None,
+        "reason": None,
+    }
+
+
+def verify_record(record: Mapping[str, object]) -> VerifyOutcome:
+    """Recompute a record from itself; the first differing path, or ok."""
+    body = dict(record)
+    try:
+        if body.get("algorithm") != ALGORITHM:
+            return VerifyOutcome(False, "algorithm")
+        seed = _seed(_get(body, "seed", "", dict))
+        if seed.commitment is not None and (
+            seed.entropy is None or commitment_of(seed.entropy) != seed.commitment
+        ):
+            return VerifyOutcome(False, "seed.commitment")
+        kind = body.get("kind")
+        if kind == "draw":
+            expected = compute_draw(_draw_inputs(body, seed))
+        elif kind == "replacement":
+            expected = compute_replacement(_replacement_inputs(body, seed))
+        else:
+            return VerifyOutcome(False, "kind")
+    except RecordError as error:
+        return VerifyOutcome(False, error.path)
+    except DrawRefused:
+        return VerifyOutcome(False, "assignments")
+    except ValueError:
+        return VerifyOutcome(False, "parameters")
+    ours = {k: v for k, v in expected.items() if k not in CALLER_FIELDS}
+    theirs = {k: v for k, v in body.items() if k not in CALLER_FIELDS}
+    difference = _first_difference(ours, theirs, "")
+    return VerifyOutcome(difference is None, difference)
+
+
+# Lists whose items were parsed with strict types or hold only strings and nulls, so that ==
+# on them is a strict comparison; it spares a walk over hundreds of thousands of values.
+_PARSED_LISTS = frozenset(
+    {"targets", "inspectors", "experts", "conflicts", "exclusions", "amended_assignments",
+     "assignments"}
+)  # fmt: skip
+
+
+def _first_difference(expected: object, actual: object, path: str) -> str | None:
+    """The first path where two JSON values differ; strings compare as text, a bool is no int."""
+    if isinstance(expected, dict):
+        if not isinstance(actual, dict):
+            return path or "record"
+        keys = set(expected) | set(actual)
+        ordered = [k for k in _ORDER if k in keys] if not path else []
+        ordered += sorted(keys - set(ordered))
+        for key in ordered:
+            where = f"{path}.{key}" if path else key
+            if key not in expected or key not in actual:
+                return where
+            if not path and key in _PARSED_LISTS and expected[key] == actual[key]:
+                continue
+            found = _first_difference(expected[key], actual[key], where)
+            if found:
+                return found
+        return None
+    if isinstance(expected, list):
+        if not isinstance(actual, list):
+            return path
+        for i in range(max(len(expected), len(actual))):
+            if i >= len(expected) or i >= len(actual):
+                return f"{path}[{i}]"
+            found = _first_difference(expected[i], actual[i], f"{path}[{i}]")
+            if found:
+                return found
+        return None
+    if isinstance(expected, str):
+        return None if isinstance(actual, str) and expected == actual else path
+    return None if type(expected) is type(actual) and expected == actual else path
+
+
+# Reading a record back, with the path of the first thing that does not parse.
+
+
+def read_draw_inputs(record: Mapping[str, object]) -> DrawInputs:
+    """The inputs of a draw record (kind "draw"); RecordError names the first bad path."""
+    body = dict(record)
+    return _draw_inputs(body, _seed(_get(body, "seed", "", dict)))
+
+
+def read_assignments(record: Mapping[str, object]) -> list[Assignment]:
+    """The assignments of a draw or replacement record, e.g. to amend them."""
+    return _items(dict(record), "assignments", _assignment)
+
+
+def read_targets(record: Mapping[str, object]) -> list[TargetCandidate]:
+    return _items(dict(record), "targets", _target, "credit_code")
+
+
+def read_rules(record: Mapping[str, object]) -> MatchRules:
+    return _rules(_get(dict(record), "parameters", "", dict))
+
+
+class RecordError(ValueError):
+    def __init__(self, path: str) -> None:
+        super().__init__(path)
+        self.path = path
+
+
+def _get(obj: object, key: str, path: str, kind: type[T]) -> T:
+    where = f"{path}.{key}" if path else key
+    if not isinstance(obj, dict) or key not in obj:
+        raise RecordError(where)
+    value = obj[key]
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise RecordError(where)
+    return value
+
+
+def _opt(obj: object, key: str, path: str, kind: type[T]) -> T | None:
+    if isinstance(obj, dict) and obj.get(key, 0) is None:
+        return None
+    return _get(obj, key, path, kind)
+
+
+def _texts(obj: object, key: str, path: str) -> tuple[str, ...]:
+    items = _get(obj, key, path, list)
+    if not all(isinstance(x, str) for x in items):
+        raise RecordError(f"{path}.{key}")
+    return tuple(items)
+
+
+def _enum(cls: type[E], obj: object, key: str, path: str) -> E:
+    try:
+        return cls(_get(obj, key, path, str))
+    except ValueError:
+        raise RecordError(f"{path}.{key}") from None
+
+
+def _items(
+    record: object, key: str, read: Callable[[object, str], T], unique: str | None = None
+) -> list[T]:
+    """The parsed items of a top-level list; ``unique`` names a field no two items share."""
+    items = [read(item, f"{key}[{i}]") for i, item in enumerate(_get(record, key, "", list))]
+    if unique is not None:
+        seen: set[object] = set()
+        for i, item in enumerate(items):
+            value = getattr(item, unique)
+            if value in seen:
+                raise RecordError(f"{key}[{i}].{unique}")
+            seen.add(value)
+    return items
+
+
+def _seed(obj: dict[str, object]) -> SeedInput:
+    entropy = _opt(obj, "entropy", "seed", str)
+    try:
+        raw = None if entropy is None else bytes.fromhex(entropy)
+    except ValueError:
+        raise RecordError("seed.entropy") from None
+    return SeedInput(
+        _opt(obj, "public_text", "seed", str), raw, _opt(obj, "commitment", "seed", str)
+    )
+
+
+_CLASSES = {c.value: c for c in SupervisionClass}
+_GRADES = {g.value: g for g in CreditRiskGrade}
+_ROLES = {r.value: r for r in Role}
+_KINDS = {k.value: k for k in TaskKind}
+
+
+def _all_text(*values: object) -> bool:
+    return all(type(v) is str for v in values)
+
+
+# Each reader tries a fast path for a well-formed item and falls back to the checked one,
+# which names the first bad field.
+
+
+def _target(obj: object, path: str) -> TargetCandidate:
+    if type(obj) is dict:
+        try:
+            made = TargetCandidate(
+                obj["credit_code"], obj["name"], obj["region"], obj["industry"],
+                obj["permit_category"], _CLASSES[obj["supervision_class"]],
+                obj["positive_list"], _GRADES[obj["credit_grade"]], tuple(obj["tags"]),
+            )  # fmt: skip
+        except (KeyError, TypeError):
+            pass
+        else:
+            if (
+                _all_text(made.credit_code, made.name, made.region, made.industry)
+                and _all_text(made.permit_category, *made.tags)
+                and type(made.positive_list) is bool
+            ):
+                return made
+    return TargetCandidate(
+        credit_code=_get(obj, "credit_code", path, str),
+        name=_get(obj, "name", path, str),
+        region=_get(obj, "region", path, str),
+        industry=_get(obj, "industry", path, str),
+        permit_category=_get(obj, "permit_category", path, str),
+        supervision_class=_enum(SupervisionClass, obj, "supervision_class", path),
+        positive_list=_get(obj, "positive_list", path, bool),
+        credit_grade=_enum(CreditRiskGrade, obj, "credit_grade", path),
+        tags=_texts(obj, "tags", path),
+    )
+
+
+def _inspector(obj: object, path: str) -> InspectorCandidate:
+    if type(obj) is dict:
+        try:
+            made = InspectorCandidate(
+                obj["cert_no"], obj["name"], obj["region"], tuple(obj["specialties"]),
+                _ROLES[obj["role"]], obj["load"],
+            )  # fmt: skip
+        except (KeyError, TypeError):
+            pass
+        else:
+            if _all_text(made.cert_no, made.name, made.region, *made.specialties) and (
+                type(made.load) is int
+            ):
+                return made
+    return InspectorCandidate(
+        cert_no=_get(obj, "cert_no", path, str),
+        name=_get(obj, "name", path, str),
+        region=_get(obj, "region", path, str),
+        specialties=_texts(obj, "specialties", path),
+        role=_enum(Role, obj, "role", path),
+        load=_get(obj, "load", path, int),
+    )
+
+
+def _expert(obj: object, path: str) -> ExpertCandidate:
+    return ExpertCandidate(
+        expert_id=_get(obj, "expert_id", path, str),
+        name=_get(obj, "name", path, str),
+        region=_get(obj, "region", path, str),
+        industries=_texts(obj, "industries", path),
+        load=_get(obj, "load", path, int),
+    )
+
+
+def _conflict(obj: object, path: str) -> tuple[str, str]:
+    if not (isinstance(obj, list) and len(obj) == 2 and _all_text(*obj)):
+        raise RecordError(path)
+    return (obj[0], obj[1])
+
+
+def _assignment(obj: object, path: str) -> Assignment:
+    if type(obj) is dict:
+        try:
+            made = Assignment(
+                obj["target"], obj["stratum"], _KINDS[obj["kind"]], tuple(obj["inspectors"]),
+                obj["lead"], tuple(obj["experts"]),
+            )  # fmt: skip
+        except (KeyError, TypeError):
+            pass
+        else:
+            lead_ok = made.lead is None or type(made.lead) is str
+            if lead_ok and _all_text(made.target, made.stratum, *made.inspectors, *made.experts):
+                return made
+    return Assignment(
+        target=_get(obj, "target", path, str),
+        stratum=_get(obj, "stratum", path, str),
+        kind=_enum(TaskKind, obj, "kind", path),
+        inspectors=_texts(obj, "inspectors", path),
+        lead=_opt(obj, "lead", path, str),
+        experts=_texts(obj, "experts", path),
+    )
+
+
+def _quarter(params: object) -> str:
+    quarter = _get(params, "quarter", "parameters", str)
+    if not _QUARTER.fullmatch(quarter):
+        raise RecordError("parameters.quarter")
+    return quarter
+
+
+def _rules(params: object) -> MatchRules:
+    obj = _get(params, "rules", "parameters", dict)
+    path = "parameters.rules"
+    try:
+        return MatchRules(
+            per_check=_get(obj, "per_check", path, int),
+            max_per_quarter=_opt(obj, "max_per_quarter", path, int),
+            level=_enum(Level, obj, "level", path),
+            cross_region=_get(obj, "cross_region", path, bool),
+            experts_per_check=_get(obj, "experts_per_check", path, int),
+        )
+    except (ValueError, TypeError) as error:
+        raise error if isinstance(error, RecordError) else RecordError(path) from None
+
+
+def _joint(params: object) -> JointCheck:
+    obj = _get(params, "joint", "parameters", dict)
+    kind = _enum(JointKind, obj, "kind", "parameters.joint")
+    key = {JointKind.INTERNAL: "offices", JointKind.CROSS_DEPARTMENT: "departments"}.get(kind)
+    parties = () if key is None else _texts(obj, key, "parameters.joint")
+    try:
+        return JointCheck(kind, parties)
+    except ValueError:
+        raise RecordError("parameters.joint") from None
+
+
+def _draw_inputs(record: Mapping[str, object], seed: SeedInput) -> DrawInputs:
+    params = _get(dict(record), "parameters", "", dict)
+    filters = _get(params, "filters", "parameters", dict)
+    exclusions = _get(dict(record), "exclusions", "", dict)
+    if not all(isinstance(k, str) and isinstance(v, str) for k, v in exclusions.items()):
+        raise RecordError("exclusions")
+    cls = _opt(params, "class", "parameters", str)
+    try:
+        ratios = Ratios.from_mapping(_get(params, "ratios", "parameters", dict))
+        multipliers = GradeMultipliers.from_mapping(_get(params, "multipliers", "parameters", dict))
+        supervision_class = None if cls is None else SupervisionClass(cls)
+    except (ValueError, TypeError) as error:
+        raise error if isinstance(error, RecordError) else RecordError("parameters") from None
+    body = dict(record)
+    return DrawInputs(
+        quarter=_quarter(params),
+        level=_enum(Level, params, "level", "parameters"),
+        seed=seed,
+        targets=_items(body, "targets", _target, "credit_code"),
+        inspectors=_items(body, "inspectors", _inspector, "cert_no"),
+        rules=_rules(params),
+        region=_opt(params, "region", "parameters", str),
+        supervision_class=supervision_class,
+        filters=DrawFilters(
+            industries=frozenset(_texts(filters, "industries", "parameters.filters")),
+            tags=frozenset(_texts(filters, "tags", "parameters.filters")),
+            permit_categories=frozenset(_texts(filters, "permit_categories", "parameters.filters")),
+            regions=frozenset(_texts(filters, "regions", "parameters.filters")),
+        ),
+        ratios=ratios,
+        multipliers=multipliers,
+        joint=_joint(params),
+        experts=_items(body, "experts", _expert, "expert_id"),
+        conflicts=frozenset(_items(body, "conflicts", _conflict)),
+        exclusions=exclusions,
+    )
+
+
+def _replacement_inputs(record: Mapping[str, object], seed: SeedInput) -> ReplacementInputs:
+    body = dict(record)
+    params = _get(body, "parameters", "", dict)
+    targets = _items(body, "targets", _target, "credit_code")
+    replaced = _get(body, "replaced", "", dict)
+    code = _get(replaced, "target", "replaced", str)
+    target = next((t for t in targets if t.credit_code == code), None)
+    if target is None:
+        raise RecordError("replaced.target")
+    return ReplacementInputs(
+        quarter=_quarter(params),
+        seed=seed,
+        target=target,
+        removed=_get(replaced, "inspector", "replaced", str),
+        amended_assignments=_items(body, "amended_assignments", _assignment),
+        inspectors=_items(body, "inspectors", _inspector, "cert_no"),
+        rules=_rules(params),
+        conflicts=frozenset(_items(body, "conflicts", _conflict)),
+    )
