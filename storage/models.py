@@ -120,8 +120,9 @@ class AuditLog(Base):
     action: Mapped[str] = mapped_column(String(20))
     entity: Mapped[str] = mapped_column(String(30))
     entity_key: Mapped[str] = mapped_column(String(60))
-    old: Mapped[dict[str, Any] | None]
-    new: Mapped[dict[str, Any] | None]
+    # None is SQL NULL, not the JSON text 'null': a create has no old values.
+    old: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    new: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
 
 
 __all__ = ["AuditLog", "Base", "Expert", "InspectionItem", "Inspector", "Tag", "Target"]

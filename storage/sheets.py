@@ -54,7 +54,7 @@ class SheetSpec:
     model: type[DeclarativeBase]
     columns: tuple[Column, ...]
     key: tuple[str, ...]
-    check_row: Callable[[dict[str, Any], dict[str, Any]], list[tuple[str, CellError]]] | None = None
+    check_row: Callable[[dict[str, Any]], list[tuple[str, CellError]]] | None = None
 
     @property
     def needs_formats(self) -> bool:
@@ -115,9 +115,7 @@ def _class_label(value: str) -> str:
     return SupervisionClass(value).label
 
 
-def _target_row(
-    values: dict[str, Any], raw: dict[str, Any], regions: CityRegions
-) -> list[tuple[str, CellError]]:
+def _target_row(values: dict[str, Any], regions: CityRegions) -> list[tuple[str, CellError]]:
     """Derived fields: the class after the precedence rule; the county name must fit the code."""
     values["supervision_class"] = cells.classify(
         values.pop("_classes"), values["positive_list"]
@@ -234,11 +232,11 @@ def parse_rows(
     for number, row in rows:
         if all(_blank(v) for v in row):
             continue
-        values, raw, row_problems = _read_row(present, absent, row, number)
+        values, row_problems = _read_row(present, absent, row, number)
         if not row_problems and spec.check_row is not None:
-            for header, error in spec.check_row(values, raw):
+            for header, error in spec.check_row(values):
                 row_problems.append(
-                    Located(number, header, error.problem, error.detail, str(raw.get(header, "")))
+                    Located(number, header, error.problem, error.detail, error.detail)
                 )
         if row_problems:
             problems.extend(row_problems)
@@ -262,16 +260,14 @@ def _blank(cell: Any) -> bool:
 
 def _read_row(
     present: list[tuple[Column, int]], absent: list[Column], row: tuple[Any, ...], number: int
-) -> tuple[dict[str, Any], dict[str, Any], list[Located]]:
+) -> tuple[dict[str, Any], list[Located]]:
     values: dict[str, Any] = {}
-    raw: dict[str, Any] = {}
     problems: list[Located] = []
     width = len(row)
     streamed = width > 0 and hasattr(row[0], "number_format")  # cells, not bare values
     for column, index in present:
         cell = row[index] if index < width else None
         value = cell.value if streamed and cell is not None else cell
-        raw[column.header] = value
         try:
             if column.with_format:
                 values[column.field] = column.read(value, getattr(cell, "number_format", None))
@@ -282,7 +278,7 @@ def _read_row(
             problems.append(Located(number, column.header, error.problem, error.detail, shown))
     for column in absent:
         values[column.field] = column.read(None)
-    return values, raw, problems
+    return values, problems
 
 
 def export_row(spec: SheetSpec, values: dict[str, Any], regions: CityRegions) -> list[Any]:

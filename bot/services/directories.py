@@ -19,17 +19,17 @@ from storage import excel
 from storage.cells import Located
 from storage.directory_store import apply_changes, current_rows, plan_changes
 from storage.excel import SheetProblem, SheetRejected
-from storage.sheets import export_row, parse_rows, sheet_spec
+from storage.sheets import ParsedSheet, SheetSpec, export_row, parse_rows, sheet_spec
 
 
 @contextmanager
 def collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a sheet is read (synchronous: no other task
-    runs meanwhile).
+    """Pause the cyclic garbage collector for the length of an import.
 
-    Every row parsed stays alive until the sheet is checked whole, so the collector would walk
-    an ever larger heap again and again (a third of a 100,000-row import); the rows hold no
-    cycles, and reference counting still frees everything else as usual.
+    Every row parsed stays alive until the sheet is checked whole and written, so the collector
+    would walk an ever larger heap again and again (a third of a 100,000-row import). The rows
+    hold no cycles and reference counting frees everything else as usual; other tasks of the
+    bot only see their cyclic garbage collected a few seconds later.
     """
     was_enabled = gc.isenabled()
     gc.disable()
@@ -69,30 +69,34 @@ async def import_directory(
 ) -> ImportReport:
     report = ImportReport(kind, dry_run)
     spec = sheet_spec(kind, regions)
-    try:
-        sheet = excel.open_sheet(
-            path, spec.required_headers, spec.headers, max_bytes, with_cells=spec.needs_formats
-        )
+    with collector_paused():
         try:
-            with collector_paused():
-                parsed = parse_rows(spec, sheet.positions, sheet.rows)
-        finally:
-            sheet.close()
-    except SheetRejected as rejected:
-        report.sheet_problems = rejected.problems
-        return report
-    if parsed.problems:
-        report.problems = parsed.problems
-        return report
-    async with sessions() as session, session.begin():
-        change = await plan_changes(session, spec, parsed.rows, deactivate_missing)
-        report.added, report.updated = len(change.added), len(change.updated)
-        report.unchanged, report.deactivated = change.unchanged, len(change.deactivated)
-        if dry_run:
-            await session.rollback()
-        else:
-            await apply_changes(session, spec, change, actor)
+            parsed = _read_sheet(spec, path, max_bytes)
+        except SheetRejected as rejected:
+            report.sheet_problems = rejected.problems
+            return report
+        if parsed.problems:
+            report.problems = parsed.problems
+            return report
+        async with sessions() as session, session.begin():
+            change = await plan_changes(session, spec, parsed.rows, deactivate_missing)
+            report.added, report.updated = len(change.added), len(change.updated)
+            report.unchanged, report.deactivated = change.unchanged, len(change.deactivated)
+            if dry_run:
+                await session.rollback()
+            else:
+                await apply_changes(session, spec, change, actor)
     return report
+
+
+def _read_sheet(spec: SheetSpec, path: Path, max_bytes: int) -> ParsedSheet:
+    sheet = excel.open_sheet(
+        path, spec.required_headers, spec.headers, max_bytes, with_cells=spec.needs_formats
+    )
+    try:
+        return parse_rows(spec, sheet.positions, sheet.rows)
+    finally:
+        sheet.close()
 
 
 async def export_directory(
