@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -189,14 +190,19 @@ def yes_no(value: Any) -> bool:
     raise CellError(CellProblem.YES_NO, word)
 
 
-def credit_grade(value: Any) -> str:
+def _keyword(value: Any, parse: Callable[[str], StrEnum | None], unknown: CellProblem) -> str:
+    """A required keyword cell ('A类', '组长', '在岗') read by a domain parser to its value."""
     word = folded(value, 20)
     if not word:
         raise CellError(CellProblem.REQUIRED)
-    grade = parse_grade(word)
-    if grade is None:
-        raise CellError(CellProblem.GRADE_UNKNOWN, word)
-    return grade.value
+    found = parse(word)
+    if found is None:
+        raise CellError(unknown, word)
+    return found.value
+
+
+def credit_grade(value: Any) -> str:
+    return _keyword(value, parse_grade, CellProblem.GRADE_UNKNOWN)
 
 
 def permit_category(value: Any) -> str:
@@ -219,23 +225,11 @@ def coordinate(value: Any, low: float, high: float) -> float | None:
 
 
 def role(value: Any) -> str:
-    word = folded(value, 20)
-    if not word:
-        raise CellError(CellProblem.REQUIRED)
-    found = parse_role(word)
-    if found is None:
-        raise CellError(CellProblem.ROLE_UNKNOWN, word)
-    return found.value
+    return _keyword(value, parse_role, CellProblem.ROLE_UNKNOWN)
 
 
 def duty_status(value: Any) -> str:
-    word = folded(value, 20)
-    if not word:
-        raise CellError(CellProblem.REQUIRED)
-    found = parse_status(word)
-    if found is None:
-        raise CellError(CellProblem.STATUS_UNKNOWN, word)
-    return found.value
+    return _keyword(value, parse_status, CellProblem.STATUS_UNKNOWN)
 
 
 def levels(value: Any) -> list[str]:
