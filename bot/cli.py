@@ -12,6 +12,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot import cli_draw
 from bot.config import ConfigError, load_config
 from bot.context import AppContext
 from bot.services import demo as demo_service
@@ -52,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("file", type=Path)
 
     commands.add_parser("demo", help="生成保定市演示数据并打印各区县季度最低抽查数")
+    cli_draw.add_parsers(commands)
     return parser
 
 
@@ -131,6 +133,8 @@ COMMANDS: dict[str, Command] = {
     "template": cmd_template,
     "export": cmd_export,
     "demo": cmd_demo,
+    "draw": cli_draw.cmd_draw,
+    "verify": cli_draw.cmd_verify,
 }
 
 

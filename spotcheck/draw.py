@@ -12,7 +12,9 @@ Directed draws (定向抽查) narrow the candidates with ``filter_candidates`` b
 their quotas are ratios of the filtered population. Exclusions are declared up front as
 credit code → reason and kept in the record: an ``inactive`` target leaves the population the
 quotas are computed on; any other reason (checked recently, already drawn this quarter …) keeps
-the target in the population but not in the ranking, so a quota never shrinks because of it.
+the target in the population but not in the ranking; a target excluded as ``already_drawn``
+counts towards its stratum's quota, so only the rest is drawn (the quarter's minimum counts
+each target once).
 Excluded targets get no off-site task either.
 """
 
@@ -24,10 +26,18 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 
 from spotcheck.classes import CreditRiskGrade, SupervisionClass
 from spotcheck.quota import Level, StratumPlan, TaskKind, is_offsite
 from spotcheck.roles import Role
+
+
+@lru_cache(maxsize=4096)
+def sorted_unique(words: tuple[str, ...]) -> list[str]:
+    """Tags as records hold them. Cached: a city has few distinct tag lists, many targets.
+    Callers must not mutate the list (records are only serialised)."""
+    return sorted(set(words))
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +65,7 @@ class TargetCandidate:
             "supervision_class": self.supervision_class,
             "positive_list": self.positive_list,
             "credit_grade": self.credit_grade,
-            "tags": sorted(set(self.tags)),
+            "tags": sorted_unique(self.tags),
         }
 
 
@@ -75,7 +85,7 @@ class InspectorCandidate:
             "cert_no": self.cert_no,
             "name": self.name,
             "region": self.region,
-            "specialties": sorted(set(self.specialties)),
+            "specialties": sorted_unique(self.specialties),
             "role": self.role,
             "load": self.load,
         }
@@ -96,7 +106,7 @@ class ExpertCandidate:
             "expert_id": self.expert_id,
             "name": self.name,
             "region": self.region,
-            "industries": sorted(set(self.industries)),
+            "industries": sorted_unique(self.industries),
             "load": self.load,
         }
 
@@ -225,8 +235,9 @@ def draw_targets(
 ) -> list[DrawnTarget]:
     """The drawn targets, stratum by stratum in plan order, each stratum in rank order.
 
-    An on-site stratum yields its ``quota`` lowest-ranked eligible candidates; when fewer are
-    eligible (exclusions ate the stratum) the draw is refused with TOO_FEW_TARGETS. An
+    An on-site stratum yields its ``to_draw`` lowest-ranked eligible candidates (its quota less
+    those already drawn this quarter); when fewer are eligible the draw is refused with
+    TOO_FEW_TARGETS. An
     off-site stratum yields every eligible candidate, ordered by credit code. Candidates in
     no stratum of the plan (another class, county or level) are ignored.
     """
@@ -251,17 +262,17 @@ def draw_targets(
         eligible = members.get((stratum.region, stratum.supervision_class, stratum.grade), [])
         if stratum.kind is TaskKind.OFFSITE:
             chosen = sorted(eligible, key=lambda t: t.credit_code)
-        elif len(eligible) < stratum.quota:
+        elif len(eligible) < stratum.to_draw:
             raise DrawRefused(
                 Refusal(
                     RefusalKind.TOO_FEW_TARGETS,
-                    needed=stratum.quota,
+                    needed=stratum.to_draw,
                     available=len(eligible),
                     region=stratum.region,
                     stratum=stratum.id,
                 )
             )
         else:
-            chosen = _ranked(seed, stratum.id, eligible)[: stratum.quota]
+            chosen = _ranked(seed, stratum.id, eligible)[: stratum.to_draw]
         drawn.extend(DrawnTarget(t, stratum.id, stratum.kind) for t in chosen)
     return drawn

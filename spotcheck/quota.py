@@ -273,6 +273,15 @@ class StratumPlan:
     multiplier: Fraction
     quota: int
     kind: TaskKind = TaskKind.ONSITE
+    # Targets of this stratum already drawn this quarter at this level (another plan, e.g. a
+    # directed draw): they count towards the quarter's minimum, so fewer remain to draw.
+    already_drawn: int = 0
+
+    @property
+    def to_draw(self) -> int:
+        if self.kind is TaskKind.OFFSITE:
+            return self.quota
+        return max(0, self.quota - self.already_drawn)
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -285,6 +294,8 @@ class StratumPlan:
             "ratio": str(self.ratio),
             "multiplier": str(self.multiplier),
             "quota": self.quota,
+            "already_drawn": self.already_drawn,
+            "to_draw": self.to_draw,
             "kind": self.kind.value,
         }
 

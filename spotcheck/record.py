@@ -17,8 +17,9 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import TypeVar
 
@@ -26,6 +27,7 @@ from spotcheck.classes import CreditRiskGrade, SupervisionClass
 from spotcheck.draw import (
     DrawFilters,
     DrawRefused,
+    ExclusionReason,
     ExpertCandidate,
     InspectorCandidate,
     TargetCandidate,
@@ -34,7 +36,15 @@ from spotcheck.draw import (
     planning_population,
 )
 from spotcheck.matching import Assignment, MatchRules, match_inspectors, replace_inspector
-from spotcheck.quota import GradeMultipliers, Level, Ratios, StratumPlan, TaskKind, plan_quarter
+from spotcheck.quota import (
+    GradeMultipliers,
+    Level,
+    Ratios,
+    StratumPlan,
+    TaskKind,
+    plan_quarter,
+    stratum_of,
+)
 from spotcheck.roles import Role
 
 ALGORITHM = {"name": "shuangsuiji-hmac-rank", "version": 1}
@@ -179,7 +189,7 @@ def plan_draw(
     """The strata of a draw (for ``draw --dry-run``): filters, then inactive exclusions."""
     if filtered is None:
         filtered = filter_candidates(inputs.targets, inputs.filters)
-    return plan_quarter(
+    strata = plan_quarter(
         inputs.level,
         planning_population(filtered, inputs.exclusions),
         inputs.ratios,
@@ -187,28 +197,74 @@ def plan_draw(
         region=inputs.region,
         supervision_class=inputs.supervision_class,
     )
+    already = Counter(
+        stratum_of(inputs.level, t)
+        for t in filtered
+        if inputs.exclusions.get(t.credit_code) == ExclusionReason.ALREADY_DRAWN
+    )
+    return tuple(replace(s, already_drawn=already[s.id]) if already[s.id] else s for s in strata)
+
+
+class EncodedRecord:
+    """A record body and its canonical JSON, assembled from parts.
+
+    A city draw's candidate lists run to tens of megabytes; each is encoded once, hashed from
+    those bytes, and the same bytes are spliced into the whole record's canonical JSON (keys
+    sorted, so the object is their concatenation in order). ``canonical(extra)`` adds the
+    caller's fields (id, created_at …) without encoding the lists again.
+    """
+
+    def __init__(self, body: dict[str, object], encoded: Mapping[str, bytes]) -> None:
+        self.body = body
+        self._encoded = dict(encoded)
+
+    def canonical(self, extra: Mapping[str, object] | None = None) -> bytes:
+        for key, value in self.body.items():  # each part is encoded once, however often asked
+            if key not in self._encoded:
+                self._encoded[key] = canonical_json(value)
+        parts = {**self._encoded, **{k: canonical_json(v) for k, v in (extra or {}).items()}}
+        return b"{" + b",".join(canonical_json(k) + b":" + parts[k] for k in sorted(parts)) + b"}"
+
+
+def _encoded_list(
+    name: str, items: Sequence[object], body: dict[str, object], encoded: dict[str, bytes]
+) -> None:
+    data = canonical_json(list(items))
+    body[name] = items
+    body[f"{name}_sha256"] = hashlib.sha256(data).hexdigest()
+    encoded[name] = data
 
 
 def _lists(
     targets: Sequence[TargetCandidate],
     inspectors: Sequence[InspectorCandidate],
     conflicts: frozenset[tuple[str, str]],
-) -> dict[str, object]:
-    t = sorted((x.to_json() for x in targets), key=lambda d: str(d["credit_code"]))
-    i = sorted((x.to_json() for x in inspectors), key=lambda d: str(d["cert_no"]))
-    c = sorted([person, code] for person, code in conflicts)
-    return {
-        "targets_sha256": list_sha256(t),
-        "inspectors_sha256": list_sha256(i),
-        "conflicts_sha256": list_sha256(c),
-        "targets": t,
-        "inspectors": i,
-        "conflicts": c,
-    }
+    experts: Sequence[ExpertCandidate] | None = None,
+) -> tuple[dict[str, object], dict[str, bytes]]:
+    """The candidate lists, sorted, with their hashes; and their canonical bytes."""
+    body: dict[str, object] = {}
+    encoded: dict[str, bytes] = {}
+    targets_json = [x.to_json() for x in targets]
+    inspectors_json = [x.to_json() for x in inspectors]
+    targets_json.sort(key=lambda d: str(d["credit_code"]))
+    inspectors_json.sort(key=lambda d: str(d["cert_no"]))
+    _encoded_list("targets", targets_json, body, encoded)
+    _encoded_list("inspectors", inspectors_json, body, encoded)
+    _encoded_list("conflicts", sorted([person, code] for person, code in conflicts), body, encoded)
+    if experts is not None:
+        experts_json = [x.to_json() for x in experts]
+        experts_json.sort(key=lambda d: str(d["expert_id"]))
+        _encoded_list("experts", experts_json, body, encoded)
+    return body, encoded
 
 
 def compute_draw(inputs: DrawInputs) -> dict[str, object]:
     """The record body of a draw; raises DrawRefused when the rules cannot be met."""
+    return draw_record(inputs).body
+
+
+def draw_record(inputs: DrawInputs) -> EncodedRecord:
+    """compute_draw with the canonical JSON at hand (see EncodedRecord)."""
     _check_quarter(inputs.quarter)
     if inputs.rules.level is not inputs.level:
         raise ValueError("the matching rules are for another level")
@@ -219,8 +275,8 @@ def compute_draw(inputs: DrawInputs) -> dict[str, object]:
     assignments = match_inspectors(
         drawn, inputs.inspectors, inputs.conflicts, seed, inputs.rules, inputs.experts
     )
-    experts = sorted((x.to_json() for x in inputs.experts), key=lambda d: str(d["expert_id"]))
-    return {
+    lists, encoded = _lists(inputs.targets, inputs.inspectors, inputs.conflicts, inputs.experts)
+    body: dict[str, object] = {
         "algorithm": dict(ALGORITHM),
         "kind": "draw",
         "seed": inputs.seed.to_json(),
@@ -235,19 +291,23 @@ def compute_draw(inputs: DrawInputs) -> dict[str, object]:
             "rules": inputs.rules.to_json(),
             "joint": inputs.joint.to_json(),
         },
-        **_lists(inputs.targets, inputs.inspectors, inputs.conflicts),
-        "experts_sha256": list_sha256(experts),
-        "experts": experts,
+        **lists,
         "exclusions": dict(sorted(inputs.exclusions.items())),
         "strata": [s.to_json() for s in strata],
         "assignments": [a.to_json() for a in assignments],
         "amends": None,
         "reason": None,
     }
+    return EncodedRecord(body, encoded)
 
 
 def compute_replacement(inputs: ReplacementInputs) -> dict[str, object]:
     """The record body of a replacement; it carries what it needs to be verified alone."""
+    return replacement_record(inputs).body
+
+
+def replacement_record(inputs: ReplacementInputs) -> EncodedRecord:
+    """compute_replacement with the canonical JSON at hand (see EncodedRecord)."""
     _check_quarter(inputs.quarter)
     seed = inputs.seed.value()
     assignments = replace_inspector(
@@ -259,7 +319,8 @@ def compute_replacement(inputs: ReplacementInputs) -> dict[str, object]:
         seed,
         inputs.rules,
     )
-    return {
+    lists, encoded = _lists([inputs.target], inputs.inspectors, inputs.conflicts)
+    body: dict[str, object] = {
         "algorithm": dict(ALGORITHM),
         "kind": "replacement",
         "seed": inputs.seed.to_json(),
@@ -268,13 +329,14 @@ def compute_replacement(inputs: ReplacementInputs) -> dict[str, object]:
             "level": inputs.rules.level.value,
             "rules": inputs.rules.to_json(),
         },
-        **_lists([inputs.target], inputs.inspectors, inputs.conflicts),
+        **lists,
         "replaced": {"target": inputs.target.credit_code, "inspector": inputs.removed},
         "amended_assignments": [a.to_json() for a in inputs.amended_assignments],
         "assignments": [a.to_json() for a in assignments],
         "amends": None,
         "reason": None,
     }
+    return EncodedRecord(body, encoded)
 
 
 def verify_record(record: Mapping[str, object]) -> VerifyOutcome:

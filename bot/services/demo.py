@@ -72,7 +72,7 @@ async def run_demo(ctx: AppContext, today: date | None = None) -> list[str]:
                 str(positive),
             ]
         )
-    lines += _aligned(table)
+    lines += aligned(table)
     city = {cls: ratios.ratio(Level.CITY, cls) for cls in SupervisionClass}
     lines += [
         "",
@@ -81,7 +81,7 @@ async def run_demo(ctx: AppContext, today: date | None = None) -> list[str]:
     return lines
 
 
-def _aligned(table: list[list[str]]) -> list[str]:
+def aligned(table: list[list[str]]) -> list[str]:
     """Columns padded by display width: a Chinese character takes two cells in a terminal."""
 
     def width(text: str) -> int:

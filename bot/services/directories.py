@@ -6,38 +6,18 @@ means nothing is written and every problem is reported with its row and column.
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.services.collector import collector_paused
 from spotcheck.regions import CityRegions
 from storage import excel
 from storage.cells import Located
 from storage.directory_store import apply_changes, current_rows, plan_changes
 from storage.excel import SheetProblem, SheetRejected
 from storage.sheets import ParsedSheet, SheetSpec, export_row, parse_rows, sheet_spec
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector for the length of an import.
-
-    Every row parsed stays alive until the sheet is checked whole and written, so the collector
-    would walk an ever larger heap again and again (a third of a 100,000-row import). The rows
-    hold no cycles and reference counting frees everything else as usual; other tasks of the
-    bot only see their cyclic garbage collected a few seconds later.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 @dataclass

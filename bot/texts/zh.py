@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+from typing import Any
+
+from spotcheck.draw import Refusal, RefusalKind
+from spotcheck.regions import CityRegions
 from storage.cells import CellProblem, Located
 from storage.excel import SheetProblem, SheetProblemKind
 
@@ -130,3 +135,116 @@ class Texts:
 
     def demo_city_line(self, special: int, key: int, general: int) -> str:
         return f"市级每季度最低抽查数：特殊 {special}，重点 {key}，一般（正面清单外）{general}"
+
+    # --- draws ------------------------------------------------------------------------------
+
+    def class_short(self, cls: str | None) -> str:
+        return {"special": "特殊", "key": "重点", "general": "一般"}.get(cls or "", "全部类别")
+
+    def level_name(self, level: str) -> str:
+        return {"city": "市级", "county": "县级"}.get(level, level)
+
+    def region_name(self, regions: CityRegions, code: str | None) -> str:
+        if code is None:
+            return regions.name
+        return regions.county_name(code) or code
+
+    def stratum_label(self, regions: CityRegions, stratum: dict[str, Any]) -> str:
+        where = self.region_name(regions, stratum["region"])
+        grade = f"{stratum['grade']}级" if stratum["grade"] else "正面清单（非现场）"
+        return f"{where} {self.class_short(stratum['class'])} {grade}"
+
+    def percent(self, ratio: Fraction) -> str:
+        """1/4 → 25%, 3/100 → 3%, 1/3 → 33.33%."""
+        value = ratio * 100
+        if value.denominator == 1:
+            return f"{value.numerator}%"
+        return f"{float(value):.2f}".rstrip("0").rstrip(".") + "%"
+
+    def plan_title(self, quarter: str, level: str) -> str:
+        return f"{quarter} {self.level_name(level)}抽查计划"
+
+    def plan_headers(self) -> list[str]:
+        return ["抽查层", "对象数", "比例", "倍数", "应抽", "本季已抽", "本次抽"]
+
+    def plan_totals(self, onsite: int, offsite: int) -> str:
+        return f"合计：本次现场检查 {onsite} 家，非现场监管 {offsite} 家。"
+
+    def plan_empty(self) -> str:
+        return "没有符合条件的检查对象：请检查季度、层级、区县、类别和筛选条件。"
+
+    def draw_done(self, record_id: int, onsite: int, offsite: int, people: int) -> str:
+        return (
+            f"第 {record_id} 号抽查记录已生成：现场检查 {onsite} 家，非现场监管 {offsite} 家，"
+            f"执法人员 {people} 人次。"
+        )
+
+    def draw_seed(self, seed: dict[str, Any]) -> str:
+        parts = [f"种子 {seed['value']}"]
+        if seed.get("public_text") is not None:
+            parts.append(f"公开文本“{seed['public_text']}”")
+        if seed.get("commitment"):
+            parts.append(f"承诺值 {seed['commitment']}")
+        return "；".join(parts)
+
+    def record_written(self, path: str) -> str:
+        return f"抽查记录已写入 {path}，可用 shuangsuiji verify 复核。"
+
+    def replacement_done(self, record_id: int, target: str, removed: str, added: list[str]) -> str:
+        return (
+            f"第 {record_id} 号记录：{target} 的执法人员 {removed} 已由 {'、'.join(added)} 替换。"
+        )
+
+    def commitment_made(self, commitment_id: int, commitment: str) -> str:
+        return (
+            f"已生成第 {commitment_id} 号熵承诺。请在抽取前公布其 SHA-256：\n{commitment}\n"
+            f"抽取时使用 --commitment {commitment_id} --seed 公开文本。"
+        )
+
+    def verify_ok(self, record_id: object) -> str:
+        return f"OK：记录 {record_id} 与重新计算的结果一致。"
+
+    def verify_failed(self, record_id: object, path: str | None) -> str:
+        return f"不一致：记录 {record_id} 重新计算后，第一处差异在 {path}。"
+
+    def refusal(self, regions: CityRegions, reason: Refusal) -> str:
+        where = self.region_name(regions, reason.region) if reason.region else regions.name
+        if reason.kind is RefusalKind.TOO_FEW_TARGETS:
+            return (
+                f"无法抽取：{where} 的抽查层 {reason.stratum} 需抽 {reason.needed} 家，"
+                f"排除后只剩 {reason.available} 家可抽。"
+            )
+        if reason.kind is RefusalKind.TOO_FEW_INSPECTORS:
+            return (
+                f"无法抽取：{where} 执法人员不足，检查 {reason.target} 需要 {reason.needed} 名，"
+                f"符合条件（未回避、非本地交叉执法）的只有 {reason.available} 名。请补充执法人员后重试。"
+            )
+        if reason.kind is RefusalKind.WORKLOAD_CAP:
+            return (
+                f"无法抽取：{where} 执法人员本季度任务已达上限 {reason.cap} 件，检查 {reason.target} "
+                f"需要 {reason.needed} 名，只有 {reason.available} 名未达上限。"
+            )
+        return (
+            f"无法抽取：专家不足，检查 {reason.target} 需要 {reason.needed} 名专家，"
+            f"只有 {reason.available} 名可用。"
+        )
+
+    def draw_problem(self, kind: str, details: dict[str, Any]) -> str:
+        d = details
+        messages = {
+            "bad_quarter": f"季度“{d.get('quarter')}”格式不对，应如 2024Q1。",
+            "unknown_region": f"行政区划代码 {d.get('region')} 不是本市的区县。",
+            "commitment_unusable": f"第 {d.get('commitment')} 号熵承诺不存在或已用过。",
+            "already_drawn": f"该计划本季度已抽取过（第 {d.get('record')} 号记录）。如需重抽，请用 --amends 记录号 --reason 原因。",
+            "nothing_to_amend": f"没有可修订的计划：第 {d.get('record')} 号记录不属于此计划。",
+            "reason_required": "重抽或替换必须写明原因（--reason）。",
+            "not_current": f"第 {d.get('record')} 号记录已不是现行记录（现行为第 {d.get('current')} 号），请基于现行记录操作。",
+            "no_record": f"找不到第 {d.get('record')} 号抽查记录。",
+            "not_in_record": f"检查对象 {d.get('target')} 不在现行抽查记录中。",
+            "not_in_team": f"执法人员 {d.get('inspector')} 不在 {d.get('target')} 的检查组中。",
+            "bad_seed": "公开种子文本不能包含 NUL 字符。",
+            "no_file": f"找不到记录文件 {d.get('path')}。",
+            "bad_filter": f"筛选条件“{d.get('filter')}”无法识别，应为 industry=…、tag=…、permit=… 或 region=…。",
+            "bad_joint": "联合检查需要写明参与方：内部联合至少两个处室，部门联合至少一个部门。",
+        }
+        return messages.get(kind, kind)

@@ -1,0 +1,198 @@
+"""The draw commands of the command line: draw, draw commit, draw replace, verify."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from bot.context import AppContext
+from bot.services import draws
+from bot.services.demo import aligned
+from bot.services.draws import DrawProblem, DrawRequest
+from spotcheck.classes import SupervisionClass
+from spotcheck.draw import DrawFilters, DrawRefused
+from spotcheck.quota import Level, StratumPlan
+from spotcheck.record import JointCheck, JointKind
+
+_FILTER_KEYS = {
+    "industry": "industries",
+    "tag": "tags",
+    "permit": "permit_categories",
+    "region": "regions",
+}
+
+
+def add_parsers(commands: Any) -> None:
+    draw = commands.add_parser("draw", help="抽取检查对象和执法人员（双随机）")
+    draw.add_argument("--quarter", help="季度，如 2024Q1")
+    draw.add_argument("--level", choices=[lv.value for lv in Level])
+    draw.add_argument("--region", help="区县行政区划代码")
+    draw.add_argument("--class", dest="cls", choices=[c.value for c in SupervisionClass])
+    draw.add_argument(
+        "--filter", action="append", default=[], help="定向条件 industry=… tag=… permit=… region=…"
+    )
+    draw.add_argument("--seed", help="事先公布的公开种子文本（如彩票开奖号码）")
+    draw.add_argument("--commitment", type=int, help="draw commit 生成的熵承诺编号")
+    draw.add_argument("--joint", choices=["internal", "department"], help="内部联合 / 部门联合")
+    draw.add_argument("--parties", default="", help="联合检查的处室或部门，逗号分隔")
+    draw.add_argument("--experts", type=int, default=0, help="每个检查组抽取的专家人数")
+    draw.add_argument("--cross-region", action=argparse.BooleanOptionalAction, default=None)
+    draw.add_argument("--amends", type=int, help="重抽：被修订的记录号")
+    draw.add_argument("--reason", help="重抽或替换的原因")
+    draw.add_argument("--dry-run", action="store_true", help="只打印抽查计划（各层对象数与应抽数）")
+    draw.add_argument("--out", type=Path, help="把抽查记录写成 JSON")
+    sub = draw.add_subparsers(dest="draw_action")
+    sub.add_parser("commit", help="生成并保存服务器熵，打印其 SHA-256 承诺值")
+    replace = sub.add_parser("replace", help="回避或不能到岗时替换一名执法人员")
+    replace.add_argument("record", type=int)
+    replace.add_argument("--target", required=True)
+    replace.add_argument("--inspector", required=True)
+    replace.add_argument("--reason", dest="replace_reason", required=True)
+    replace.add_argument("--out", dest="replace_out", type=Path)
+
+    verify = commands.add_parser("verify", help="根据记录本身复核一次抽取")
+    verify.add_argument("record", help="记录 JSON 文件，或数据库中的记录号")
+
+
+def _request(args: argparse.Namespace) -> DrawRequest:
+    if not args.quarter or not args.level:
+        raise DrawProblem("bad_quarter", quarter=args.quarter or "")
+    values: dict[str, set[str]] = {}
+    for item in args.filter:
+        key, _, text = item.partition("=")
+        if key not in _FILTER_KEYS or not text.strip():
+            raise DrawProblem("bad_filter", filter=item)
+        values.setdefault(_FILTER_KEYS[key], set()).update(
+            v.strip() for v in text.split(",") if v.strip()
+        )
+    parties = tuple(p.strip() for p in args.parties.split(",") if p.strip())
+    try:
+        joint = (
+            JointCheck()
+            if args.joint is None
+            else JointCheck(
+                JointKind.INTERNAL if args.joint == "internal" else JointKind.CROSS_DEPARTMENT,
+                parties,
+            )
+        )
+    except ValueError:
+        raise DrawProblem("bad_joint") from None
+    return DrawRequest(
+        quarter=args.quarter.upper(),
+        level=Level(args.level),
+        actor="cli",
+        region=args.region,
+        supervision_class=SupervisionClass(args.cls) if args.cls else None,
+        filters=DrawFilters(**{k: frozenset(v) for k, v in values.items()}),
+        seed_text=args.seed,
+        commitment_id=args.commitment,
+        joint=joint,
+        experts_per_check=args.experts,
+        cross_region=args.cross_region,
+        amends=args.amends,
+        reason=args.reason,
+    )
+
+
+async def cmd_draw(ctx: AppContext, args: argparse.Namespace) -> int:
+    texts = ctx.texts
+    try:
+        if args.draw_action == "commit":
+            print(texts.commitment_made(*await draws.commit_entropy(ctx, "cli")))
+            return 0
+        if args.draw_action == "replace":
+            outcome = await draws.replace_inspector(
+                ctx,
+                args.record,
+                args.target.strip().upper(),
+                args.inspector.strip(),
+                args.replace_reason,
+                "cli",
+            )
+            added = _added(outcome.record, args.target.strip().upper(), args.inspector.strip())
+            print(texts.replacement_done(outcome.record_id, args.target, args.inspector, added))
+            _write(ctx, outcome.canonical, args.replace_out)
+            return 0
+        request = _request(args)
+        if args.dry_run:
+            print_plan(ctx, request, await draws.preview(ctx, request))
+            return 0
+        outcome = await draws.execute(ctx, request)
+    except DrawProblem as problem:
+        print(texts.draw_problem(problem.kind, problem.details))
+        return 1
+    except DrawRefused as refused:
+        print(texts.refusal(ctx.config.regions, refused.reason))
+        return 1
+    tasks = outcome.tasks
+    onsite = [t for t in tasks if t["kind"] == "onsite"]
+    people = sum(len(t["inspectors"]) for t in onsite)
+    print(texts.draw_done(outcome.record_id, len(onsite), len(tasks) - len(onsite), people))
+    print(texts.draw_seed(outcome.record["seed"]))
+    _write(ctx, outcome.canonical, args.out)
+    return 0
+
+
+def _added(record: dict[str, Any], target: str, removed: str) -> list[str]:
+    before = next(a for a in record["amended_assignments"] if a["target"] == target)
+    after = next(a for a in record["assignments"] if a["target"] == target)
+    return [c for c in after["inspectors"] if c not in before["inspectors"]]
+
+
+def _write(ctx: AppContext, canonical: bytes, path: Path | None) -> None:
+    if path is None:
+        return
+    path.write_bytes(canonical)
+    print(ctx.texts.record_written(str(path)))
+
+
+def print_plan(ctx: AppContext, request: DrawRequest, strata: tuple[StratumPlan, ...]) -> None:
+    texts, regions = ctx.texts, ctx.config.regions
+    print(texts.plan_title(request.quarter, request.level.value))
+    if not strata:
+        print(texts.plan_empty())
+        return
+    table = [texts.plan_headers()]
+    for stratum in strata:
+        data = stratum.to_json()
+        table.append(
+            [texts.stratum_label(regions, data), str(stratum.population), texts.percent(stratum.ratio),
+             str(stratum.multiplier), str(stratum.quota), str(stratum.already_drawn), str(stratum.to_draw)]
+        )  # fmt: skip
+    for line in aligned(table):
+        print(line)
+    onsite = sum(s.to_draw for s in strata if s.kind.value == "onsite")
+    offsite = sum(s.to_draw for s in strata if s.kind.value == "offsite")
+    print(texts.plan_totals(onsite, offsite))
+
+
+async def cmd_verify(ctx: AppContext, args: argparse.Namespace) -> int:
+    path = Path(args.record)
+    if not path.exists() and args.record.isdigit():
+        try:
+            record = await draws.load_record(ctx, int(args.record))
+        except DrawProblem as problem:
+            print(ctx.texts.draw_problem(problem.kind, problem.details))
+            return 1
+        outcome = draws.verify(record)
+        shown: object = args.record
+    elif not path.is_file():
+        print(ctx.texts.draw_problem("no_file", {"path": args.record}))
+        return 1
+    else:
+        outcome = draws.verify_file(path)
+        shown = _record_id(path)
+    if outcome.ok:
+        print(ctx.texts.verify_ok(shown))
+        return 0
+    print(ctx.texts.verify_failed(shown, outcome.first_difference))
+    return 1
+
+
+def _record_id(path: Path) -> object:
+    try:
+        return json.loads(path.read_text(encoding="utf-8")).get("id", path.name)
+    except (OSError, ValueError, AttributeError):
+        return path.name

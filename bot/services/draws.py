@@ -1,0 +1,438 @@
+"""Draw use cases: preview a plan, execute a draw, commit to entropy, replace an inspector,
+verify a record. The rules are spotcheck's; this module gathers their inputs from the database
+and stores what they return, all in one transaction."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from dataclasses import dataclass, field, replace
+from datetime import UTC, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.context import AppContext
+from bot.services.collector import collector_paused
+from spotcheck.classes import SupervisionClass
+from spotcheck.deadlines import Quarter
+from spotcheck.draw import DrawFilters, ExclusionReason, TargetCandidate
+from spotcheck.matching import Assignment as Task
+from spotcheck.matching import MatchRules
+from spotcheck.quota import Level, StratumPlan, TaskKind
+from spotcheck.record import (
+    DrawInputs,
+    EncodedRecord,
+    JointCheck,
+    ReplacementInputs,
+    SeedInput,
+    VerifyOutcome,
+    canonical_json,
+    commitment_of,
+    draw_record,
+    plan_draw,
+    read_rules,
+    replacement_record,
+    verify_record,
+)
+from storage import draw_store
+from storage.draw_models import AssignmentMember, DrawCommitment, DrawPlan, DrawRecord
+from storage.models import AuditLog, utcnow
+
+
+class DrawProblem(Exception):
+    """A draw the service will not make, with what the catalogue needs to say why."""
+
+    def __init__(self, kind: str, **details: Any) -> None:
+        super().__init__(kind)
+        self.kind = kind
+        self.details = details
+
+
+@dataclass(frozen=True)
+class DrawRequest:
+    quarter: str
+    level: Level
+    actor: str
+    region: str | None = None
+    supervision_class: SupervisionClass | None = None
+    filters: DrawFilters = field(default_factory=DrawFilters)
+    seed_text: str | None = None
+    commitment_id: int | None = None
+    joint: JointCheck = field(default_factory=JointCheck)
+    experts_per_check: int = 0
+    cross_region: bool | None = None  # None: as configured
+    amends: int | None = None
+    reason: str | None = None
+
+    def plan_key(self) -> str:
+        """What makes two requests the same plan: drawing it twice needs an amendment."""
+        scope = {
+            "quarter": self.quarter,
+            "level": self.level.value,
+            "region": self.region,
+            "class": None if self.supervision_class is None else self.supervision_class.value,
+            "filters": self.filters.to_json(),
+            "joint": self.joint.to_json(),
+        }
+        return hashlib.sha256(canonical_json(scope)).hexdigest()
+
+
+@dataclass(frozen=True)
+class DrawOutcome:
+    record_id: int
+    record: dict[str, Any]  # the full record as published: body plus caller fields
+    canonical: bytes  # the same record as canonical JSON, for --out and the bot's document
+
+    @property
+    def tasks(self) -> list[dict[str, Any]]:
+        tasks: list[dict[str, Any]] = self.record["assignments"]
+        return tasks
+
+
+def _quarter(text: str) -> Quarter:
+    try:
+        return Quarter.parse(text)
+    except ValueError:
+        raise DrawProblem("bad_quarter", quarter=text) from None
+
+
+async def _inputs(
+    ctx: AppContext,
+    session: AsyncSession,
+    request: DrawRequest,
+    seed: SeedInput,
+    plan_id: int | None,
+) -> DrawInputs:
+    quarter = _quarter(request.quarter)
+    policy = ctx.config.policy
+    if request.region is not None and not ctx.config.regions.is_county(request.region):
+        raise DrawProblem("unknown_region", region=request.region)
+    everyone = await draw_store.target_candidates(session)
+    exclusions: dict[str, str] = {
+        t.credit_code: ExclusionReason.INACTIVE for t, active in everyone if not active
+    }
+    since = quarter.first_day - timedelta(days=policy.recheck_exclusion_days)
+    for code in await draw_store.checked_since(session, since):
+        exclusions.setdefault(code, ExclusionReason.RECENTLY_CHECKED)
+    for code in await draw_store.drawn_this_quarter(
+        session, request.quarter, request.level.value, plan_id
+    ):
+        exclusions.setdefault(code, ExclusionReason.ALREADY_DRAWN)
+    filters, region = request.filters, request.region
+    if request.level is Level.CITY and region is not None:
+        # A city-level draw covers the whole city; naming a county narrows it as a filter.
+        filters, region = replace(filters, regions=filters.regions | {region}), None
+    cross = policy.cross_region if request.cross_region is None else request.cross_region
+    rules = MatchRules(
+        per_check=policy.inspectors_per_check,
+        max_per_quarter=policy.max_checks_per_inspector,
+        level=request.level,
+        cross_region=cross and request.level is Level.CITY,
+        experts_per_check=request.experts_per_check,
+    )
+    return DrawInputs(
+        quarter=request.quarter,
+        level=request.level,
+        seed=seed,
+        targets=[t for t, _ in everyone],
+        inspectors=await draw_store.inspector_candidates(session, request.quarter),
+        rules=rules,
+        region=region,
+        supervision_class=request.supervision_class,
+        filters=filters,
+        ratios=policy.ratios,
+        multipliers=policy.grade_multipliers,
+        joint=request.joint,
+        experts=await draw_store.expert_candidates(session, request.quarter)
+        if request.experts_per_check
+        else (),
+        conflicts=await draw_store.conflicts(session),
+        exclusions=exclusions,
+    )
+
+
+async def preview(ctx: AppContext, request: DrawRequest) -> tuple[StratumPlan, ...]:
+    """The plan a draw would follow (`draw --dry-run`): every stratum's population and quota."""
+    async with ctx.sessions() as session:
+        plan = await draw_store.plan_by_key(session, request.plan_key())
+        inputs = await _inputs(
+            ctx, session, request, SeedInput(public_text=""), plan.id if plan else None
+        )
+    return plan_draw(inputs)
+
+
+async def commit_entropy(ctx: AppContext, actor: str) -> tuple[int, str]:
+    """`draw commit`: keep 256 bits of server entropy secret and publish their SHA-256."""
+    entropy = secrets.token_bytes(32)
+    commitment = commitment_of(entropy)
+    async with ctx.sessions() as session, session.begin():
+        row = DrawCommitment(created_by=actor, entropy_hex=entropy.hex(), commitment=commitment)
+        session.add(row)
+        await session.flush()
+        session.add(
+            _audit(actor, "commit", "draw_commitments", str(row.id), {"commitment": commitment})
+        )
+        return row.id, commitment
+
+
+async def _seed(
+    session: AsyncSession, request: DrawRequest
+) -> tuple[SeedInput, DrawCommitment | None]:
+    if request.commitment_id is not None:
+        found = await draw_store.unused_commitment(session, request.commitment_id)
+        if found is None:
+            raise DrawProblem("commitment_unusable", commitment=request.commitment_id)
+        seed = SeedInput(request.seed_text, bytes.fromhex(found.entropy_hex), found.commitment)
+        return seed, found
+    if request.seed_text is not None:
+        return SeedInput(public_text=request.seed_text), None
+    return SeedInput(entropy=secrets.token_bytes(32)), None
+
+
+async def execute(ctx: AppContext, request: DrawRequest) -> DrawOutcome:
+    """Draw, store the immutable record and its assignments, in one transaction.
+
+    A plan already drawn is refused unless the request amends its current record with a
+    reason; two confirmations of one plan at once end with one draw (the plan key is unique
+    and the current record is swapped by compare-and-set).
+    """
+    if request.seed_text is not None and "\x00" in request.seed_text:
+        raise DrawProblem("bad_seed")
+    try:
+        with collector_paused():
+            return await _execute(ctx, request)
+    except IntegrityError:
+        # The plan row appeared between our look and our insert: someone else drew it.
+        async with ctx.sessions() as session:
+            plan = await draw_store.plan_by_key(session, request.plan_key())
+        current = None if plan is None else plan.current_record_id
+        raise DrawProblem("already_drawn", record=current) from None
+
+
+async def _execute(ctx: AppContext, request: DrawRequest) -> DrawOutcome:
+    async with ctx.sessions() as session, session.begin():
+        plan = await _plan_for(session, request)
+        seed, commitment = await _seed(session, request)
+        inputs = await _inputs(ctx, session, request, seed, plan.id)
+        encoded = draw_record(inputs)
+        outcome = await _store(
+            session, plan, encoded, request.actor, request.amends, request.reason
+        )
+        if commitment is not None:
+            commitment.used_by_record_id = outcome.record_id
+        if request.amends is not None:
+            await draw_store.supersede_plan_assignments(session, plan.id)
+        classes = {t.credit_code: t.supervision_class.value for t in inputs.targets}
+        await draw_store.insert_assignments(
+            session,
+            plan=plan,
+            record_id=outcome.record_id,
+            tasks=[_task(a) for a in outcome.tasks],
+            classes=classes,
+            due=_quarter(request.quarter).last_day,
+        )
+        return outcome
+
+
+async def _plan_for(session: AsyncSession, request: DrawRequest) -> DrawPlan:
+    plan = await draw_store.plan_by_key(session, request.plan_key())
+    if plan is None:
+        if request.amends is not None:
+            raise DrawProblem("nothing_to_amend", record=request.amends)
+        plan = DrawPlan(
+            plan_key=request.plan_key(),
+            quarter=request.quarter,
+            level=request.level.value,
+            region=request.region,
+            supervision_class=None
+            if request.supervision_class is None
+            else request.supervision_class.value,
+        )
+        session.add(plan)
+        await session.flush()
+        return plan
+    if request.amends is None:
+        raise DrawProblem("already_drawn", record=plan.current_record_id)
+    if not request.reason:
+        raise DrawProblem("reason_required")
+    if plan.current_record_id != request.amends:
+        raise DrawProblem("not_current", record=request.amends, current=plan.current_record_id)
+    return plan
+
+
+async def _store(
+    session: AsyncSession,
+    plan: DrawPlan,
+    encoded: EncodedRecord,
+    actor: str,
+    amends: int | None,
+    reason: str | None,
+) -> DrawOutcome:
+    body: dict[str, Any] = encoded.body
+    text = encoded.canonical()
+    created_at = utcnow()
+    record_id = await draw_store.insert_record(
+        session,
+        plan_id=plan.id,
+        kind=str(body["kind"]),
+        amends=amends,
+        reason=reason,
+        created_by=actor,
+        created_at=created_at,
+        body=text.decode("utf-8"),
+        body_sha256=hashlib.sha256(text).hexdigest(),
+    )
+    if not await draw_store.make_current(session, plan.id, record_id, amends):
+        raise DrawProblem("not_current", record=amends, current=None)
+    session.add(
+        _audit(actor, body["kind"], "draw_records", str(record_id),
+               {"plan": plan.plan_key, "amends": amends, "reason": reason,
+                "assignments": len(body["assignments"])})
+    )  # fmt: skip
+    caller = {"id": record_id, "created_by": actor, "amends": amends, "reason": reason,
+              "created_at": created_at.isoformat()}  # fmt: skip
+    return DrawOutcome(record_id, {**body, **caller}, encoded.canonical(caller))
+
+
+def _audit(actor: str, action: str, entity: str, key: str, new: dict[str, Any]) -> AuditLog:
+    return AuditLog(actor=actor, action=action, entity=entity, entity_key=key, old=None, new=new)
+
+
+def _task(data: dict[str, Any]) -> Task:
+    return Task(
+        target=data["target"],
+        stratum=data["stratum"],
+        kind=TaskKind(data["kind"]),
+        inspectors=tuple(data["inspectors"]),
+        lead=data["lead"],
+        experts=tuple(data["experts"]),
+    )
+
+
+def published(record: DrawRecord) -> dict[str, Any]:
+    """A stored record as published: its body with the caller's fields."""
+    body: dict[str, Any] = json.loads(record.body)
+    created_at = record.created_at
+    if created_at.tzinfo is None:  # SQLite hands back the stored UTC time without its offset
+        created_at = created_at.replace(tzinfo=UTC)
+    return {**body, "id": record.id, "created_by": record.created_by, "amends": record.amends,
+            "reason": record.reason, "created_at": created_at.isoformat()}  # fmt: skip
+
+
+async def load_record(ctx: AppContext, record_id: int) -> dict[str, Any]:
+    async with ctx.sessions() as session:
+        record = await draw_store.record_by_id(session, record_id)
+    if record is None:
+        raise DrawProblem("no_record", record=record_id)
+    return published(record)
+
+
+async def replace_inspector(
+    ctx: AppContext, record_id: int, credit_code: str, cert_no: str, reason: str, actor: str
+) -> DrawOutcome:
+    """`draw replace`: a new member for one team under the same constraints, as a new record
+    amending the current one. The removed inspector is marked replaced, never deleted."""
+    if not reason:
+        raise DrawProblem("reason_required")
+    async with ctx.sessions() as session, session.begin():
+        record = await draw_store.record_by_id(session, record_id)
+        if record is None:
+            raise DrawProblem("no_record", record=record_id)
+        plan = await session.get(DrawPlan, record.plan_id)
+        assert plan is not None
+        if plan.current_record_id != record_id:
+            raise DrawProblem("not_current", record=record_id, current=plan.current_record_id)
+        teams = await draw_store.plan_teams(session, plan.id)
+        current = [_team_task(a, members) for a, members in teams]
+        target_team = next((t for t in current if t.target == credit_code), None)
+        if target_team is None:
+            raise DrawProblem("not_in_record", target=credit_code, record=record_id)
+        if cert_no not in target_team.inspectors:
+            raise DrawProblem("not_in_team", inspector=cert_no, target=credit_code)
+        target = await _target(session, credit_code)
+        encoded = replacement_record(
+            ReplacementInputs(
+                quarter=plan.quarter,
+                seed=SeedInput(entropy=secrets.token_bytes(32)),
+                target=target,
+                removed=cert_no,
+                amended_assignments=current,
+                inspectors=await draw_store.inspector_candidates(session, plan.quarter),
+                rules=read_rules(json.loads(record.body)),
+                conflicts=await draw_store.conflicts(session),
+            )
+        )
+        outcome = await _store(session, plan, encoded, actor, record_id, reason)
+        await _apply_replacement(session, teams, encoded.body, credit_code, cert_no)
+        return outcome
+
+
+def _team_task(assignment: Any, members: list[Any]) -> Task:
+    inspectors = tuple(m.person_key for m in members if m.person_kind == "inspector")
+    lead = next((m.person_key for m in members if m.is_lead), None)
+    experts = tuple(m.person_key for m in members if m.person_kind == "expert")
+    return Task(
+        assignment.credit_code,
+        assignment.stratum,
+        TaskKind(assignment.kind),
+        inspectors,
+        lead,
+        experts,
+    )
+
+
+async def _target(session: AsyncSession, credit_code: str) -> TargetCandidate:
+    for target, _ in await draw_store.target_candidates(session):
+        if target.credit_code == credit_code:
+            return target
+    raise DrawProblem("not_in_record", target=credit_code, record=None)
+
+
+async def _apply_replacement(
+    session: AsyncSession, teams: list[Any], body: dict[str, Any], credit_code: str, removed: str
+) -> None:
+    """Bring the stored team in line with the replacement record."""
+    new_team = next(a for a in body["assignments"] if a["target"] == credit_code)
+    assignment, members = next((a, m) for a, m in teams if a.credit_code == credit_code)
+    for member in members:
+        if member.person_kind != "inspector":
+            continue
+        if member.person_key == removed:
+            member.state = "replaced"
+        member.is_lead = member.person_key == new_team["lead"]
+    present = {m.person_key for m in members}
+    for cert in new_team["inspectors"]:
+        if cert in present:
+            continue
+        # Someone replaced on this team earlier may be drawn back: his row (one per person
+        # and team) comes back rather than a second one.
+        former = await draw_store.team_member(session, assignment.id, "inspector", cert)
+        if former is not None:
+            former.state, former.is_lead = "assigned", cert == new_team["lead"]
+            continue
+        session.add(
+            AssignmentMember(
+                assignment_id=assignment.id, person_kind="inspector", person_key=cert,
+                is_lead=cert == new_team["lead"], state="assigned",
+            )
+        )  # fmt: skip
+
+
+def verify_file(path: Path) -> VerifyOutcome:
+    """`verify RECORD.json`: recompute the draw from the record alone."""
+    try:
+        record = json.loads(path.read_bytes())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return VerifyOutcome(False, "file")
+    if not isinstance(record, dict):
+        return VerifyOutcome(False, "record")
+    return verify(record)
+
+
+def verify(record: dict[str, Any]) -> VerifyOutcome:
+    with collector_paused():
+        return verify_record(record)

@@ -1,0 +1,112 @@
+"""Draws as stored: plans, immutable records, assignments and their teams, commitments, 回避.
+
+A DrawRecord row is written once and never changed (triggers refuse UPDATE and DELETE): its
+body is the canonical JSON the draw computed, and its hash. What changes afterwards — who is on
+a team, an assignment's state — lives in the assignment tables, and every such change comes
+with a new record that names the one it amends.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from storage.models import Base, utcnow
+
+
+class DrawPlan(Base):
+    """One plan (quarter, level, region, class, filters) and the record now in force for it.
+
+    The unique plan key makes a second draw of the same plan impossible without amending the
+    current record: the database, not a check in Python, settles two admins confirming at once.
+    """
+
+    __tablename__ = "draw_plans"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_key: Mapped[str] = mapped_column(String(64), unique=True)
+    quarter: Mapped[str] = mapped_column(String(6), index=True)
+    level: Mapped[str] = mapped_column(String(10))
+    region: Mapped[str | None] = mapped_column(String(6))
+    supervision_class: Mapped[str | None] = mapped_column(String(10))
+    current_record_id: Mapped[int | None]
+
+
+class DrawRecord(Base):
+    __tablename__ = "draw_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("draw_plans.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # draw | replacement
+    amends: Mapped[int | None] = mapped_column(ForeignKey("draw_records.id"))
+    reason: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    body: Mapped[str] = mapped_column(Text)  # canonical JSON, as computed
+    body_sha256: Mapped[str] = mapped_column(String(64))
+
+
+class DrawCommitment(Base):
+    """Server entropy committed to before a draw: its SHA-256 is published, the entropy kept
+    secret until the draw reveals it. Used once."""
+
+    __tablename__ = "draw_commitments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    entropy_hex: Mapped[str] = mapped_column(String(64))
+    commitment: Mapped[str] = mapped_column(String(64), unique=True)
+    used_by_record_id: Mapped[int | None] = mapped_column(ForeignKey("draw_records.id"))
+
+
+class Assignment(Base):
+    """One task of a draw: a target to check on site (or monitor off site) this quarter."""
+
+    __tablename__ = "assignments"
+    __table_args__ = (Index("ix_assignment_quarter_target", "quarter", "credit_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("draw_plans.id"), index=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("draw_records.id"))
+    quarter: Mapped[str] = mapped_column(String(6))
+    level: Mapped[str] = mapped_column(String(10))
+    supervision_class: Mapped[str] = mapped_column(String(10))
+    credit_code: Mapped[str] = mapped_column(String(18))
+    kind: Mapped[str] = mapped_column(String(10))  # onsite | offsite
+    stratum: Mapped[str] = mapped_column(String(60))
+    state: Mapped[str] = mapped_column(String(20), default="assigned")
+    due_date: Mapped[date | None]
+    checked_on: Mapped[date | None]  # the day the on-site check was done
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AssignmentMember(Base):
+    """A person on an assignment's team: an inspector (by 执法证号) or an expert (by id)."""
+
+    __tablename__ = "assignment_members"
+    __table_args__ = (UniqueConstraint("assignment_id", "person_kind", "person_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id"), index=True)
+    person_kind: Mapped[str] = mapped_column(String(10))  # inspector | expert
+    person_key: Mapped[str] = mapped_column(String(40), index=True)
+    is_lead: Mapped[bool] = mapped_column(default=False)
+    state: Mapped[str] = mapped_column(String(20), default="assigned")  # … | replaced
+
+
+class Conflict(Base):
+    """回避: an inspector who must not check a target (declared, imported or from a recusal)."""
+
+    __tablename__ = "conflicts"
+    __table_args__ = (UniqueConstraint("cert_no", "credit_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cert_no: Mapped[str] = mapped_column(String(40))
+    credit_code: Mapped[str] = mapped_column(String(18))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str] = mapped_column(String(20), default="declared")
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

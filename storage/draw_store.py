@@ -1,0 +1,288 @@
+"""Queries behind a draw: candidates as the domain sees them, loads, exclusions, and writing a
+record with its assignments."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Text, cast, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from spotcheck.classes import CreditRiskGrade, SupervisionClass
+from spotcheck.draw import ExpertCandidate, InspectorCandidate, TargetCandidate
+from spotcheck.matching import Assignment as Task
+from spotcheck.roles import DutyStatus, Role
+from storage.draw_models import (
+    Assignment,
+    AssignmentMember,
+    Conflict,
+    DrawCommitment,
+    DrawPlan,
+    DrawRecord,
+)
+from storage.models import Expert, Inspector, Target
+
+SUPERSEDED = "superseded"  # an assignment in any other state is in force
+
+
+async def target_candidates(session: AsyncSession) -> list[tuple[TargetCandidate, bool]]:
+    """Every target with its active flag, in credit-code order.
+
+    Tags come as raw JSON text and are decoded once per distinct list, and class and grade
+    through dict lookups: a city of 200,000 targets has a few hundred distinct tag lists, and
+    this is the floor every draw stands on.
+    """
+    classes = {c.value: c for c in SupervisionClass}
+    grades = {g.value: g for g in CreditRiskGrade}
+    tag_lists: dict[str, tuple[str, ...]] = {}
+    rows = await session.execute(
+        select(
+            Target.credit_code,
+            Target.name,
+            Target.region_code,
+            Target.industry,
+            Target.permit_category,
+            Target.supervision_class,
+            Target.positive_list,
+            Target.credit_grade,
+            # CAST, not type_coerce: asyncpg decodes json itself unless the server sends text.
+            cast(Target.tags, Text),
+            Target.active,
+        ).order_by(Target.credit_code)
+    )
+    result = []
+    for code, name, region, industry, permit, cls, positive, grade, tags, active in rows:
+        parsed = tag_lists.get(tags)
+        if parsed is None:
+            parsed = tag_lists[tags] = tuple(json.loads(tags))
+        target = TargetCandidate(
+            code,
+            name,
+            region,
+            industry,
+            permit,
+            classes[cls],
+            bool(positive),
+            grades[grade],
+            parsed,
+        )
+        result.append((target, bool(active)))
+    return result
+
+
+async def _loads(session: AsyncSession, quarter: str, person_kind: str) -> dict[str, int]:
+    """Checks each person is on this quarter, in assignments still in force."""
+    rows = await session.execute(
+        select(AssignmentMember.person_key, func.count())
+        .join(Assignment, Assignment.id == AssignmentMember.assignment_id)
+        .where(
+            Assignment.quarter == quarter,
+            Assignment.state != SUPERSEDED,
+            AssignmentMember.person_kind == person_kind,
+            AssignmentMember.state != "replaced",
+        )
+        .group_by(AssignmentMember.person_key)
+    )
+    return {key: count for key, count in rows}
+
+
+async def inspector_candidates(session: AsyncSession, quarter: str) -> list[InspectorCandidate]:
+    """Active, on-duty inspectors and team leads, with this quarter's load."""
+    loads = await _loads(session, quarter, "inspector")
+    drawable = [Role.INSPECTOR.value, Role.LEAD.value]
+    rows = await session.execute(
+        select(
+            Inspector.cert_no, Inspector.name, Inspector.region_code, Inspector.specialties,
+            Inspector.role,
+        )
+        .where(Inspector.active, Inspector.status == DutyStatus.ON_DUTY.value)
+        .where(Inspector.role.in_(drawable))
+        .order_by(Inspector.cert_no)
+    )  # fmt: skip
+    return [
+        InspectorCandidate(cert, name, region, tuple(specialties), Role(role), loads.get(cert, 0))
+        for cert, name, region, specialties, role in rows
+    ]
+
+
+async def expert_candidates(session: AsyncSession, quarter: str) -> list[ExpertCandidate]:
+    loads = await _loads(session, quarter, "expert")
+    rows = await session.execute(
+        select(Expert.id, Expert.name, Expert.region_code, Expert.industries)
+        .where(Expert.active)
+        .order_by(Expert.id)
+    )
+    return [
+        ExpertCandidate(str(id_), name, region, tuple(industries), loads.get(str(id_), 0))
+        for id_, name, region, industries in rows
+    ]
+
+
+async def conflicts(session: AsyncSession) -> frozenset[tuple[str, str]]:
+    rows = await session.execute(select(Conflict.cert_no, Conflict.credit_code))
+    return frozenset((cert, code) for cert, code in rows)
+
+
+async def checked_since(session: AsyncSession, since: date) -> set[str]:
+    """Targets checked on site on or after ``since``."""
+    rows = await session.scalars(
+        select(Assignment.credit_code).where(
+            Assignment.kind == "onsite", Assignment.checked_on >= since
+        )
+    )
+    return set(rows)
+
+
+async def drawn_this_quarter(
+    session: AsyncSession, quarter: str, level: str, other_than_plan: int | None
+) -> set[str]:
+    """Targets already on an on-site assignment in force this quarter at this level."""
+    query = select(Assignment.credit_code).where(
+        Assignment.quarter == quarter,
+        Assignment.level == level,
+        Assignment.kind == "onsite",
+        Assignment.state != SUPERSEDED,
+    )
+    if other_than_plan is not None:
+        query = query.where(Assignment.plan_id != other_than_plan)
+    return set(await session.scalars(query))
+
+
+async def plan_by_key(session: AsyncSession, plan_key: str) -> DrawPlan | None:
+    return (
+        await session.scalars(select(DrawPlan).where(DrawPlan.plan_key == plan_key))
+    ).one_or_none()
+
+
+async def record_by_id(session: AsyncSession, record_id: int) -> DrawRecord | None:
+    return await session.get(DrawRecord, record_id)
+
+
+async def insert_record(session: AsyncSession, **values: Any) -> int:
+    result = await session.execute(insert(DrawRecord).returning(DrawRecord.id), [values])
+    return int(result.scalar_one())
+
+
+async def make_current(
+    session: AsyncSession, plan_id: int, record_id: int, amends: int | None
+) -> bool:
+    """Point the plan at its new record, only if the record it amends is still current: the
+    compare-and-set that lets exactly one of two simultaneous confirmations through."""
+    condition = (
+        DrawPlan.current_record_id.is_(None)
+        if amends is None
+        else DrawPlan.current_record_id == amends
+    )
+    result = await session.execute(
+        update(DrawPlan)
+        .where(DrawPlan.id == plan_id, condition)
+        .values(current_record_id=record_id)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0) == 1)
+
+
+async def supersede_plan_assignments(session: AsyncSession, plan_id: int) -> None:
+    await session.execute(
+        update(Assignment)
+        .where(Assignment.plan_id == plan_id, Assignment.state != SUPERSEDED)
+        .values(state=SUPERSEDED)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def insert_assignments(
+    session: AsyncSession,
+    *,
+    plan: DrawPlan,
+    record_id: int,
+    tasks: Sequence[Task],
+    classes: dict[str, str],
+    due: date,
+) -> None:
+    """The record's tasks as assignments with their teams (Core executemany: city draws hold
+    tens of thousands of off-site tasks)."""
+    connection = await session.connection()
+    rows = [
+        {
+            "plan_id": plan.id, "record_id": record_id, "quarter": plan.quarter,
+            "level": plan.level, "supervision_class": classes[t.target], "credit_code": t.target,
+            "kind": t.kind.value, "stratum": t.stratum, "state": "assigned", "due_date": due,
+        }
+        for t in tasks
+    ]  # fmt: skip
+    await connection.execute(insert(Assignment.__table__), rows)
+    onsite = [t for t in tasks if t.inspectors]
+    if not onsite:
+        return
+    ids = dict(
+        (
+            await session.execute(
+                select(Assignment.credit_code, Assignment.id).where(
+                    Assignment.record_id == record_id, Assignment.kind == "onsite"
+                )
+            )
+        ).all()
+    )
+    members = [
+        {"assignment_id": ids[t.target], "person_kind": "inspector", "person_key": cert,
+         "is_lead": cert == t.lead, "state": "assigned"}
+        for t in onsite for cert in t.inspectors
+    ] + [
+        {"assignment_id": ids[t.target], "person_kind": "expert", "person_key": expert,
+         "is_lead": False, "state": "assigned"}
+        for t in onsite for expert in t.experts
+    ]  # fmt: skip
+    await connection.execute(insert(AssignmentMember.__table__), members)
+
+
+async def plan_teams(
+    session: AsyncSession, plan_id: int
+) -> list[tuple[Assignment, list[AssignmentMember]]]:
+    """The plan's assignments in force, each with its current members."""
+    assignments = (
+        await session.scalars(
+            select(Assignment)
+            .where(Assignment.plan_id == plan_id, Assignment.state != SUPERSEDED)
+            .order_by(Assignment.id)
+        )
+    ).all()
+    members = (
+        await session.scalars(
+            select(AssignmentMember)
+            .join(Assignment, Assignment.id == AssignmentMember.assignment_id)
+            .where(
+                Assignment.plan_id == plan_id,
+                Assignment.state != SUPERSEDED,
+                AssignmentMember.state != "replaced",
+            )
+            .order_by(AssignmentMember.id)
+        )
+    ).all()
+    by_assignment: dict[int, list[AssignmentMember]] = {}
+    for member in members:
+        by_assignment.setdefault(member.assignment_id, []).append(member)
+    return [(a, by_assignment.get(a.id, [])) for a in assignments]
+
+
+async def team_member(
+    session: AsyncSession, assignment_id: int, person_kind: str, person_key: str
+) -> AssignmentMember | None:
+    """A person's row on an assignment's team, in any state (replaced included)."""
+    return (
+        await session.scalars(
+            select(AssignmentMember).where(
+                AssignmentMember.assignment_id == assignment_id,
+                AssignmentMember.person_kind == person_kind,
+                AssignmentMember.person_key == person_key,
+            )
+        )
+    ).one_or_none()
+
+
+async def unused_commitment(session: AsyncSession, commitment_id: int) -> DrawCommitment | None:
+    found = await session.get(DrawCommitment, commitment_id)
+    return found if found is not None and found.used_by_record_id is None else None
