@@ -44,6 +44,9 @@ class TelegramConfig:
     webhook_url: str = ""
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8443
+    error_chat_id: int = 0  # a chat that receives error reports; 0 for none
+    messages_per_second: float = 29.5  # Telegram allows 30 overall; a margin for clock jitter
+    seconds_per_chat: float = 1.0  # and one message per second to one chat
 
 
 @dataclass(frozen=True)
@@ -173,6 +176,9 @@ def _build(raw: dict[str, Any], env: dict[str, str] | Any, source: str) -> Confi
             webhook_url=telegram.text("webhook_url", ""),
             webhook_listen=telegram.text("webhook_listen", "127.0.0.1"),
             webhook_port=telegram.integer("webhook_port", 8443, minimum=1),
+            error_chat_id=telegram.integer("error_chat_id", 0, minimum=-(2**62)),
+            messages_per_second=telegram.number("messages_per_second", 29.5, positive=True),
+            seconds_per_chat=telegram.number("seconds_per_chat", 1.0),
         ),
         storage=StorageConfig(
             evidence_dir=Path(storage.text("evidence_dir", "evidence")),
@@ -281,6 +287,17 @@ class _Section:
         if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
             self.fail(key, f"应为不小于 {minimum} 的整数，现为 {value!r}")
         return int(value)
+
+    def number(self, key: str, default: float, positive: bool = False) -> float:
+        value = self.raw.get(key, default)
+        if (
+            not isinstance(value, int | float)
+            or isinstance(value, bool)
+            or value < 0
+            or (positive and value == 0)
+        ):
+            self.fail(key, f"应为{'大于' if positive else '不小于'} 0 的数，现为 {value!r}")
+        return float(value)
 
     def boolean(self, key: str, default: bool) -> bool:
         value = self.raw.get(key, default)

@@ -62,3 +62,17 @@ def parse_status(word: str) -> DutyStatus | None:
         if text in (status.label, status.value) or text.lower() == status.value:
             return status
     return None
+
+
+def may_draw(role: Role, own_region: str, level: str, region: str | None) -> bool:
+    """City admins draw anywhere; county admins only county-level draws of their own county."""
+    if role is Role.ADMIN:
+        return True
+    return role is Role.COUNTY_ADMIN and level == "county" and region == own_region
+
+
+def may_invite(role: Role, own_region: str, invitee_region: str) -> bool:
+    """City admins invite anyone; county admins the people of their own county."""
+    if role is Role.ADMIN:
+        return True
+    return role is Role.COUNTY_ADMIN and invitee_region == own_region

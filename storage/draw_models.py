@@ -9,6 +9,7 @@ with a new record that names the one it amends.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -45,6 +46,7 @@ class DrawRecord(Base):
     created_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     body: Mapped[str] = mapped_column(Text)  # canonical JSON, as computed
+    parameters: Mapped[dict[str, Any] | None]  # the body's parameters, to read without the body
     body_sha256: Mapped[str] = mapped_column(String(64))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import date
+from datetime import UTC, date
 from typing import Any
 
 from sqlalchemy import Text, cast, func, insert, select, update
@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from spotcheck.classes import CreditRiskGrade, SupervisionClass
 from spotcheck.draw import ExpertCandidate, InspectorCandidate, TargetCandidate
 from spotcheck.matching import Assignment as Task
+from spotcheck.record import EncodedRecord
 from spotcheck.roles import DutyStatus, Role
 from storage.draw_models import (
     Assignment,
@@ -28,8 +29,11 @@ from storage.models import Expert, Inspector, Target
 SUPERSEDED = "superseded"  # an assignment in any other state is in force
 
 
-async def target_candidates(session: AsyncSession) -> list[tuple[TargetCandidate, bool]]:
-    """Every target with its active flag, in credit-code order.
+async def target_candidates(
+    session: AsyncSession, only: str | None = None
+) -> list[tuple[TargetCandidate, bool]]:
+    """Every target (or ``only`` the one with that credit code) with its active flag, in
+    credit-code order.
 
     Tags come as raw JSON text and are decoded once per distinct list, and class and grade
     through dict lookups: a city of 200,000 targets has a few hundred distinct tag lists, and
@@ -38,21 +42,22 @@ async def target_candidates(session: AsyncSession) -> list[tuple[TargetCandidate
     classes = {c.value: c for c in SupervisionClass}
     grades = {g.value: g for g in CreditRiskGrade}
     tag_lists: dict[str, tuple[str, ...]] = {}
-    rows = await session.execute(
-        select(
-            Target.credit_code,
-            Target.name,
-            Target.region_code,
-            Target.industry,
-            Target.permit_category,
-            Target.supervision_class,
-            Target.positive_list,
-            Target.credit_grade,
-            # CAST, not type_coerce: asyncpg decodes json itself unless the server sends text.
-            cast(Target.tags, Text),
-            Target.active,
-        ).order_by(Target.credit_code)
-    )
+    query = select(
+        Target.credit_code,
+        Target.name,
+        Target.region_code,
+        Target.industry,
+        Target.permit_category,
+        Target.supervision_class,
+        Target.positive_list,
+        Target.credit_grade,
+        # CAST, not type_coerce: asyncpg decodes json itself unless the server sends text.
+        cast(Target.tags, Text),
+        Target.active,
+    ).order_by(Target.credit_code)
+    if only is not None:
+        query = query.where(Target.credit_code == only)
+    rows = await session.execute(query)
     result = []
     for code, name, region, industry, permit, cls, positive, grade, tags, active in rows:
         parsed = tag_lists.get(tags)
@@ -286,3 +291,23 @@ async def team_member(
 async def unused_commitment(session: AsyncSession, commitment_id: int) -> DrawCommitment | None:
     found = await session.get(DrawCommitment, commitment_id)
     return found if found is not None and found.used_by_record_id is None else None
+
+
+def caller_fields(record: DrawRecord) -> dict[str, Any]:
+    """The fields the caller adds to a computed body: id, who, when, what it amends and why."""
+    created_at = record.created_at
+    if created_at.tzinfo is None:  # SQLite hands back the stored UTC time without its offset
+        created_at = created_at.replace(tzinfo=UTC)
+    return {"id": record.id, "created_by": record.created_by, "amends": record.amends,
+            "reason": record.reason, "created_at": created_at.isoformat()}  # fmt: skip
+
+
+def published(record: DrawRecord) -> dict[str, Any]:
+    """A stored record as published: its body with the caller's fields."""
+    body: dict[str, Any] = json.loads(record.body)
+    return {**body, **caller_fields(record)}
+
+
+def published_bytes(record: DrawRecord) -> bytes:
+    """The published record as canonical JSON, the bytes `--out` writes."""
+    return EncodedRecord(json.loads(record.body), {}).canonical(caller_fields(record))

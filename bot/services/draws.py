@@ -4,11 +4,12 @@ and stores what they return, all in one transaction."""
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import secrets
 from dataclasses import dataclass, field, replace
-from datetime import UTC, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +18,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import AppContext
 from bot.services.collector import collector_paused
+from bot.services.outbox import record_document
+from bot.services.problems import ServiceProblem
+from bot.services.pushes import enqueue_pushes
 from spotcheck.classes import SupervisionClass
 from spotcheck.deadlines import Quarter
-from spotcheck.draw import DrawFilters, ExclusionReason, TargetCandidate
+from spotcheck.draw import DrawFilters, ExclusionReason
 from spotcheck.matching import Assignment as Task
 from spotcheck.matching import MatchRules
 from spotcheck.quota import Level, StratumPlan, TaskKind
@@ -39,17 +43,12 @@ from spotcheck.record import (
     verify_record,
 )
 from storage import draw_store
-from storage.draw_models import AssignmentMember, DrawCommitment, DrawPlan, DrawRecord
+from storage.draw_models import AssignmentMember, DrawCommitment, DrawPlan
 from storage.models import AuditLog, utcnow
 
 
-class DrawProblem(Exception):
-    """A draw the service will not make, with what the catalogue needs to say why."""
-
-    def __init__(self, kind: str, **details: Any) -> None:
-        super().__init__(kind)
-        self.kind = kind
-        self.details = details
+class DrawProblem(ServiceProblem):
+    """A draw the service will not make."""
 
 
 @dataclass(frozen=True)
@@ -67,6 +66,7 @@ class DrawRequest:
     cross_region: bool | None = None  # None: as configured
     amends: int | None = None
     reason: str | None = None
+    notify_chat: int | None = None  # a chat to send the record to (the admin who drew in chat)
 
     def plan_key(self) -> str:
         """What makes two requests the same plan: drawing it twice needs an amendment."""
@@ -235,6 +235,11 @@ async def _execute(ctx: AppContext, request: DrawRequest) -> DrawOutcome:
             classes=classes,
             due=_quarter(request.quarter).last_day,
         )
+        await enqueue_pushes(session, outcome.record_id)
+        if request.notify_chat is not None:
+            session.add(
+                record_document(request.notify_chat, outcome.record_id, f"#{outcome.record_id}")
+            )
         return outcome
 
 
@@ -285,6 +290,7 @@ async def _store(
         created_at=created_at,
         body=text.decode("utf-8"),
         body_sha256=hashlib.sha256(text).hexdigest(),
+        parameters=body["parameters"],
     )
     if not await draw_store.make_current(session, plan.id, record_id, amends):
         raise DrawProblem("not_current", record=amends, current=None)
@@ -313,22 +319,12 @@ def _task(data: dict[str, Any]) -> Task:
     )
 
 
-def published(record: DrawRecord) -> dict[str, Any]:
-    """A stored record as published: its body with the caller's fields."""
-    body: dict[str, Any] = json.loads(record.body)
-    created_at = record.created_at
-    if created_at.tzinfo is None:  # SQLite hands back the stored UTC time without its offset
-        created_at = created_at.replace(tzinfo=UTC)
-    return {**body, "id": record.id, "created_by": record.created_by, "amends": record.amends,
-            "reason": record.reason, "created_at": created_at.isoformat()}  # fmt: skip
-
-
 async def load_record(ctx: AppContext, record_id: int) -> dict[str, Any]:
     async with ctx.sessions() as session:
         record = await draw_store.record_by_id(session, record_id)
     if record is None:
         raise DrawProblem("no_record", record=record_id)
-    return published(record)
+    return draw_store.published(record)
 
 
 async def replace_inspector(
@@ -336,39 +332,48 @@ async def replace_inspector(
 ) -> DrawOutcome:
     """`draw replace`: a new member for one team under the same constraints, as a new record
     amending the current one. The removed inspector is marked replaced, never deleted."""
+    async with ctx.sessions() as session, session.begin():
+        return await replace_in(session, record_id, credit_code, cert_no, reason, actor)
+
+
+async def replace_in(
+    session: AsyncSession, record_id: int, credit_code: str, cert_no: str, reason: str, actor: str
+) -> DrawOutcome:
+    """replace_inspector inside the caller's transaction (a recusal also writes its conflict
+    and the notices in the same one)."""
     if not reason:
         raise DrawProblem("reason_required")
-    async with ctx.sessions() as session, session.begin():
-        record = await draw_store.record_by_id(session, record_id)
-        if record is None:
-            raise DrawProblem("no_record", record=record_id)
-        plan = await session.get(DrawPlan, record.plan_id)
-        assert plan is not None
-        if plan.current_record_id != record_id:
-            raise DrawProblem("not_current", record=record_id, current=plan.current_record_id)
-        teams = await draw_store.plan_teams(session, plan.id)
-        current = [_team_task(a, members) for a, members in teams]
-        target_team = next((t for t in current if t.target == credit_code), None)
-        if target_team is None:
-            raise DrawProblem("not_in_record", target=credit_code, record=record_id)
-        if cert_no not in target_team.inspectors:
-            raise DrawProblem("not_in_team", inspector=cert_no, target=credit_code)
-        target = await _target(session, credit_code)
-        encoded = replacement_record(
-            ReplacementInputs(
-                quarter=plan.quarter,
-                seed=SeedInput(entropy=secrets.token_bytes(32)),
-                target=target,
-                removed=cert_no,
-                amended_assignments=current,
-                inspectors=await draw_store.inspector_candidates(session, plan.quarter),
-                rules=read_rules(json.loads(record.body)),
-                conflicts=await draw_store.conflicts(session),
-            )
+    record = await draw_store.record_by_id(session, record_id)
+    if record is None:
+        raise DrawProblem("no_record", record=record_id)
+    plan = await session.get(DrawPlan, record.plan_id)
+    assert plan is not None
+    if plan.current_record_id != record_id:
+        raise DrawProblem("not_current", record=record_id, current=plan.current_record_id)
+    teams = await draw_store.plan_teams(session, plan.id)
+    current = [_team_task(a, members) for a, members in teams]
+    target_team = next((t for t in current if t.target == credit_code), None)
+    if target_team is None:
+        raise DrawProblem("not_in_record", target=credit_code, record=record_id)
+    if cert_no not in target_team.inspectors:
+        raise DrawProblem("not_in_team", inspector=cert_no, target=credit_code)
+    targets = await draw_store.target_candidates(session, only=credit_code)
+    parameters = record.parameters or json.loads(record.body)["parameters"]
+    encoded = replacement_record(
+        ReplacementInputs(
+            quarter=plan.quarter,
+            seed=SeedInput(entropy=secrets.token_bytes(32)),
+            target=targets[0][0],
+            removed=cert_no,
+            amended_assignments=current,
+            inspectors=await draw_store.inspector_candidates(session, plan.quarter),
+            rules=read_rules({"parameters": parameters}),
+            conflicts=await draw_store.conflicts(session),
         )
-        outcome = await _store(session, plan, encoded, actor, record_id, reason)
-        await _apply_replacement(session, teams, encoded.body, credit_code, cert_no)
-        return outcome
+    )
+    outcome = await _store(session, plan, encoded, actor, record_id, reason)
+    await _apply_replacement(session, teams, encoded.body, credit_code, cert_no)
+    return outcome
 
 
 def _team_task(assignment: Any, members: list[Any]) -> Task:
@@ -383,13 +388,6 @@ def _team_task(assignment: Any, members: list[Any]) -> Task:
         lead,
         experts,
     )
-
-
-async def _target(session: AsyncSession, credit_code: str) -> TargetCandidate:
-    for target, _ in await draw_store.target_candidates(session):
-        if target.credit_code == credit_code:
-            return target
-    raise DrawProblem("not_in_record", target=credit_code, record=None)
 
 
 async def _apply_replacement(
@@ -425,8 +423,11 @@ async def _apply_replacement(
 def verify_file(path: Path) -> VerifyOutcome:
     """`verify RECORD.json`: recompute the draw from the record alone."""
     try:
-        record = json.loads(path.read_bytes())
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        data = path.read_bytes()
+        if data[:2] == b"\x1f\x8b":  # the .json.gz the bot sends for large records
+            data = gzip.decompress(data)
+        record = json.loads(data)
+    except (OSError, EOFError, UnicodeDecodeError, json.JSONDecodeError):
         return VerifyOutcome(False, "file")
     if not isinstance(record, dict):
         return VerifyOutcome(False, "record")

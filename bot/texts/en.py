@@ -1,8 +1,12 @@
-"""English texts for users whose Telegram speaks English; the rest falls back to Chinese."""
+"""English texts for users whose Telegram speaks English; what is not here falls back to
+Chinese (the directories, the draw and its records are Chinese documents)."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from bot.texts.zh import Texts
+from spotcheck.roles import Role
 
 
 class EnglishTexts(Texts):
@@ -19,3 +23,110 @@ class EnglishTexts(Texts):
             f"{kind} {head}: {added} added, {updated} updated, {unchanged} unchanged, "
             f"{deactivated} deactivated."
         )
+
+    def stranger_refusal(self) -> str:
+        return (
+            "Hello! This bot serves the bureau's enforcement officers only. If you are one, ask an "
+            "administrator for an invitation code and send /start CODE."
+        )
+
+    def welcome(self, name: str, role: str) -> str:
+        return f"Hello {name}, you are bound as {role}. Send /help for the commands."
+
+    def invite_problem(self, kind: str) -> str:
+        return {
+            "wrong_code": "That invitation code is not right; check it and send /start CODE again.",
+            "used_code": "That invitation code was used already. Ask an administrator for a new one.",
+            "expired_code": "That invitation code has expired. Ask an administrator for a new one.",
+            "unknown_inspector": "No active officer with that certificate number.",
+            "account_taken": "This Telegram account is bound to another officer; ask an administrator.",
+            "not_allowed": "You can invite officers of your own county only.",
+        }.get(kind, "Invalid invitation code.")
+
+    def commands(self, role: Role) -> list[tuple[str, str]]:
+        mine = [
+            ("tasks", "My inspection tasks"),
+            ("help", "Help"),
+            ("cancel", "Cancel the current form"),
+        ]
+        if role in (Role.COUNTY_ADMIN, Role.ADMIN):
+            mine[1:1] = [("draw", "Start a double-random draw"), ("invite", "Invite an officer")]
+        return mine
+
+    def help(self, role: Role) -> str:
+        return "\n".join(["Commands:"] + [f"/{c} — {d}" for c, d in self.commands(role)])
+
+    def button_accept(self) -> str:
+        return "Accept"
+
+    def button_recuse(self) -> str:
+        return "Recuse (回避)"
+
+    def assignment_pushed(
+        self,
+        quarter: str,
+        target_name: str,
+        credit_code: str,
+        address: str,
+        items: list[str],
+        team: list[tuple[str, bool]],
+        due: date | None,
+        replacement: bool,
+    ) -> str:
+        head = "[Inspection task — replacement]" if replacement else "[Inspection task]"
+        members = ", ".join(f"{n} (lead)" if lead else n for n, lead in team)
+        listed = (
+            "\n".join(f"  {i}. {name}" for i, name in enumerate(items, start=1))
+            or "  (see the item list)"
+        )
+        return (
+            f"{head} {quarter}\nTarget: {target_name}\nCredit code: {credit_code}\nAddress: {address or '—'}\n"
+            f"Team: {members}\nDue: {due.isoformat() if due else '—'}\nItems:\n{listed}\n"
+            "Confidential until the inspection."
+        )
+
+    def accepted(self, target_name: str, changed: bool) -> str:
+        return (
+            f"Accepted: {target_name}."
+            if changed
+            else f"You accepted this task already: {target_name}."
+        )
+
+    def not_yours(self) -> str:
+        return "That task is not yours, or it has changed. Nothing was done."
+
+    def recusal_ask_reason(self, target_name: str) -> str:
+        return f"Recusal from {target_name}: reply with the reason (e.g. a family tie); /cancel to drop it."
+
+    def recusal_done(self, target_name: str, replacement: str) -> str:
+        return f"Recusal recorded: {replacement} inspects {target_name} instead."
+
+    def team_changed(self, target_name: str, removed: str, added: str, reason: str) -> str:
+        return f"[Team change] {target_name}: {removed} recused ({reason}); {added} replaces them."
+
+    def tasks_empty(self) -> str:
+        return "You have no inspection tasks."
+
+    def tasks_list(self, tasks: list[tuple[str, str, str, str, bool]]) -> str:
+        states = {"assigned": "to accept", "accepted": "accepted"}
+        lines = ["My inspection tasks:"]
+        for i, (quarter, name, due, state, lead) in enumerate(tasks, start=1):
+            lines.append(
+                f"{i}. {quarter} {name}{' (lead)' if lead else ''} — due {due}, {states.get(state, state)}"
+            )
+        return "\n".join(lines)
+
+    def nothing_to_cancel(self) -> str:
+        return "Nothing to cancel."
+
+    def cancelled(self) -> str:
+        return "Cancelled."
+
+    def stale_button(self) -> str:
+        return "This button has expired; please start again."
+
+    def unknown_input(self) -> str:
+        return "Sorry, I did not understand. Send /help for the commands."
+
+    def error_apology(self) -> str:
+        return "Something went wrong; it was logged and the administrators were told. Nothing you entered was lost."

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
 from fractions import Fraction
 from typing import Any
 
 from spotcheck.draw import Refusal, RefusalKind
 from spotcheck.regions import CityRegions
+from spotcheck.roles import Role
 from storage.cells import CellProblem, Located
 from storage.excel import SheetProblem, SheetProblemKind
 
@@ -248,3 +250,173 @@ class Texts:
             "bad_joint": "联合检查需要写明参与方：内部联合至少两个处室，部门联合至少一个部门。",
         }
         return messages.get(kind, kind)
+
+    # --- the bot ----------------------------------------------------------------------------
+
+    def token_missing(self) -> str:
+        return "没有配置机器人令牌：请在 config.toml 的 [telegram] token 或环境变量 TELEGRAM_BOT_TOKEN 中设置。"
+
+    def stranger_refusal(self) -> str:
+        return (
+            "您好！本机器人仅供生态环境执法人员使用。"
+            "如您是执法人员，请向管理员索取邀请码，然后发送 /start 邀请码。"
+        )
+
+    def welcome(self, name: str, role: str) -> str:
+        return f"{name}，您好！已绑定为{role}。发送 /help 查看可用命令。"
+
+    def invite_problem(self, kind: str) -> str:
+        return {
+            "wrong_code": "邀请码不正确，请核对后重新发送 /start 邀请码。",
+            "used_code": "该邀请码已被使用过。如需重新绑定，请向管理员索取新的邀请码。",
+            "expired_code": "该邀请码已过期，请向管理员索取新的邀请码。",
+            "unknown_inspector": "执法人员名录中没有这个执法证号，或其已停用。",
+            "account_taken": "这个 Telegram 账号已绑定其他执法人员，如需更换请联系管理员。",
+            "not_allowed": "您只能为本区县的执法人员生成邀请码。",
+        }.get(kind, "邀请码无效。")
+
+    def invite_usage(self) -> str:
+        return "用法：/invite 执法证号"
+
+    def invite_created(self, name: str, cert_no: str, code: str, expires: str) -> str:
+        return (
+            f"已为 {name}（{cert_no}）生成一次性邀请码：{code}\n"
+            f"有效期至 {expires}。请本人向机器人发送：/start {code}"
+        )
+
+    def help(self, role: Role) -> str:
+        lines = ["可用命令："] + [f"/{c} — {d}" for c, d in self.commands(role)]
+        return "\n".join(lines)
+
+    def commands(self, role: Role) -> list[tuple[str, str]]:
+        """Each role's menu (setMyCommands for its chat) — only what the bot can do today."""
+        mine = [("tasks", "我的检查任务"), ("help", "帮助"), ("cancel", "取消当前操作")]
+        if role in (Role.COUNTY_ADMIN, Role.ADMIN):
+            mine[1:1] = [("draw", "发起双随机抽取"), ("invite", "生成执法人员邀请码")]
+        return mine
+
+    def button_accept(self) -> str:
+        return "接受"
+
+    def button_recuse(self) -> str:
+        return "申请回避"
+
+    def assignment_pushed(
+        self,
+        quarter: str,
+        target_name: str,
+        credit_code: str,
+        address: str,
+        items: list[str],
+        team: list[tuple[str, bool]],
+        due: date | None,
+        replacement: bool,
+    ) -> str:
+        head = "【检查任务（替换）】" if replacement else "【检查任务】"
+        members = "、".join(f"{n}（组长）" if lead else n for n, lead in team)
+        listed = (
+            "\n".join(f"  {i}. {name}" for i, name in enumerate(items, start=1))
+            or "  （按事项清单）"
+        )
+        return (
+            f"{head}{quarter}\n检查对象：{target_name}\n统一社会信用代码：{credit_code}\n"
+            f"地址：{address or '—'}\n检查组：{members}\n完成期限：{due.isoformat() if due else '—'}\n"
+            f"检查事项：\n{listed}\n任务在检查前保密，请勿外传。"
+        )
+
+    def accepted(self, target_name: str, changed: bool) -> str:
+        return f"已接受：{target_name}。" if changed else f"您已接受过该任务：{target_name}。"
+
+    def not_yours(self) -> str:
+        return "该任务不属于您，或已变更。操作未执行。"
+
+    def recusal_ask_reason(self, target_name: str) -> str:
+        return f"申请回避：{target_name}。请直接回复回避原因（如亲属关系、曾任职等）；发送 /cancel 放弃。"
+
+    def recusal_done(self, target_name: str, replacement: str) -> str:
+        return f"回避申请已登记：{target_name} 改由 {replacement} 参加检查。"
+
+    def reason_required(self) -> str:
+        return "请写明原因。"
+
+    def team_changed(self, target_name: str, removed: str, added: str, reason: str) -> str:
+        return f"【检查组变更】{target_name}：{removed} 申请回避（{reason}），由 {added} 替换。"
+
+    def unreachable(self, name: str, cert_no: str) -> str:
+        return f"执法人员 {name}（{cert_no}）的 Telegram 已无法送达（可能屏蔽了机器人），请通过其他方式通知。"
+
+    def tasks_empty(self) -> str:
+        return "您目前没有检查任务。"
+
+    def tasks_list(self, tasks: list[tuple[str, str, str, str, bool]]) -> str:
+        """(quarter, target name, due, state, is lead) per task."""
+        states = {"assigned": "待接受", "accepted": "已接受"}
+        lines = ["我的检查任务："]
+        for i, (quarter, name, due, state, lead) in enumerate(tasks, start=1):
+            lead_mark = "（组长）" if lead else ""
+            lines.append(
+                f"{i}. {quarter} {name}{lead_mark} — 期限 {due}，{states.get(state, state)}"
+            )
+        return "\n".join(lines)
+
+    def nothing_to_cancel(self) -> str:
+        return "当前没有进行中的操作。"
+
+    def cancelled(self) -> str:
+        return "已取消。"
+
+    def stale_button(self) -> str:
+        return "这个按钮已过期，请重新发起。"
+
+    def not_admin(self) -> str:
+        return "只有管理员可以发起抽取。"
+
+    def not_allowed_draw(self) -> str:
+        return "区县管理员只能为本区县发起县级抽取。"
+
+    def unknown_input(self) -> str:
+        return "没有看懂。发送 /help 查看可用命令。"
+
+    def error_apology(self) -> str:
+        return "处理时出错了，已记录并通知管理员。您输入的内容没有丢失，请稍后重试。"
+
+    def error_report(self, where: str, error: str) -> str:
+        return f"机器人出错：{where}\n{error}"
+
+    def ask(self, field: str) -> str:
+        return {
+            "quarter": "第 1 步：选择季度",
+            "level": "第 2 步：选择层级",
+            "region": "第 3 步：选择区县",
+            "class": "第 4 步：选择监管类别",
+            "tag": "第 5 步：定向抽取？选择标签，或“不定向”",
+            "seed": "第 6 步：随机种子。点“服务器随机”，或直接发送事先公布的公开文本（如彩票开奖号码）",
+        }[field]
+
+    def option(self, regions: CityRegions, field: str, value: str, data: dict[str, Any]) -> str:
+        if field == "level":
+            return self.level_name(value)
+        if field == "region":
+            return self.region_name(regions, value)
+        if field == "class":
+            return "全部类别" if value == "all" else self.class_short(value)
+        if field == "tag":
+            return "不定向" if value == "all" else str(data["tags"][int(value)])
+        if field == "seed":
+            return "服务器随机"
+        if field == "preview":
+            return {"confirm": "确认抽取", "cancel": "取消"}[value]
+        return value
+
+    def preview(
+        self, regions: CityRegions, quarter: str, level: str, strata: list[dict[str, Any]]
+    ) -> str:
+        lines = [f"预览：{self.plan_title(quarter, level)}"]
+        lines += [
+            f"{self.stratum_label(regions, s)}：{s['population']} 家，应抽 {s['to_draw']}"
+            for s in strata
+        ]
+        onsite = sum(s["to_draw"] for s in strata if s["kind"] == "onsite")
+        offsite = sum(s["to_draw"] for s in strata if s["kind"] == "offsite")
+        lines.append(self.plan_totals(onsite, offsite))
+        return "\n".join(lines) if strata else self.plan_empty()

@@ -8,6 +8,7 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
+import storage.bot_models
 import storage.draw_models  # noqa: F401  (registers the draw tables on the metadata)
 from storage.database import create_engine
 from storage.models import Base

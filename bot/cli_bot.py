@@ -1,0 +1,67 @@
+"""`shuangsuiji run` (the bot) and `shuangsuiji invite CERT_NO`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+from typing import Any
+
+from telegram import Update
+
+from bot import logs
+from bot.context import AppContext
+from bot.services import identity
+from bot.services.identity import IdentityProblem
+from bot.wiring import build_application, start_background, stop_background
+
+
+def add_parsers(commands: Any) -> None:
+    commands.add_parser("run", help="启动机器人（默认长轮询；配置 webhook 后用 webhook）")
+    invite = commands.add_parser("invite", help="为执法人员生成一次性邀请码")
+    invite.add_argument("cert_no", help="执法证号")
+
+
+async def cmd_invite(ctx: AppContext, args: argparse.Namespace) -> int:
+    try:
+        code, expires = await identity.create_invite(ctx, args.cert_no.strip(), "cli")
+    except IdentityProblem as problem:
+        print(ctx.texts.invite_problem(problem.kind))
+        return 1
+    local = expires.astimezone(ctx.config.timezone).strftime("%Y-%m-%d %H:%M")
+    print(ctx.texts.invite_created(args.cert_no.strip(), args.cert_no.strip(), code, local))
+    return 0
+
+
+async def cmd_run(ctx: AppContext, _: argparse.Namespace) -> int:
+    config = ctx.config.telegram
+    if not config.token:
+        print(ctx.texts.token_missing())
+        return 2
+    logs.configure(config.token)
+    application = build_application(ctx)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    async with application:
+        await application.start()
+        await start_background(application)
+        assert application.updater is not None
+        if config.mode == "webhook":
+            await application.updater.start_webhook(
+                listen=config.webhook_listen,
+                port=config.webhook_port,
+                webhook_url=config.webhook_url,
+                allowed_updates=Update.ALL_TYPES,
+            )
+        else:
+            # Pending updates are kept: what inspectors sent while the bot was down is handled.
+            await application.updater.start_polling(
+                drop_pending_updates=False, allowed_updates=Update.ALL_TYPES
+            )
+        await stop.wait()
+        await application.updater.stop()
+        await stop_background(application)
+        await application.stop()
+    return 0

@@ -1,0 +1,225 @@
+"""Assignments in chat: pushing them to the assigned inspectors, listing one's own, accepting,
+and the recusal (回避) that draws a replacement. Only the team, its lead and admins ever see an
+assignment; every action re-checks that the caller is on the team."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.context import AppContext
+from bot.services import draws, forms, outbox
+from bot.services.identity import Person
+from bot.services.problems import ServiceProblem
+from bot.services.pushes import accounts_of, enqueue_pushes, names_of
+from bot.texts import texts_for
+from spotcheck.roles import Role
+from storage.bot_models import TelegramAccount
+from storage.draw_models import Assignment, AssignmentMember, Conflict, DrawPlan
+from storage.draw_store import SUPERSEDED
+from storage.models import AuditLog, Inspector, Target
+
+
+class AssignmentProblem(ServiceProblem):
+    """An assignment action refused (not on the team, no reason …)."""
+
+
+@dataclass(frozen=True)
+class Task:
+    """One of an inspector's assignments as /tasks shows it."""
+
+    assignment_id: int
+    quarter: str
+    target_name: str
+    credit_code: str
+    due: date | None
+    my_state: str
+    is_lead: bool
+
+
+async def _membership(
+    session: AsyncSession, person: Person, assignment_id: int
+) -> tuple[Assignment, AssignmentMember]:
+    """The caller's place on a team in force, or a logged refusal: a forged or stale button
+    naming someone else's task changes nothing."""
+    row = (
+        await session.execute(
+            select(Assignment, AssignmentMember)
+            .join(AssignmentMember, AssignmentMember.assignment_id == Assignment.id)
+            .where(
+                Assignment.id == assignment_id,
+                Assignment.state != SUPERSEDED,
+                AssignmentMember.person_kind == "inspector",
+                AssignmentMember.person_key == person.cert_no,
+                AssignmentMember.state != "replaced",
+            )
+        )
+    ).one_or_none()
+    if row is None:
+        raise AssignmentProblem("not_yours", assignment=assignment_id)
+    assignment, member = row
+    return assignment, member
+
+
+async def _target_name(session: AsyncSession, credit_code: str) -> str:
+    return str(await session.scalar(select(Target.name).where(Target.credit_code == credit_code)))
+
+
+async def log_refused(
+    ctx: AppContext, person: Person | None, user_id: int, what: str, detail: str
+) -> None:
+    async with ctx.sessions() as session, session.begin():
+        session.add(AuditLog(actor=f"tg:{user_id}", action="refused", entity=what, entity_key=detail[:60], old=None,
+                             new={"cert_no": person.cert_no if person else None}))  # fmt: skip
+
+
+async def accept(ctx: AppContext, person: Person, assignment_id: int) -> tuple[str, bool]:
+    """接受: (target name, whether this changed anything). Pressing twice changes nothing."""
+    async with ctx.sessions() as session, session.begin():
+        assignment, member = await _membership(session, person, assignment_id)
+        target_name = await _target_name(session, assignment.credit_code)
+        if member.state == "accepted":
+            return target_name, False
+        member.state = "accepted"
+        session.add(AuditLog(actor=f"tg:{person.user_id}", action="accept", entity="assignments",
+                             entity_key=str(assignment_id), old={"state": "assigned"},
+                             new={"state": "accepted", "cert_no": person.cert_no}))  # fmt: skip
+        return target_name, True
+
+
+async def begin_recusal(ctx: AppContext, person: Person, assignment_id: int) -> str:
+    """申请回避: remember which task, and ask for the reason (the next text message)."""
+    async with ctx.sessions() as session, session.begin():
+        assignment, _ = await _membership(session, person, assignment_id)
+        target = (
+            await session.scalars(
+                select(Target).where(Target.credit_code == assignment.credit_code)
+            )
+        ).one()
+        await forms.put(session, person.user_id, "recusal", {"assignment": assignment_id})
+        return target.name
+
+
+@dataclass(frozen=True)
+class RecusalOutcome:
+    target_name: str
+    replacement_name: str
+    record_id: int
+
+
+async def complete_recusal(ctx: AppContext, person: Person, reason: str) -> RecusalOutcome:
+    """The reason arrived: record the conflict, draw a replacement under the same constraints
+    (a new record amending the plan's current one), and queue the notices — one transaction."""
+    reason = reason.strip()
+    if not reason:
+        raise AssignmentProblem("reason_required")
+    async with ctx.sessions() as session, session.begin():
+        form = await forms.get(session, person.user_id)
+        if form is None or form.kind != "recusal":
+            raise AssignmentProblem("no_recusal")
+        assignment, _ = await _membership(session, person, int(form.data["assignment"]))
+        plan = await session.get(DrawPlan, assignment.plan_id)
+        assert plan is not None and plan.current_record_id is not None
+        exists = await session.scalar(
+            select(Conflict.id).where(
+                Conflict.cert_no == person.cert_no, Conflict.credit_code == assignment.credit_code
+            )
+        )
+        if exists is None:
+            session.add(Conflict(cert_no=person.cert_no, credit_code=assignment.credit_code, reason=reason,
+                                 source="recusal", created_by=f"tg:{person.user_id}"))  # fmt: skip
+            await session.flush()
+        outcome = await draws.replace_in(
+            session,
+            plan.current_record_id,
+            assignment.credit_code,
+            person.cert_no,
+            reason,
+            f"tg:{person.user_id}",
+        )
+        new_team = next(a for a in outcome.tasks if a["target"] == assignment.credit_code)
+        before = next(
+            a
+            for a in outcome.record["amended_assignments"]
+            if a["target"] == assignment.credit_code
+        )
+        added = next(c for c in new_team["inspectors"] if c not in before["inspectors"])
+        await enqueue_pushes(session, outcome.record_id, only=(assignment.credit_code, added))
+        names = await names_of(session, {person.cert_no, added, *new_team["inspectors"]})
+        target = (
+            await session.scalars(
+                select(Target).where(Target.credit_code == assignment.credit_code)
+            )
+        ).one()
+        notice = {
+            "target_name": target.name,
+            "removed": names[person.cert_no],
+            "added": names[added],
+            "reason": reason,
+        }
+        watchers = {c for c in new_team["inspectors"] if c != added} | await _admins_of(
+            session, target.region_code
+        )
+        for account in (await accounts_of(session, watchers)).values():
+            session.add(
+                outbox.message(account.chat_id, texts_for(account.language).team_changed(**notice))
+            )
+        await forms.clear(session, person.user_id)
+        return RecusalOutcome(target.name, names[added], outcome.record_id)
+
+
+async def _admins_of(session: AsyncSession, region: str) -> set[str]:
+    """City admins, and the county admins of this county."""
+    rows = await session.execute(
+        select(Inspector.cert_no, Inspector.role, Inspector.region_code).where(
+            Inspector.active, Inspector.role.in_([Role.ADMIN.value, Role.COUNTY_ADMIN.value])
+        )
+    )
+    return {cert for cert, role, where in rows if role == Role.ADMIN.value or where == region}
+
+
+async def tasks_of(ctx: AppContext, person: Person) -> list[Task]:
+    async with ctx.engine.connect() as connection:
+        rows = await connection.execute(
+            select(
+                Assignment.id, Assignment.quarter, Target.name, Assignment.credit_code,
+                Assignment.due_date, AssignmentMember.state, AssignmentMember.is_lead,
+            )
+            .join(AssignmentMember, AssignmentMember.assignment_id == Assignment.id)
+            .join(Target, Target.credit_code == Assignment.credit_code)
+            .where(
+                Assignment.state != SUPERSEDED,
+                AssignmentMember.person_kind == "inspector",
+                AssignmentMember.person_key == person.cert_no,
+                AssignmentMember.state != "replaced",
+            )
+            .order_by(Assignment.due_date, Assignment.id)
+        )  # fmt: skip
+        return [Task(*row) for row in rows]
+
+
+async def notify_unreachable(session: AsyncSession, chat_id: int) -> None:
+    """Telegram answered 403 for this chat: tell the admins of the inspector's county."""
+    account = (
+        await session.scalars(select(TelegramAccount).where(TelegramAccount.chat_id == chat_id))
+    ).one_or_none()
+    if account is None:
+        return
+    inspector = (
+        await session.scalars(select(Inspector).where(Inspector.cert_no == account.cert_no))
+    ).one_or_none()
+    if inspector is None:
+        return
+    for admin in (
+        await accounts_of(session, await _admins_of(session, inspector.region_code))
+    ).values():
+        if admin.chat_id != chat_id:
+            session.add(
+                outbox.message(
+                    admin.chat_id,
+                    texts_for(admin.language).unreachable(inspector.name, inspector.cert_no),
+                )
+            )

@@ -1,0 +1,44 @@
+"""Chat forms kept in the database, one per user: a restart mid-form loses nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.context import AppContext
+from storage.bot_models import ChatForm
+from storage.models import utcnow
+
+
+async def get(session: AsyncSession, user_id: int) -> ChatForm | None:
+    return await session.get(ChatForm, user_id)
+
+
+async def put(session: AsyncSession, user_id: int, kind: str, data: dict[str, Any]) -> ChatForm:
+    """Start a form (replacing any other of this user's) or move it one step on."""
+    form = await session.get(ChatForm, user_id)
+    if form is None or form.kind != kind:
+        if form is not None:
+            await session.delete(form)
+            await session.flush()
+        form = ChatForm(user_id=user_id, kind=kind, data=data, version=1)
+        session.add(form)
+    else:
+        form.data = data
+        form.version += 1
+        form.updated_at = utcnow()
+    await session.flush()
+    return form
+
+
+async def clear(session: AsyncSession, user_id: int) -> None:
+    await session.execute(delete(ChatForm).where(ChatForm.user_id == user_id))
+
+
+async def pending_kind(ctx: AppContext, user_id: int) -> str | None:
+    """Which form, if any, waits for this user's next message."""
+    async with ctx.sessions() as session:
+        form = await get(session, user_id)
+    return None if form is None else form.kind

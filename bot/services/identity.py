@@ -1,0 +1,212 @@
+"""Who is writing: invitations, binding a Telegram account to an inspector, roles, strangers."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from bot.context import AppContext
+from bot.services.problems import ServiceProblem
+from spotcheck.roles import DutyStatus, Role, may_invite
+from storage.bot_models import Invite, Stranger, TelegramAccount
+from storage.models import AuditLog, Inspector, utcnow
+
+# Unambiguous to read aloud or copy from a phone: no 0/O, 1/I/L.
+_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 10
+
+
+class IdentityProblem(ServiceProblem):
+    """An invitation or binding refused."""
+
+
+@dataclass(frozen=True)
+class Person:
+    """A bound user as the bot sees them."""
+
+    user_id: int
+    chat_id: int
+    cert_no: str
+    name: str
+    role: Role
+    region: str
+    language: str
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role in (Role.ADMIN, Role.COUNTY_ADMIN)
+
+
+def _hash(code: str) -> str:
+    return hashlib.sha256(code.strip().upper().encode()).hexdigest()
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite returns naive datetimes; every stored time is UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=utcnow().tzinfo)
+
+
+async def create_invite(
+    ctx: AppContext, cert_no: str, actor: str, now: datetime | None = None
+) -> tuple[str, datetime]:
+    """A one-time code for the inspector with this 执法证号, valid for the configured hours."""
+    moment = now or utcnow()
+    async with ctx.sessions() as session, session.begin():
+        inspector = await _inspector(session, cert_no)
+        if inspector is None or not inspector.active:
+            raise IdentityProblem("unknown_inspector", cert_no=cert_no)
+        code = "".join(secrets.choice(_ALPHABET) for _ in range(CODE_LENGTH))
+        expires = moment + timedelta(hours=ctx.config.invite_ttl_hours)
+        session.add(
+            Invite(
+                code_sha256=_hash(code),
+                cert_no=cert_no,
+                created_by=actor,
+                created_at=moment,
+                expires_at=expires,
+            )
+        )
+        session.add(AuditLog(actor=actor, action="invite", entity="inspectors", entity_key=cert_no, old=None,
+                             new={"expires_at": expires.isoformat()}))  # fmt: skip
+    return code, expires
+
+
+async def invite_by(ctx: AppContext, person: Person, cert_no: str) -> tuple[str, str, datetime]:
+    """/invite in chat: (invitee's name, code, expiry), within the inviter's rights."""
+    async with ctx.sessions() as session:
+        invitee = await _inspector(session, cert_no)
+    if invitee is None or not invitee.active:
+        raise IdentityProblem("unknown_inspector", cert_no=cert_no)
+    if not may_invite(person.role, person.region, invitee.region_code):
+        raise IdentityProblem("not_allowed")
+    code, expires = await create_invite(ctx, cert_no, f"tg:{person.user_id}/{person.cert_no}")
+    return invitee.name, code, expires
+
+
+async def _inspector(session: AsyncSession, cert_no: str) -> Inspector | None:
+    return (
+        await session.scalars(select(Inspector).where(Inspector.cert_no == cert_no))
+    ).one_or_none()
+
+
+async def redeem(
+    ctx: AppContext,
+    code: str,
+    user_id: int,
+    chat_id: int,
+    language: str | None,
+    now: datetime | None = None,
+) -> Person:
+    """`/start CODE`: bind this account to the invited inspector, replacing an older binding
+    of that inspector (rebinding needs a new code, so the old phone is cut off)."""
+    moment = now or utcnow()
+    async with ctx.sessions() as session, session.begin():
+        invite = (
+            await session.scalars(select(Invite).where(Invite.code_sha256 == _hash(code)))
+        ).one_or_none()
+        if invite is None:
+            raise IdentityProblem("wrong_code")
+        if invite.used_at is not None:
+            raise IdentityProblem("used_code")
+        if _aware(invite.expires_at) < moment:
+            raise IdentityProblem("expired_code")
+        inspector = await _inspector(session, invite.cert_no)
+        if (
+            inspector is None
+            or not inspector.active
+            or inspector.status == DutyStatus.TRANSFERRED.value
+        ):
+            raise IdentityProblem("unknown_inspector", cert_no=invite.cert_no)
+        taken = (
+            await session.scalars(select(TelegramAccount).where(TelegramAccount.user_id == user_id))
+        ).one_or_none()
+        if taken is not None and taken.cert_no != invite.cert_no:
+            raise IdentityProblem("account_taken")
+        invite.used_at, invite.used_by = moment, user_id
+        old = (
+            await session.scalars(
+                select(TelegramAccount).where(TelegramAccount.cert_no == invite.cert_no)
+            )
+        ).one_or_none()
+        if old is not None:
+            await session.delete(old)
+            await session.flush()
+        account = TelegramAccount(user_id=user_id, chat_id=chat_id, cert_no=invite.cert_no,
+                                  language=_language(language), bound_at=moment)  # fmt: skip
+        session.add(account)
+        session.add(AuditLog(actor=f"tg:{user_id}", action="bind", entity="inspectors", entity_key=invite.cert_no,
+                             old=None if old is None else {"user_id": old.user_id},
+                             new={"user_id": user_id}))  # fmt: skip
+        try:
+            await session.flush()
+        except IntegrityError:
+            raise IdentityProblem("used_code") from None
+        return _person(account, inspector)
+
+
+def _language(code: str | None) -> str:
+    return "en" if code and code.lower().startswith("en") else "zh"
+
+
+def _person(account: TelegramAccount, inspector: Inspector) -> Person:
+    return Person(account.user_id, account.chat_id, inspector.cert_no, inspector.name,
+                  Role(inspector.role), inspector.region_code, account.language)  # fmt: skip
+
+
+async def who(ctx: AppContext, user_id: int) -> Person | None:
+    """The bound, active inspector behind a Telegram user, or None for a stranger."""
+    async with ctx.engine.connect() as connection:  # Core: this runs for every update
+        return await _who(connection, user_id)
+
+
+async def _who(connection: AsyncConnection, user_id: int) -> Person | None:
+    row = (
+        await connection.execute(
+            select(
+                TelegramAccount.user_id, TelegramAccount.chat_id, TelegramAccount.language,
+                Inspector.cert_no, Inspector.name, Inspector.role, Inspector.region_code, Inspector.status,
+            )
+            .join(Inspector, Inspector.cert_no == TelegramAccount.cert_no)
+            .where(TelegramAccount.user_id == user_id, Inspector.active)
+        )
+    ).one_or_none()  # fmt: skip
+    if row is None or row.status == DutyStatus.TRANSFERRED.value:
+        return None
+    return Person(
+        row.user_id,
+        row.chat_id,
+        row.cert_no,
+        row.name,
+        Role(row.role),
+        row.region_code,
+        row.language,
+    )
+
+
+async def first_contact(ctx: AppContext, user_id: int) -> bool:
+    """Whether this stranger writes for the first time (and is owed one polite refusal)."""
+    async with ctx.sessions() as session, session.begin():
+        if await session.get(Stranger, user_id) is not None:
+            return False
+        session.add(Stranger(user_id=user_id))
+        try:
+            await session.flush()
+        except IntegrityError:
+            return False
+    return True
+
+
+async def bound_people(ctx: AppContext) -> list[Person]:
+    async with ctx.sessions() as session:
+        rows = await session.execute(
+            select(TelegramAccount, Inspector)
+            .join(Inspector, Inspector.cert_no == TelegramAccount.cert_no)
+            .where(Inspector.active)
+        )
+        return [_person(a, i) for a, i in rows]

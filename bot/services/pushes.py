@@ -1,0 +1,101 @@
+"""Pushing assignments to the inspectors on their teams, through the outbox, in the
+transaction that made them."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import callback_data
+from bot.services import outbox
+from bot.texts import texts_for
+from storage.bot_models import TelegramAccount
+from storage.draw_models import Assignment, AssignmentMember
+from storage.draw_store import SUPERSEDED
+from storage.models import InspectionItem, Inspector, Target
+
+
+async def accounts_of(session: AsyncSession, certs: set[str]) -> dict[str, TelegramAccount]:
+    rows = await session.scalars(select(TelegramAccount).where(TelegramAccount.cert_no.in_(certs)))
+    return {a.cert_no: a for a in rows if a.reachable}
+
+
+async def names_of(session: AsyncSession, certs: set[str]) -> dict[str, str]:
+    rows = await session.execute(
+        select(Inspector.cert_no, Inspector.name).where(Inspector.cert_no.in_(certs))
+    )
+    return {cert: name for cert, name in rows}
+
+
+async def _items(session: AsyncSession, level: str, cls: str) -> list[str]:
+    """The inspection items (抽查事项) that apply to this level and class."""
+    rows = await session.scalars(
+        select(InspectionItem).where(InspectionItem.active).order_by(InspectionItem.code)
+    )
+    return [i.name for i in rows if level in i.levels and cls in i.classes]
+
+
+async def enqueue_pushes(
+    session: AsyncSession, record_id: int, only: tuple[str, str] | None = None
+) -> int:
+    """Outbox rows telling each inspector of a record's on-site teams what to check, with
+    whom, by when; buttons 接受 and 申请回避. ``only`` = (credit code, cert no) limits it to one
+    new member (a replacement). Inspectors without a bound account learn of it in /tasks."""
+    query = (
+        select(Assignment, AssignmentMember)
+        .join(AssignmentMember, AssignmentMember.assignment_id == Assignment.id)
+        .where(
+            AssignmentMember.state != "replaced",
+            Assignment.state != SUPERSEDED,
+            Assignment.kind == "onsite",
+        )
+        .where(AssignmentMember.person_kind == "inspector")
+    )
+    if only is None:
+        query = query.where(Assignment.record_id == record_id)
+    else:
+        query = query.where(Assignment.credit_code == only[0], Assignment.state != SUPERSEDED)
+    pairs = (await session.execute(query.order_by(Assignment.id, AssignmentMember.id))).all()
+    teams: dict[int, list[AssignmentMember]] = {}
+    for assignment, member in pairs:
+        teams.setdefault(assignment.id, []).append(member)
+    assignments = {a.id: a for a, _ in pairs}
+    certs = {m.person_key for _, m in pairs}
+    accounts, names = await accounts_of(session, certs), await names_of(session, certs)
+    codes = {a.credit_code for a in assignments.values()}
+    targets = {
+        t.credit_code: t
+        for t in await session.scalars(select(Target).where(Target.credit_code.in_(codes)))
+    }
+    items_by: dict[tuple[str, str], list[str]] = {}
+    queued = 0
+    for assignment_id, members in teams.items():
+        assignment = assignments[assignment_id]
+        key = (assignment.level, assignment.supervision_class)
+        if key not in items_by:
+            items_by[key] = await _items(session, *key)
+        target = targets[assignment.credit_code]
+        for member in members:
+            if only is not None and member.person_key != only[1]:
+                continue
+            account = accounts.get(member.person_key)
+            if account is None:
+                continue
+            texts = texts_for(account.language)
+            text = texts.assignment_pushed(
+                quarter=assignment.quarter,
+                target_name=target.name,
+                credit_code=target.credit_code,
+                address=target.address,
+                items=items_by[key],
+                team=[(names.get(m.person_key, m.person_key), m.is_lead) for m in members],
+                due=assignment.due_date,
+                replacement=only is not None,
+            )
+            buttons = [[(texts.button_accept(), callback_data.accept(assignment.id)),
+                        (texts.button_recuse(), callback_data.recuse(assignment.id))]]  # fmt: skip
+            session.add(outbox.message(account.chat_id, text, buttons))
+            if target.latitude is not None and target.longitude is not None:
+                session.add(outbox.location(account.chat_id, target.latitude, target.longitude))
+            queued += 1
+    return queued

@@ -1,0 +1,38 @@
+"""What every handler needs: the application context, the caller, their texts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot.context import AppContext
+from bot.services.identity import Person
+from bot.texts import Texts, texts_for
+
+Context = ContextTypes.DEFAULT_TYPE
+
+
+def app_context(context: Context) -> AppContext:
+    ctx: AppContext = context.application.bot_data["ctx"]
+    return ctx
+
+
+def caller(context: Context) -> Person | None:
+    """The bound inspector behind this update, set by the guard before any handler runs."""
+    person: Person | None = (context.user_data or {}).get("person")
+    return person
+
+
+def texts_of(update: Update, context: Context) -> Texts:
+    person = caller(context)
+    if person is not None:
+        return texts_for(person.language)
+    user = update.effective_user
+    return texts_for(user.language_code if user else None)
+
+
+async def reply(update: Update, text: str, **kwargs: Any) -> None:
+    if update.effective_message is not None:
+        await update.effective_message.reply_text(text, **kwargs)

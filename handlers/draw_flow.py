@@ -1,0 +1,129 @@
+"""/draw in chat: a form of inline keyboards whose state lives in the database."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from telegram import Update
+from telegram.ext import Application, CommandHandler
+
+from bot import callback_data
+from bot.services import chat_draw
+from bot.services.chat_draw import FormProblem, Step
+from bot.services.draws import DrawProblem
+from bot.services.identity import Person
+from handlers.common import Context, app_context, caller, reply, texts_of
+from handlers.keyboards import in_rows, keyboard
+from spotcheck.draw import DrawRefused
+
+
+async def draw(update: Update, context: Context) -> None:
+    person, ctx = caller(context), app_context(context)
+    if person is None:
+        return
+    try:
+        step = await chat_draw.start(ctx, person, datetime.now(ctx.config.timezone).date())
+    except FormProblem as problem:
+        await _problem(update, context, problem.kind)
+        return
+    await _ask(update, context, step)
+
+
+async def on_step(update: Update, context: Context, person: Person, args: tuple[str, ...]) -> None:
+    query, ctx = update.callback_query, app_context(context)
+    assert query is not None
+    version, field, value = (
+        (callback_data.as_int(args[0]), args[1], args[2]) if len(args) == 3 else (None, "", "")
+    )
+    if version is None:
+        await _problem(update, context, "stale")
+        return
+    # A query is answered once: with the refusal's alert, or plainly once the step is taken.
+    try:
+        if field == "preview" and value == "cancel":
+            await chat_draw.cancel(ctx, person)
+            await query.answer()
+            await reply(update, texts_of(update, context).cancelled())
+            return
+        if field == "preview" and value == "confirm":
+            await _confirm(update, context, person, version)
+            return
+        step = await chat_draw.choose(ctx, person, version, field, value)
+    except FormProblem as problem:
+        await _problem(update, context, problem.kind)
+        return
+    await query.answer()
+    await _ask(update, context, step)
+
+
+async def seed_typed(update: Update, context: Context, person: Person, text: str) -> bool:
+    """A typed public seed while the form waits for one; False when no form waits."""
+    step = await chat_draw.seed_text(app_context(context), person, text)
+    if step is None:
+        return False
+    await _ask(update, context, step)
+    return True
+
+
+async def _confirm(update: Update, context: Context, person: Person, version: int) -> None:
+    ctx, texts, chat = app_context(context), texts_of(update, context), update.effective_chat
+    assert chat is not None
+    query = update.callback_query
+    assert query is not None
+    try:
+        outcome = await chat_draw.confirm(ctx, person, version, chat.id)  # FormProblem: on_step
+    except DrawProblem as problem:
+        await query.answer()
+        await reply(update, texts.draw_problem(problem.kind, problem.details))
+        return
+    except DrawRefused as refused:
+        await query.answer()
+        await reply(update, texts.refusal(ctx.config.regions, refused.reason))
+        return
+    await query.answer()
+    context.application.bot_data["outbox"].wake()
+    onsite = [t for t in outcome.tasks if t["kind"] == "onsite"]
+    people = sum(len(t["inspectors"]) for t in onsite)
+    await reply(
+        update,
+        texts.draw_done(outcome.record_id, len(onsite), len(outcome.tasks) - len(onsite), people),
+    )
+    await reply(update, texts.draw_seed(outcome.record["seed"]))
+
+
+async def _ask(update: Update, context: Context, step: Step) -> None:
+    ctx, texts = app_context(context), texts_of(update, context)
+    regions = ctx.config.regions
+    buttons = [
+        (
+            texts.option(regions, step.field, value, step.choices),
+            callback_data.draw_step(step.version, step.field, value),
+        )
+        for value in step.options
+    ]
+    if step.field == "preview":
+        text = texts.preview(
+            regions,
+            step.choices["quarter"],
+            step.choices["level"],
+            [s.to_json() for s in step.preview],
+        )
+        await reply(update, text, reply_markup=keyboard([buttons]))
+        return
+    per_row = 3 if step.field == "region" else 2
+    await reply(update, texts.ask(step.field), reply_markup=keyboard(in_rows(buttons, per_row)))
+
+
+async def _problem(update: Update, context: Context, kind: str) -> None:
+    texts = texts_of(update, context)
+    text = {"not_admin": texts.not_admin(), "not_allowed": texts.not_allowed_draw()}.get(
+        kind, texts.stale_button()
+    )
+    if update.callback_query is not None:
+        await update.callback_query.answer(text, show_alert=True)
+    else:
+        await reply(update, text)
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    application.add_handler(CommandHandler("draw", draw))

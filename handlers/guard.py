@@ -1,0 +1,41 @@
+"""Before any handler: drop updates already handled, identify the caller, and give a stranger
+one polite refusal and nothing else."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
+
+from bot.services import identity
+from handlers.common import Context, app_context, reply, texts_of
+
+BEFORE = -10
+
+
+async def _before(update: Update, context: Context) -> None:
+    ctx, user = app_context(context), update.effective_user
+    if user is None or user.is_bot:
+        raise ApplicationHandlerStop
+    if not await context.application.bot_data["handled"].first_time(update.update_id):
+        raise ApplicationHandlerStop  # Telegram delivered it again
+    person = await identity.who(ctx, user.id)
+    if context.user_data is not None:
+        context.user_data["person"] = person
+    if person is not None or _is_start_with_code(update):
+        return
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+    if await identity.first_contact(ctx, user.id):
+        await reply(update, texts_of(update, context).stranger_refusal())
+    raise ApplicationHandlerStop
+
+
+def _is_start_with_code(update: Update) -> bool:
+    message = update.message
+    text = message.text if message is not None and message.text else ""
+    parts = text.split()
+    return len(parts) == 2 and parts[0].split("@")[0] == "/start"
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    application.add_handler(TypeHandler(Update, _before), group=BEFORE)

@@ -1,0 +1,59 @@
+"""/start CODE (binding), /help, /cancel, and each role's command menu."""
+
+from __future__ import annotations
+
+from telegram import BotCommand, BotCommandScopeChat, Update
+from telegram.ext import Application, CommandHandler
+
+from bot.services import chat_draw, identity
+from bot.services.identity import IdentityProblem, Person
+from bot.texts import texts_for
+from handlers.common import Context, app_context, caller, reply, texts_of
+
+
+async def start(update: Update, context: Context) -> None:
+    ctx, texts = app_context(context), texts_of(update, context)
+    user, chat = update.effective_user, update.effective_chat
+    assert user is not None and chat is not None
+    if not context.args:
+        person = caller(context)
+        if person is not None:
+            await reply(update, texts.welcome(person.name, person.role.label))
+        return
+    try:
+        person = await identity.redeem(ctx, context.args[0], user.id, chat.id, user.language_code)
+    except IdentityProblem as problem:
+        await reply(update, texts.invite_problem(problem.kind))
+        return
+    if context.user_data is not None:
+        context.user_data["person"] = person
+    texts = texts_for(person.language)
+    await reply(update, texts.welcome(person.name, person.role.label))
+    await set_menu(context.application, person)
+
+
+async def set_menu(application: Application, person: Person) -> None:  # type: ignore[type-arg]
+    """setMyCommands for this chat: each role sees its own menu."""
+    texts = texts_for(person.language)
+    commands = [BotCommand(name, text) for name, text in texts.commands(person.role)]
+    await application.bot.set_my_commands(commands, scope=BotCommandScopeChat(person.chat_id))
+
+
+async def help_command(update: Update, context: Context) -> None:
+    person = caller(context)
+    if person is not None:
+        await reply(update, texts_of(update, context).help(person.role))
+
+
+async def cancel(update: Update, context: Context) -> None:
+    person, texts = caller(context), texts_of(update, context)
+    if person is None:
+        return
+    had = await chat_draw.cancel(app_context(context), person)
+    await reply(update, texts.cancelled() if had else texts.nothing_to_cancel())
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    application.add_handler(CommandHandler("start", start))
+    application.add_handler(CommandHandler("help", help_command))
+    application.add_handler(CommandHandler("cancel", cancel))

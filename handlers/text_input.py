@@ -1,0 +1,41 @@
+"""Plain text in a private chat: the answer a form waits for (a recusal reason, a public seed),
+else a hint. (Policy questions will be answered here too.)"""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import Application, MessageHandler, filters
+
+from bot.services import forms
+from handlers import draw_flow, tasks
+from handlers.common import Context, app_context, caller, reply, texts_of
+
+
+async def on_text(update: Update, context: Context) -> None:
+    person, message = caller(context), update.effective_message
+    if person is None or message is None or not message.text:
+        return
+    async with app_context(context).sessions() as session:
+        form = await forms.get(session, person.user_id)
+    if form is not None and form.kind == "recusal":
+        await tasks.recusal_reason(update, context, person, message.text)
+    elif (
+        form is not None
+        and form.kind == "draw"
+        and await draw_flow.seed_typed(update, context, person, message.text)
+    ):
+        return
+    else:
+        await reply(update, texts_of(update, context).unknown_input())
+
+
+async def on_other(update: Update, context: Context) -> None:
+    if caller(context) is not None and update.effective_message is not None:
+        await reply(update, texts_of(update, context).unknown_input())
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    private = filters.ChatType.PRIVATE
+    application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & private, on_text))
+    application.add_handler(MessageHandler(private & ~filters.COMMAND, on_other))
+    application.add_handler(MessageHandler(filters.COMMAND & private, on_other))
