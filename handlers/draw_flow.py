@@ -74,7 +74,9 @@ async def _confirm(update: Update, context: Context, person: Person, version: in
         outcome = await chat_draw.confirm(ctx, person, version, chat.id)  # FormProblem: on_step
     except DrawProblem as problem:
         await query.answer()
-        await reply(update, texts.draw_problem(problem.kind, problem.details))
+        # In chat there are no command-line flags to suggest: a redraw is the CLI's, with a reason.
+        kind = "already_drawn_chat" if problem.kind == "already_drawn" else problem.kind
+        await reply(update, texts.draw_problem(kind, problem.details))
         return
     except DrawRefused as refused:
         await query.answer()

@@ -21,6 +21,8 @@ async def _before(update: Update, context: Context) -> None:
     person = await identity.who(ctx, user.id)
     if context.user_data is not None:
         context.user_data["person"] = person
+    if person is not None and not person.reachable:
+        await identity.reachable_again(ctx, user.id)
     if person is not None or _is_start_with_code(update):
         return
     if update.callback_query is not None:

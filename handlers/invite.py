@@ -13,7 +13,7 @@ from handlers.common import Context, app_context, caller, reply, texts_of
 async def invite(update: Update, context: Context) -> None:
     person, texts, ctx = caller(context), texts_of(update, context), app_context(context)
     if person is None or not person.is_admin:
-        await reply(update, texts.not_admin())
+        await reply(update, texts.invite_not_admin())
         return
     if not context.args:
         await reply(update, texts.invite_usage())

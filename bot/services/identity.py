@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
@@ -37,6 +37,7 @@ class Person:
     role: Role
     region: str
     language: str
+    reachable: bool = True  # False after Telegram answered 403 for this chat
 
     @property
     def is_admin(self) -> bool:
@@ -170,6 +171,7 @@ async def _who(connection: AsyncConnection, user_id: int) -> Person | None:
         await connection.execute(
             select(
                 TelegramAccount.user_id, TelegramAccount.chat_id, TelegramAccount.language,
+                TelegramAccount.reachable,
                 Inspector.cert_no, Inspector.name, Inspector.role, Inspector.region_code, Inspector.status,
             )
             .join(Inspector, Inspector.cert_no == TelegramAccount.cert_no)
@@ -186,7 +188,16 @@ async def _who(connection: AsyncConnection, user_id: int) -> Person | None:
         Role(row.role),
         row.region_code,
         row.language,
+        bool(row.reachable),
     )
+
+
+async def reachable_again(ctx: AppContext, user_id: int) -> None:
+    """Someone marked unreachable (403) writes again: he unblocked the bot."""
+    async with ctx.sessions() as session, session.begin():
+        await session.execute(
+            update(TelegramAccount).where(TelegramAccount.user_id == user_id).values(reachable=True)
+        )
 
 
 async def first_contact(ctx: AppContext, user_id: int) -> bool:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
@@ -116,12 +116,24 @@ class OutboxSender:
 
     async def drain(self, batch: int = 500) -> int:
         """Send what is due now, chat by chat in order; the number of rows settled."""
+        now = utcnow()
+        # A row backing off holds the rows queued after it in its chat, so the order holds
+        # across drains too (a push's text before its map pin).
+        held = (
+            select(OutboxMessage.chat_id, func.min(OutboxMessage.id).label("first"))
+            .where(OutboxMessage.state == "pending", OutboxMessage.next_attempt_at > now)
+            .group_by(OutboxMessage.chat_id)
+            .subquery()
+        )
         async with self.ctx.sessions() as session:
             rows = (
                 await session.scalars(
                     select(OutboxMessage)
+                    .outerjoin(held, held.c.chat_id == OutboxMessage.chat_id)
                     .where(
-                        OutboxMessage.state == "pending", OutboxMessage.next_attempt_at <= utcnow()
+                        OutboxMessage.state == "pending",
+                        OutboxMessage.next_attempt_at <= now,
+                        or_(held.c.first.is_(None), OutboxMessage.id < held.c.first),
                     )
                     .order_by(OutboxMessage.id)
                     .limit(batch)
@@ -152,6 +164,9 @@ class OutboxSender:
                 queues[chat].appendleft(row)
             elif outcome == "hold_chat":
                 continue  # the rest of this chat waits for the row's backoff, keeping its order
+            elif outcome == "drop_chat":
+                settled += 1 + len(queues[chat])  # 403: _forbidden failed the chat's rows
+                continue
             else:
                 settled += 1
             if queues[chat]:
@@ -168,7 +183,7 @@ class OutboxSender:
             return "retry_later"
         except Forbidden as error:
             await self._forbidden(row, str(error))
-            return "settled"
+            return "drop_chat"
         except BadRequest as error:
             log.warning("outbox %s refused by Telegram: %s", row.id, error)
             await self._attempted(row, "failed", f"400 {error}", delay=0)
@@ -241,12 +256,13 @@ class OutboxSender:
                 .where(OutboxMessage.id == row.id)
                 .values(state="failed", last_error=f"403 {error}"[:500])
             )
-            await session.execute(
+            marked = await session.scalar(
                 update(TelegramAccount)
-                .where(TelegramAccount.chat_id == row.chat_id)
+                .where(TelegramAccount.chat_id == row.chat_id, TelegramAccount.reachable.is_(True))
                 .values(reachable=False)
+                .returning(TelegramAccount.id)
             )
-            if self.on_unreachable is not None:
+            if self.on_unreachable is not None and marked is not None:  # tell the admins once
                 await self.on_unreachable(session, row.chat_id)
         self.wake()
 

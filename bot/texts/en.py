@@ -43,6 +43,9 @@ class EnglishTexts(Texts):
             "not_allowed": "You can invite officers of your own county only.",
         }.get(kind, "Invalid invitation code.")
 
+    def invite_not_admin(self) -> str:
+        return "Only administrators can invite officers."
+
     def commands(self, role: Role) -> list[tuple[str, str]]:
         mine = [
             ("tasks", "My inspection tasks"),

@@ -238,6 +238,7 @@ class Texts:
             "unknown_region": f"行政区划代码 {d.get('region')} 不是本市的区县。",
             "commitment_unusable": f"第 {d.get('commitment')} 号熵承诺不存在或已用过。",
             "already_drawn": f"该计划本季度已抽取过（第 {d.get('record')} 号记录）。如需重抽，请用 --amends 记录号 --reason 原因。",
+            "already_drawn_chat": f"该计划本季度已抽取过（第 {d.get('record')} 号记录），未重复抽取。如确需重抽，须写明原因，由管理员在命令行修订该记录。",
             "nothing_to_amend": f"没有可修订的计划：第 {d.get('record')} 号记录不属于此计划。",
             "reason_required": "重抽或替换必须写明原因（--reason）。",
             "not_current": f"第 {d.get('record')} 号记录已不是现行记录（现行为第 {d.get('current')} 号），请基于现行记录操作。",
@@ -274,6 +275,9 @@ class Texts:
             "account_taken": "这个 Telegram 账号已绑定其他执法人员，如需更换请联系管理员。",
             "not_allowed": "您只能为本区县的执法人员生成邀请码。",
         }.get(kind, "邀请码无效。")
+
+    def invite_not_admin(self) -> str:
+        return "只有管理员可以生成邀请码。"
 
     def invite_usage(self) -> str:
         return "用法：/invite 执法证号"
