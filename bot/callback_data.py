@@ -2,7 +2,8 @@
 and never trusted — every action re-checks the caller's rights in its service.
 
 Format: ``1:<action>:<arg>…``. Actions: ``ok`` accept an assignment, ``rc`` ask to recuse from
-it (回避), ``dw`` a step of the /draw form (``dw:<form version>:<field>:<value>``).
+it (回避), ``dw`` a step of the /draw form (``dw:<form version>:<field>:<value>``), ``sb`` a
+county's summary or statistics marked as sent (``sb:<quarter>:<duty>``).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 
 VERSION = "1"
 MAX_BYTES = 64
-ACTIONS = frozenset({"ok", "rc", "dw"})
+ACTIONS = frozenset({"ok", "rc", "dw", "sb"})
 
 
 @dataclass(frozen=True)
@@ -46,9 +47,13 @@ def recuse(assignment_id: int) -> str:
     return encode("rc", assignment_id)
 
 
+def submitted(quarter: str, duty: str) -> str:
+    return encode("sb", quarter, duty)
+
+
 def draw_step(version: int, field: str, value: object) -> str:
     return encode("dw", version, field, value)
 
 
 def as_int(text: str) -> int | None:
-    return int(text) if text.isdigit() and len(text) < 12 else None
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 12 else None

@@ -12,7 +12,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import cli_bot, cli_draw
+from bot import cli_bot, cli_draw, cli_reporting
 from bot.config import ConfigError, load_config
 from bot.context import AppContext
 from bot.services import demo as demo_service
@@ -55,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("demo", help="生成保定市演示数据并打印各区县季度最低抽查数")
     cli_draw.add_parsers(commands)
     cli_bot.add_parsers(commands)
+    cli_reporting.add_parsers(commands)
     return parser
 
 
@@ -138,6 +139,7 @@ COMMANDS: dict[str, Command] = {
     "verify": cli_draw.cmd_verify,
     "run": cli_bot.cmd_run,
     "invite": cli_bot.cmd_invite,
+    "deadlines": cli_reporting.cmd_deadlines,
 }
 
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import secrets
 import signal
 from typing import Any
+from urllib.parse import urlparse
 
 from telegram import Update
+from telegram.error import TelegramError
 
 from bot import logs
 from bot.context import AppContext
@@ -44,15 +47,25 @@ async def cmd_run(ctx: AppContext, _: argparse.Namespace) -> int:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
+    try:
+        await application.initialize()
+    except TelegramError as error:
+        # InvalidToken's own message quotes the token: say what is wrong without it.
+        print(ctx.texts.bot_start_failed(config.api_base_url, type(error).__name__))
+        return 2
     async with application:
         await application.start()
         await start_background(application)
         assert application.updater is not None
         if config.mode == "webhook":
+            # Telegram sends the secret in a header with every update; anything without it is
+            # refused, so a stranger who finds the listener cannot post updates as an admin.
             await application.updater.start_webhook(
                 listen=config.webhook_listen,
                 port=config.webhook_port,
+                url_path=urlparse(config.webhook_url).path.lstrip("/"),
                 webhook_url=config.webhook_url,
+                secret_token=secrets.token_urlsafe(32),
                 allowed_updates=Update.ALL_TYPES,
             )
         else:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from pathlib import Path
 from typing import Any
 
 from bot.context import AppContext
-from bot.services import draws
+from bot.services import assignments, draws
 from bot.services.demo import aligned
 from bot.services.draws import DrawProblem, DrawRequest
 from spotcheck.classes import SupervisionClass
@@ -45,6 +46,9 @@ def add_parsers(commands: Any) -> None:
     draw.add_argument("--out", type=Path, help="把抽查记录写成 JSON")
     sub = draw.add_subparsers(dest="draw_action")
     sub.add_parser("commit", help="生成并保存服务器熵，打印其 SHA-256 承诺值")
+    export = sub.add_parser("export", help="把数据库中的一条抽查记录写成 JSON")
+    export.add_argument("record", type=int)
+    export.add_argument("--out", dest="export_out", type=Path, required=True)
     replace = sub.add_parser("replace", help="回避或不能到岗时替换一名执法人员")
     replace.add_argument("record", type=int)
     replace.add_argument("--target", required=True)
@@ -67,6 +71,8 @@ def _request(args: argparse.Namespace) -> DrawRequest:
         values.setdefault(_FILTER_KEYS[key], set()).update(
             v.strip() for v in text.split(",") if v.strip()
         )
+    if args.experts < 0:
+        raise DrawProblem("bad_experts")
     parties = tuple(p.strip() for p in args.parties.split(",") if p.strip())
     try:
         joint = (
@@ -99,23 +105,32 @@ def _request(args: argparse.Namespace) -> DrawRequest:
 async def cmd_draw(ctx: AppContext, args: argparse.Namespace) -> int:
     texts = ctx.texts
     try:
+        if args.draw_action == "export":
+            if not _writable(args.export_out):
+                raise DrawProblem("bad_out", path=str(args.export_out))
+            _write(ctx, await draws.record_bytes(ctx, args.record), args.export_out)
+            return 0
         if args.draw_action == "commit":
             print(texts.commitment_made(*await draws.commit_entropy(ctx, "cli")))
             return 0
         if args.draw_action == "replace":
-            outcome = await draws.replace_inspector(
-                ctx,
-                args.record,
-                args.target.strip().upper(),
-                args.inspector.strip(),
-                args.replace_reason,
-                "cli",
+            code, cert = args.target.strip().upper(), args.inspector.strip()
+            outcome, change = await assignments.replace_member(
+                ctx, args.record, code, cert, args.replace_reason, "cli"
             )
-            added = _added(outcome.record, args.target.strip().upper(), args.inspector.strip())
-            print(texts.replacement_done(outcome.record_id, args.target, args.inspector, added))
+            print(
+                texts.replacement_done(
+                    outcome.record_id,
+                    args.target,
+                    args.inspector,
+                    [f"{change.added_name}（{change.added_cert}）"],
+                )
+            )
             _write(ctx, outcome.canonical, args.replace_out)
             return 0
         request = _request(args)
+        if args.out is not None and not _writable(args.out):
+            raise DrawProblem("bad_out", path=str(args.out))
         if args.dry_run:
             print_plan(ctx, request, await draws.preview(ctx, request))
             return 0
@@ -135,10 +150,10 @@ async def cmd_draw(ctx: AppContext, args: argparse.Namespace) -> int:
     return 0
 
 
-def _added(record: dict[str, Any], target: str, removed: str) -> list[str]:
-    before = next(a for a in record["amended_assignments"] if a["target"] == target)
-    after = next(a for a in record["assignments"] if a["target"] == target)
-    return [c for c in after["inspectors"] if c not in before["inspectors"]]
+def _writable(path: Path) -> bool:
+    """Checked before drawing: a draw is stored for good, so its file must not fail after."""
+    folder = path.parent if str(path.parent) else Path(".")
+    return folder.is_dir() and os.access(folder, os.W_OK) and not path.is_dir()
 
 
 def _write(ctx: AppContext, canonical: bytes, path: Path | None) -> None:

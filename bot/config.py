@@ -10,7 +10,7 @@ import difflib
 import os
 import tomllib
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, time
 from fractions import Fraction
 from itertools import pairwise
 from pathlib import Path
@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from spotcheck.classes import CreditRiskGrade, SupervisionClass
 from spotcheck.quota import GradeMultipliers, Level, Ratios, parse_ratio
 from spotcheck.regions import BAODING_CODE, BAODING_COUNTIES, BAODING_NAME, CityRegions
+from spotcheck.workdays import WorkdayCalendar
 
 DEFAULT_CONFIG_PATH = Path("config.toml")
 DEFAULT_DATABASE_URL = "sqlite:///shuangsuiji.db"
@@ -71,6 +72,18 @@ class CalendarConfig:
     extra_holidays: frozenset[date] = frozenset()
     extra_workdays: frozenset[date] = frozenset()
 
+    def workdays(self) -> WorkdayCalendar:
+        return WorkdayCalendar(self.extra_holidays, self.extra_workdays)
+
+
+@dataclass(frozen=True)
+class RemindersConfig:
+    lead_workdays: int = 3  # the first reminder, this many working days before a window opens
+    send_at: time = time(9, 0)  # reporting reminders and assignments due soon, each morning
+    digest_at: time = time(8, 30)  # team leads' daily digest
+    weekly_day: str = "mon"  # county admins' weekly quota progress, on this day at digest_at
+    due_within_days: int = 3  # inspectors are reminded of assignments due this soon
+
 
 @dataclass(frozen=True)
 class Config:
@@ -81,13 +94,24 @@ class Config:
     calendar: CalendarConfig
     regions: CityRegions
     timezone: ZoneInfo
+    reminders: RemindersConfig = field(default_factory=RemindersConfig)
     invite_ttl_hours: int = 72
     source: str = "defaults"
     extras: dict[str, Any] = field(default_factory=dict)
 
 
 _SECTIONS: dict[str, set[str]] = {
-    "": {"timezone", "telegram", "database", "storage", "policy", "calendar", "region", "invites"},
+    "": {
+        "timezone",
+        "telegram",
+        "database",
+        "storage",
+        "policy",
+        "calendar",
+        "region",
+        "invites",
+        "reminders",
+    },
     "telegram": {f for f in TelegramConfig.__dataclass_fields__},
     "database": {"url"},
     "storage": {"evidence_dir", "max_import_mb"},
@@ -103,6 +127,7 @@ _SECTIONS: dict[str, set[str]] = {
     "calendar": {"extra_holidays", "extra_workdays"},
     "region": {"city_code", "city_name", "counties"},
     "invites": {"ttl_hours"},
+    "reminders": {"lead_workdays", "send_at", "digest_at", "weekly_day", "due_within_days"},
 }
 
 
@@ -162,6 +187,7 @@ def _build(raw: dict[str, Any], env: dict[str, str] | Any, source: str) -> Confi
     calendar = section.table("calendar")
     region = section.table("region")
     invites = section.table("invites")
+    reminders = section.table("reminders")
 
     mode = telegram.text("mode", "polling")
     if mode not in ("polling", "webhook"):
@@ -193,13 +219,19 @@ def _build(raw: dict[str, Any], env: dict[str, str] | Any, source: str) -> Confi
             recheck_exclusion_days=policy.integer("recheck_exclusion_days", 90, minimum=0),
             draw_due_days=policy.integer("draw_due_days", 15, minimum=1),
         ),
-        calendar=CalendarConfig(
-            extra_holidays=calendar.dates("extra_holidays"),
-            extra_workdays=calendar.dates("extra_workdays"),
-        ),
+        calendar=_calendar(calendar),
         regions=_regions(region),
         timezone=section.zone("timezone", "Asia/Shanghai"),
         invite_ttl_hours=invites.integer("ttl_hours", 72, minimum=1),
+        reminders=RemindersConfig(
+            lead_workdays=reminders.integer("lead_workdays", 3, minimum=1),
+            send_at=reminders.clock("send_at", "09:00"),
+            digest_at=reminders.clock("digest_at", "08:30"),
+            weekly_day=reminders.choice(
+                "weekly_day", "mon", ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+            ),
+            due_within_days=reminders.integer("due_within_days", 3, minimum=0),
+        ),
         source=source,
     )
 
@@ -232,6 +264,14 @@ def _multipliers(policy: _Section) -> GradeMultipliers:
                     riskier.value, f"风险更高的 {riskier.value} 级倍数不能低于 {safer.value} 级"
                 )
         raise
+
+
+def _calendar(calendar: _Section) -> CalendarConfig:
+    holidays, workdays = calendar.dates("extra_holidays"), calendar.dates("extra_workdays")
+    both = sorted(holidays & workdays)
+    if both:
+        calendar.fail("extra_workdays", f"与 extra_holidays 重复：{both[0].isoformat()}")
+    return CalendarConfig(holidays, workdays)
 
 
 def _regions(region: _Section) -> CityRegions:
@@ -298,6 +338,23 @@ class _Section:
         ):
             self.fail(key, f"应为{'大于' if positive else '不小于'} 0 的数，现为 {value!r}")
         return float(value)
+
+    def clock(self, key: str, default: str) -> time:
+        value = self.raw.get(key, default)
+        if isinstance(value, time):  # TOML's local time, 09:00
+            return value
+        if isinstance(value, str):
+            try:
+                return time.fromisoformat(value)
+            except ValueError:
+                pass
+        return self.fail(key, f'应为 "HH:MM" 形式的时刻，现为 {value!r}')
+
+    def choice(self, key: str, default: str, allowed: tuple[str, ...]) -> str:
+        value = self.text(key, default)
+        if value not in allowed:
+            self.fail(key, f"应为 {'、'.join(allowed)} 之一，现为 {value!r}")
+        return value
 
     def boolean(self, key: str, default: bool) -> bool:
         value = self.raw.get(key, default)

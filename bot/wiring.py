@@ -13,7 +13,18 @@ from bot.context import AppContext
 from bot.services import assignments
 from bot.services.handled import HandledUpdates
 from bot.services.outbox import OutboxSender, Pace
-from handlers import callbacks, draw_flow, errors, guard, invite, start, tasks, text_input
+from handlers import (
+    callbacks,
+    draw_flow,
+    errors,
+    guard,
+    invite,
+    reporting,
+    start,
+    tasks,
+    text_input,
+)
+from scheduler.jobs import Schedule
 
 log = logging.getLogger("shuangsuiji")
 
@@ -45,7 +56,18 @@ def build_application(
         on_unreachable=assignments.notify_unreachable,
     )
     application.bot_data["handled"] = HandledUpdates(ctx)
-    for module in (guard, start, invite, tasks, draw_flow, callbacks, text_input, errors):
+    application.bot_data["schedule"] = Schedule(ctx, application.bot_data["outbox"].wake)
+    for module in (
+        guard,
+        start,
+        invite,
+        tasks,
+        draw_flow,
+        reporting,
+        callbacks,
+        text_input,
+        errors,
+    ):
         module.register(application)
     return application
 
@@ -57,15 +79,18 @@ async def start_background(application: Application) -> None:  # type: ignore[ty
     loop = asyncio.get_running_loop()
     application.bot_data["outbox_task"] = loop.create_task(sender.run())
     application.bot_data["handled_task"] = loop.create_task(application.bot_data["handled"].run())
-    await application.bot.set_my_commands(
-        [BotCommand("start", "绑定：/start 邀请码"), BotCommand("help", "帮助")]
-    )
+    schedule: Schedule = application.bot_data["schedule"]
+    schedule.start()
+    application.bot_data["catch_up_task"] = loop.create_task(schedule.catch_up())
+    texts = application.bot_data["ctx"].texts
+    await application.bot.set_my_commands([BotCommand(n, d) for n, d in texts.commands(None)])
 
 
 async def stop_background(application: Application) -> None:  # type: ignore[type-arg]
+    application.bot_data["schedule"].stop()
     application.bot_data["outbox"].stop()
     application.bot_data["handled"].stop()
-    for name in ("outbox_task", "handled_task"):
+    for name in ("catch_up_task", "outbox_task", "handled_task"):
         task = application.bot_data.pop(name, None)
         if task is not None:
             await task

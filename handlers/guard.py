@@ -4,6 +4,7 @@ one polite refusal and nothing else."""
 from __future__ import annotations
 
 from telegram import Update
+from telegram.constants import ChatType
 from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
 
 from bot.services import identity
@@ -13,8 +14,11 @@ BEFORE = -10
 
 
 async def _before(update: Update, context: Context) -> None:
-    ctx, user = app_context(context), update.effective_user
+    ctx, user, chat = app_context(context), update.effective_user, update.effective_chat
     if user is None or user.is_bot:
+        raise ApplicationHandlerStop
+    if chat is not None and chat.type != ChatType.PRIVATE:
+        # Assignments are confidential: nothing is said, bound or drawn in a group.
         raise ApplicationHandlerStop
     if not await context.application.bot_data["handled"].first_time(update.update_id):
         raise ApplicationHandlerStop  # Telegram delivered it again

@@ -62,9 +62,9 @@ async def on_recuse(update: Update, context: Context, person: Person, assignment
 
 
 async def recusal_reason(update: Update, context: Context, person: Person, reason: str) -> None:
-    texts = texts_of(update, context)
+    texts, ctx = texts_of(update, context), app_context(context)
     try:
-        done = await assignments.complete_recusal(app_context(context), person, reason)
+        done = await assignments.complete_recusal(ctx, person, reason)
     except AssignmentProblem as problem:
         await reply(
             update,
@@ -75,6 +75,11 @@ async def recusal_reason(update: Update, context: Context, person: Person, reaso
         await reply(update, texts.draw_problem(problem.kind, problem.details))
         return
     context.application.bot_data["outbox"].wake()
+    if done.replacement_name is None:
+        assert done.refusal is not None
+        refusal = texts.refusal(ctx.config.regions, done.refusal)
+        await reply(update, texts.recusal_no_replacement(done.target_name, refusal))
+        return
     await reply(update, texts.recusal_done(done.target_name, done.replacement_name))
 
 

@@ -15,15 +15,10 @@ async def on_text(update: Update, context: Context) -> None:
     person, message = caller(context), update.effective_message
     if person is None or message is None or not message.text:
         return
-    async with app_context(context).sessions() as session:
-        form = await forms.get(session, person.user_id)
-    if form is not None and form.kind == "recusal":
+    waiting = await forms.pending_kind(app_context(context), person.user_id)
+    if waiting == "recusal":
         await tasks.recusal_reason(update, context, person, message.text)
-    elif (
-        form is not None
-        and form.kind == "draw"
-        and await draw_flow.seed_typed(update, context, person, message.text)
-    ):
+    elif waiting == "draw" and await draw_flow.seed_typed(update, context, person, message.text):
         return
     else:
         await reply(update, texts_of(update, context).unknown_input())

@@ -76,3 +76,18 @@ def may_invite(role: Role, own_region: str, invitee_region: str) -> bool:
     if role is Role.ADMIN:
         return True
     return role is Role.COUNTY_ADMIN and invitee_region == own_region
+
+
+def commands_for(role: Role) -> tuple[str, ...]:
+    """The commands a role's menu shows, in order: everyone's tasks and deadlines; team leads and
+    admins their digest; admins the draw and invitations."""
+    commands = ["tasks"]
+    if role in (Role.COUNTY_ADMIN, Role.ADMIN):
+        commands += ["draw", "invite"]
+    commands.append("deadlines")
+    if role is not Role.INSPECTOR:
+        commands.append("digest")
+    return (*commands, "help", "cancel")
+
+
+STRANGER_COMMANDS = ("start", "help")

@@ -153,9 +153,15 @@ def region_code(value: Any, regions: CityRegions, allow_city: bool = False) -> s
     return code
 
 
+WORD_LIMIT = 50  # a tag is a word, and the shared tag vocabulary stores it in 50 characters
+
+
 def word_list(value: Any) -> list[str]:
     """'涉VOCs;危废、 涉VOCs' → ['危废', '涉VOCs']: sorted, unique, so exports compare equal."""
-    return sorted({w for w in _SEPARATORS.split(folded(value, 1000)) if w})
+    words = sorted({w for w in _SEPARATORS.split(folded(value, 1000)) if w})
+    if any(len(w) > WORD_LIMIT for w in words):
+        raise CellError(CellProblem.TOO_LONG, str(WORD_LIMIT))
+    return words
 
 
 def name_list(value: Any) -> list[str]:

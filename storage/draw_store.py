@@ -3,12 +3,13 @@ record with its assignments."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Sequence
 from datetime import UTC, date
 from typing import Any
 
-from sqlalchemy import Text, cast, func, insert, select, update
+from sqlalchemy import Text, cast, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from spotcheck.classes import CreditRiskGrade, SupervisionClass
@@ -219,6 +220,8 @@ async def insert_assignments(
         }
         for t in tasks
     ]  # fmt: skip
+    if not rows:
+        return
     await connection.execute(insert(Assignment.__table__), rows)
     onsite = [t for t in tasks if t.inspectors]
     if not onsite:
@@ -311,3 +314,31 @@ def published(record: DrawRecord) -> dict[str, Any]:
 def published_bytes(record: DrawRecord) -> bytes:
     """The published record as canonical JSON, the bytes `--out` writes."""
     return EncodedRecord(json.loads(record.body), {}).canonical(caller_fields(record))
+
+
+async def lock_draws(session: AsyncSession, quarter: str, level: str) -> None:
+    """Serialise draws of one quarter and level until this transaction ends.
+
+    PostgreSQL: a transaction-scoped advisory lock on the pair. SQLite: a write statement, which
+    takes the database's write lock at once, before anything is read.
+    """
+    if session.bind.dialect.name == "postgresql":
+        key = int.from_bytes(
+            hashlib.sha256(f"draw:{quarter}:{level}".encode()).digest()[:8], "big", signed=True
+        )
+        await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+    else:
+        await session.execute(
+            update(DrawPlan).where(DrawPlan.id == -1).values(quarter=DrawPlan.quarter)
+        )
+
+
+async def use_commitment(session: AsyncSession, commitment_id: int, record_id: int) -> bool:
+    """Claim a commitment for this record, once: compare-and-set on its unused state."""
+    result = await session.execute(
+        update(DrawCommitment)
+        .where(DrawCommitment.id == commitment_id, DrawCommitment.used_by_record_id.is_(None))
+        .values(used_by_record_id=record_id)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0) == 1)

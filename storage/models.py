@@ -119,7 +119,7 @@ class AuditLog(Base):
     actor: Mapped[str] = mapped_column(String(100))
     action: Mapped[str] = mapped_column(String(20))
     entity: Mapped[str] = mapped_column(String(30))
-    entity_key: Mapped[str] = mapped_column(String(60))
+    entity_key: Mapped[str] = mapped_column(String(120))
     # None is SQL NULL, not the JSON text 'null': a create has no old values.
     old: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     new: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))

@@ -342,7 +342,8 @@ def test_draw_replace_writes_an_amending_record_that_verifies(
     (new_team,) = [t for t in replacement["assignments"] if t["target"] == task["target"]]
     (added,) = set(new_team["inspectors"]) - set(task["inspectors"])
     assert removed not in new_team["inspectors"]
-    assert out[0] == f"第 2 号记录：{task['target']} 的执法人员 {removed} 已由 {added} 替换。"
+    assert out[0].startswith(f"第 2 号记录：{task['target']} 的执法人员 {removed} 已由 ")
+    assert out[0].endswith(f"（{added}） 替换。")
     assert (replacement["kind"], replacement["amends"], replacement["reason"]) == (
         "replacement", 1, "本人申请回避",
     )  # fmt: skip

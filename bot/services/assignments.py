@@ -16,7 +16,9 @@ from bot.services.identity import Person
 from bot.services.problems import ServiceProblem
 from bot.services.pushes import accounts_of, enqueue_pushes, names_of
 from bot.texts import texts_for
+from spotcheck.draw import DrawRefused, Refusal
 from spotcheck.roles import Role
+from storage import draw_store
 from storage.bot_models import TelegramAccount
 from storage.draw_models import Assignment, AssignmentMember, Conflict, DrawPlan
 from storage.draw_store import SUPERSEDED
@@ -106,13 +108,15 @@ async def begin_recusal(ctx: AppContext, person: Person, assignment_id: int) -> 
 @dataclass(frozen=True)
 class RecusalOutcome:
     target_name: str
-    replacement_name: str
-    record_id: int
+    replacement_name: str | None  # None: nobody could replace him (refusal says why)
+    record_id: int | None
+    refusal: Refusal | None
 
 
 async def complete_recusal(ctx: AppContext, person: Person, reason: str) -> RecusalOutcome:
     """The reason arrived: record the conflict, draw a replacement under the same constraints
-    (a new record amending the plan's current one), and queue the notices — one transaction."""
+    (a new record amending the plan's current one), and queue the notices — one transaction.
+    When nobody can replace him, the conflict still stands and the admins are told."""
     reason = reason.strip()
     if not reason:
         raise AssignmentProblem("reason_required")
@@ -120,55 +124,103 @@ async def complete_recusal(ctx: AppContext, person: Person, reason: str) -> Recu
         form = await forms.get(session, person.user_id)
         if form is None or form.kind != "recusal":
             raise AssignmentProblem("no_recusal")
-        assignment, _ = await _membership(session, person, int(form.data["assignment"]))
+        await forms.clear(session, person.user_id)  # whatever follows, the form is answered
+        try:
+            assignment, _ = await _membership(session, person, int(form.data["assignment"]))
+        except AssignmentProblem:
+            await session.commit()  # keep the cleared form; the task changed meanwhile
+            raise
         plan = await session.get(DrawPlan, assignment.plan_id)
         assert plan is not None and plan.current_record_id is not None
-        exists = await session.scalar(
-            select(Conflict.id).where(
-                Conflict.cert_no == person.cert_no, Conflict.credit_code == assignment.credit_code
-            )
+        known = select(Conflict.id).where(
+            Conflict.cert_no == person.cert_no, Conflict.credit_code == assignment.credit_code
         )
-        if exists is None:
+        if await session.scalar(known) is None:
             session.add(Conflict(cert_no=person.cert_no, credit_code=assignment.credit_code, reason=reason,
                                  source="recusal", created_by=f"tg:{person.user_id}"))  # fmt: skip
             await session.flush()
-        outcome = await draws.replace_in(
-            session,
-            plan.current_record_id,
-            assignment.credit_code,
-            person.cert_no,
-            reason,
-            f"tg:{person.user_id}",
+        actor = f"tg:{person.user_id}"
+        try:
+            async with session.begin_nested():
+                change = await replace_and_notify(session, plan.current_record_id, assignment.credit_code,
+                                                  person.cert_no, reason, actor)  # fmt: skip
+        except DrawRefused as refused:
+            target_name = await _target_name(session, assignment.credit_code)
+            await _alert_admins(session, assignment.credit_code, person, reason)
+            return RecusalOutcome(target_name, None, None, refused.reason)
+        return RecusalOutcome(change.target_name, change.added_name, change.record_id, None)
+
+
+@dataclass(frozen=True)
+class TeamChange:
+    target_name: str
+    added_name: str
+    added_cert: str
+    record_id: int
+
+
+async def replace_and_notify(
+    session: AsyncSession, record_id: int, credit_code: str, removed: str, reason: str, actor: str
+) -> TeamChange:
+    """Replace one member (a new amending record), push the task to the new member, and tell
+    the rest of the team and the admins — in the caller's transaction."""
+    outcome = await draws.replace_in(session, record_id, credit_code, removed, reason, actor)
+    new_team = next(a for a in outcome.tasks if a["target"] == credit_code)
+    before = next(a for a in outcome.record["amended_assignments"] if a["target"] == credit_code)
+    added = next(c for c in new_team["inspectors"] if c not in before["inspectors"])
+    amended = await draw_store.record_by_id(session, record_id)
+    assert amended is not None  # replace_in found it
+    assignment_id = await session.scalar(
+        select(Assignment.id).where(
+            Assignment.plan_id == amended.plan_id,
+            Assignment.credit_code == credit_code,
+            Assignment.state != SUPERSEDED,
         )
-        new_team = next(a for a in outcome.tasks if a["target"] == assignment.credit_code)
-        before = next(
-            a
-            for a in outcome.record["amended_assignments"]
-            if a["target"] == assignment.credit_code
+    )
+    await enqueue_pushes(session, outcome.record_id, only=(int(assignment_id or 0), added))
+    names = await names_of(session, {removed, added, *new_team["inspectors"]})
+    target_name = await _target_name(session, credit_code)
+    region = str(
+        await session.scalar(select(Target.region_code).where(Target.credit_code == credit_code))
+    )
+    notice = {
+        "target_name": target_name,
+        "removed": names.get(removed, removed),
+        "added": names[added],
+        "reason": reason,
+    }
+    watchers = {c for c in new_team["inspectors"] if c != added} | await _admins_of(session, region)
+    for account in (await accounts_of(session, watchers)).values():
+        session.add(
+            outbox.message(account.chat_id, texts_for(account.language).team_changed(**notice))
         )
-        added = next(c for c in new_team["inspectors"] if c not in before["inspectors"])
-        await enqueue_pushes(session, outcome.record_id, only=(assignment.credit_code, added))
-        names = await names_of(session, {person.cert_no, added, *new_team["inspectors"]})
-        target = (
-            await session.scalars(
-                select(Target).where(Target.credit_code == assignment.credit_code)
-            )
-        ).one()
-        notice = {
-            "target_name": target.name,
-            "removed": names[person.cert_no],
-            "added": names[added],
-            "reason": reason,
-        }
-        watchers = {c for c in new_team["inspectors"] if c != added} | await _admins_of(
-            session, target.region_code
+    return TeamChange(target_name, names[added], added, outcome.record_id)
+
+
+async def replace_member(
+    ctx: AppContext, record_id: int, credit_code: str, removed: str, reason: str, actor: str
+) -> tuple[draws.DrawOutcome, TeamChange]:
+    """`draw replace` from the command line: the same replacement and notices as a recusal."""
+    async with ctx.sessions() as session, session.begin():
+        change = await replace_and_notify(session, record_id, credit_code, removed, reason, actor)
+        record = await draw_store.record_by_id(session, change.record_id)
+        assert record is not None
+        published = draws.DrawOutcome(
+            change.record_id, draw_store.published(record), draw_store.published_bytes(record)
         )
-        for account in (await accounts_of(session, watchers)).values():
-            session.add(
-                outbox.message(account.chat_id, texts_for(account.language).team_changed(**notice))
-            )
-        await forms.clear(session, person.user_id)
-        return RecusalOutcome(target.name, names[added], outcome.record_id)
+        return published, change
+
+
+async def _alert_admins(
+    session: AsyncSession, credit_code: str, person: Person, reason: str
+) -> None:
+    target_name = await _target_name(session, credit_code)
+    region = str(
+        await session.scalar(select(Target.region_code).where(Target.credit_code == credit_code))
+    )
+    for account in (await accounts_of(session, await _admins_of(session, region))).values():
+        text = texts_for(account.language).recusal_unreplaced(target_name, person.name, reason)
+        session.add(outbox.message(account.chat_id, text))
 
 
 async def _admins_of(session: AsyncSession, region: str) -> set[str]:

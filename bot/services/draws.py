@@ -20,7 +20,7 @@ from bot.context import AppContext
 from bot.services.collector import collector_paused
 from bot.services.outbox import record_document
 from bot.services.problems import ServiceProblem
-from bot.services.pushes import enqueue_pushes
+from bot.services.pushes import enqueue_pushes, enqueue_withdrawn
 from spotcheck.classes import SupervisionClass
 from spotcheck.deadlines import Quarter
 from spotcheck.draw import DrawFilters, ExclusionReason
@@ -112,15 +112,21 @@ async def _inputs(
     if request.region is not None and not ctx.config.regions.is_county(request.region):
         raise DrawProblem("unknown_region", region=request.region)
     everyone = await draw_store.target_candidates(session)
+    if request.level is Level.COUNTY and request.region is not None:
+        # A county's record holds its own targets only: it is sent to the county admin, and
+        # other counties' exclusions would tell him what was drawn there.
+        everyone = [(t, active) for t, active in everyone if t.region == request.region]
+    in_scope = {t.credit_code for t, _ in everyone}
     exclusions: dict[str, str] = {
         t.credit_code: ExclusionReason.INACTIVE for t, active in everyone if not active
     }
     since = quarter.first_day - timedelta(days=policy.recheck_exclusion_days)
-    for code in await draw_store.checked_since(session, since):
+    for code in await draw_store.checked_since(session, since) & in_scope:
         exclusions.setdefault(code, ExclusionReason.RECENTLY_CHECKED)
-    for code in await draw_store.drawn_this_quarter(
+    drawn = await draw_store.drawn_this_quarter(
         session, request.quarter, request.level.value, plan_id
-    ):
+    )
+    for code in drawn & in_scope:
         exclusions.setdefault(code, ExclusionReason.ALREADY_DRAWN)
     filters, region = request.filters, request.region
     if request.level is Level.CITY and region is not None:
@@ -150,7 +156,7 @@ async def _inputs(
         experts=await draw_store.expert_candidates(session, request.quarter)
         if request.experts_per_check
         else (),
-        conflicts=await draw_store.conflicts(session),
+        conflicts=frozenset(c for c in await draw_store.conflicts(session) if c[1] in in_scope),
         exclusions=exclusions,
     )
 
@@ -206,25 +212,35 @@ async def execute(ctx: AppContext, request: DrawRequest) -> DrawOutcome:
         with collector_paused():
             return await _execute(ctx, request)
     except IntegrityError:
-        # The plan row appeared between our look and our insert: someone else drew it.
+        # The plan row appeared between our look and our insert: someone else drew it. Any
+        # other integrity error is a bug and is raised as such.
         async with ctx.sessions() as session:
             plan = await draw_store.plan_by_key(session, request.plan_key())
-        current = None if plan is None else plan.current_record_id
-        raise DrawProblem("already_drawn", record=current) from None
+        if plan is None or plan.current_record_id is None:
+            raise
+        raise DrawProblem("already_drawn", record=plan.current_record_id) from None
 
 
 async def _execute(ctx: AppContext, request: DrawRequest) -> DrawOutcome:
     async with ctx.sessions() as session, session.begin():
+        # One draw of a quarter and level at a time: the next reads this one's assignments as
+        # "already drawn" and its inspectors' loads, instead of racing it.
+        await draw_store.lock_draws(session, request.quarter, request.level.value)
         plan = await _plan_for(session, request)
         seed, commitment = await _seed(session, request)
         inputs = await _inputs(ctx, session, request, seed, plan.id)
         encoded = draw_record(inputs)
+        if not encoded.body["assignments"]:
+            raise DrawProblem("empty_plan")  # nothing to draw: no record, the plan stays free
         outcome = await _store(
             session, plan, encoded, request.actor, request.amends, request.reason
         )
-        if commitment is not None:
-            commitment.used_by_record_id = outcome.record_id
+        if commitment is not None and not await draw_store.use_commitment(
+            session, commitment.id, outcome.record_id
+        ):
+            raise DrawProblem("commitment_unusable", commitment=commitment.id)
         if request.amends is not None:
+            await enqueue_withdrawn(session, plan.id)
             await draw_store.supersede_plan_assignments(session, plan.id)
         classes = {t.credit_code: t.supervision_class.value for t in inputs.targets}
         await draw_store.insert_assignments(
@@ -317,6 +333,15 @@ def _task(data: dict[str, Any]) -> Task:
         lead=data["lead"],
         experts=tuple(data["experts"]),
     )
+
+
+async def record_bytes(ctx: AppContext, record_id: int) -> bytes:
+    """A stored record as published, canonical JSON (`draw export`)."""
+    async with ctx.sessions() as session:
+        record = await draw_store.record_by_id(session, record_id)
+    if record is None:
+        raise DrawProblem("no_record", record=record_id)
+    return draw_store.published_bytes(record)
 
 
 async def load_record(ctx: AppContext, record_id: int) -> dict[str, Any]:

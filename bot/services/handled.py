@@ -41,11 +41,13 @@ class HandledUpdates:
         """Whether this update is new; if so it counts as handled from now on."""
         if update_id in self._recent:
             return False
-        async with self.ctx.sessions() as session:
-            if await session.scalar(
-                select(HandledUpdate.update_id).where(HandledUpdate.update_id == update_id)
-            ):
-                return False
+        # Telegram's update ids only grow, so only an id at or below the highest one saved
+        # before this process started needs a look in the database.
+        if update_id <= await self._highest():
+            async with self.ctx.sessions() as session:
+                found = select(HandledUpdate.update_id).where(HandledUpdate.update_id == update_id)
+                if await session.scalar(found):
+                    return False
         self._recent[update_id] = None
         if len(self._recent) > MEMORY:
             del self._recent[next(iter(self._recent))]

@@ -211,13 +211,3 @@ async def first_contact(ctx: AppContext, user_id: int) -> bool:
         except IntegrityError:
             return False
     return True
-
-
-async def bound_people(ctx: AppContext) -> list[Person]:
-    async with ctx.sessions() as session:
-        rows = await session.execute(
-            select(TelegramAccount, Inspector)
-            .join(Inspector, Inspector.cert_no == TelegramAccount.cert_no)
-            .where(Inspector.active)
-        )
-        return [_person(a, i) for a, i in rows]

@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.context import AppContext
 from storage.bot_models import OutboxMessage, TelegramAccount
@@ -104,7 +104,11 @@ class OutboxSender:
     async def run(self, idle_poll: float = 1.0) -> None:
         await self.recover()
         while not self._stopping:
-            sent = await self.drain()
+            try:
+                sent = await self.drain()
+            except Exception:  # the database away for a moment must not end delivery for good
+                log.exception("outbox drain failed; trying again")
+                sent = 0
             if sent == 0:
                 self._wake.clear()
                 with contextlib.suppress(TimeoutError):
@@ -174,6 +178,12 @@ class OutboxSender:
         return settled
 
     async def _deliver(self, row: OutboxMessage) -> str:
+        # Marked before the call: a crash between Telegram's answer and the "sent" below leaves
+        # the row `sending`, which the next start sends again (see the module note).
+        async with self.ctx.sessions() as session, session.begin():
+            await session.execute(
+                update(OutboxMessage).where(OutboxMessage.id == row.id).values(state="sending")
+            )
         try:
             await self._send(row)
         except RetryAfter as error:
@@ -188,9 +198,11 @@ class OutboxSender:
             log.warning("outbox %s refused by Telegram: %s", row.id, error)
             await self._attempted(row, "failed", f"400 {error}", delay=0)
             return "settled"
-        except NetworkError as error:
+        except (NetworkError, TelegramError) as error:
+            # 5xx, timeouts, and whatever else Telegram may answer (ChatMigrated …): back off.
             delay = min(2 ** (row.attempts + 1), 300)
-            await self._attempted(row, "pending", f"network {error}", delay=delay)
+            kind = "network" if isinstance(error, NetworkError) else type(error).__name__
+            await self._attempted(row, "pending", f"{kind} {error}", delay=delay)
             return "hold_chat"
         async with self.ctx.sessions() as session, session.begin():
             await session.execute(

@@ -36,10 +36,10 @@ async def _items(session: AsyncSession, level: str, cls: str) -> list[str]:
 
 
 async def enqueue_pushes(
-    session: AsyncSession, record_id: int, only: tuple[str, str] | None = None
+    session: AsyncSession, record_id: int, only: tuple[int, str] | None = None
 ) -> int:
     """Outbox rows telling each inspector of a record's on-site teams what to check, with
-    whom, by when; buttons 接受 and 申请回避. ``only`` = (credit code, cert no) limits it to one
+    whom, by when; buttons 接受 and 申请回避. ``only`` = (assignment id, cert no) limits it to one
     new member (a replacement). Inspectors without a bound account learn of it in /tasks."""
     query = (
         select(Assignment, AssignmentMember)
@@ -54,7 +54,7 @@ async def enqueue_pushes(
     if only is None:
         query = query.where(Assignment.record_id == record_id)
     else:
-        query = query.where(Assignment.credit_code == only[0], Assignment.state != SUPERSEDED)
+        query = query.where(Assignment.id == only[0])
     pairs = (await session.execute(query.order_by(Assignment.id, AssignmentMember.id))).all()
     teams: dict[int, list[AssignmentMember]] = {}
     for assignment, member in pairs:
@@ -97,5 +97,34 @@ async def enqueue_pushes(
             session.add(outbox.message(account.chat_id, text, buttons))
             if target.latitude is not None and target.longitude is not None:
                 session.add(outbox.location(account.chat_id, target.latitude, target.longitude))
+            queued += 1
+    return queued
+
+
+async def enqueue_withdrawn(session: AsyncSession, plan_id: int) -> int:
+    """A redraw supersedes the plan's assignments: their teams hear that the task is withdrawn
+    (the new draw's pushes follow), rather than finding dead buttons."""
+    rows = await session.execute(
+        select(Assignment.quarter, Target.name, AssignmentMember.person_key)
+        .join(AssignmentMember, AssignmentMember.assignment_id == Assignment.id)
+        .join(Target, Target.credit_code == Assignment.credit_code)
+        .where(
+            Assignment.plan_id == plan_id,
+            Assignment.state != SUPERSEDED,
+            Assignment.kind == "onsite",
+        )
+        .where(AssignmentMember.person_kind == "inspector", AssignmentMember.state != "replaced")
+    )
+    tasks = [(quarter, name, cert) for quarter, name, cert in rows]
+    accounts = await accounts_of(session, {cert for _, _, cert in tasks})
+    queued = 0
+    for quarter, name, cert in tasks:
+        account = accounts.get(cert)
+        if account is not None:
+            session.add(
+                outbox.message(
+                    account.chat_id, texts_for(account.language).assignment_withdrawn(quarter, name)
+                )
+            )
             queued += 1
     return queued

@@ -4,6 +4,7 @@ Chinese (the directories, the draw and its records are Chinese documents)."""
 from __future__ import annotations
 
 from datetime import date
+from typing import ClassVar
 
 from bot.texts.zh import Texts
 from spotcheck.roles import Role
@@ -46,15 +47,16 @@ class EnglishTexts(Texts):
     def invite_not_admin(self) -> str:
         return "Only administrators can invite officers."
 
-    def commands(self, role: Role) -> list[tuple[str, str]]:
-        mine = [
-            ("tasks", "My inspection tasks"),
-            ("help", "Help"),
-            ("cancel", "Cancel the current form"),
-        ]
-        if role in (Role.COUNTY_ADMIN, Role.ADMIN):
-            mine[1:1] = [("draw", "Start a double-random draw"), ("invite", "Invite an officer")]
-        return mine
+    _COMMANDS: ClassVar[dict[str, str]] = {
+        "start": "Bind: /start CODE",
+        "tasks": "My inspection tasks",
+        "draw": "Start a double-random draw",
+        "invite": "Invite an officer",
+        "deadlines": "Reporting deadlines",
+        "digest": "Progress digest",
+        "help": "Help",
+        "cancel": "Cancel the current form",
+    }
 
     def help(self, role: Role) -> str:
         return "\n".join(["Commands:"] + [f"/{c} — {d}" for c, d in self.commands(role)])

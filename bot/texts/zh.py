@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 from fractions import Fraction
-from typing import Any
+from typing import Any, ClassVar
 
 from spotcheck.draw import Refusal, RefusalKind
 from spotcheck.regions import CityRegions
-from spotcheck.roles import Role
+from spotcheck.roles import STRANGER_COMMANDS, Role, commands_for
 from storage.cells import CellProblem, Located
 from storage.excel import SheetProblem, SheetProblemKind
 
@@ -247,12 +247,18 @@ class Texts:
             "not_in_team": f"执法人员 {d.get('inspector')} 不在 {d.get('target')} 的检查组中。",
             "bad_seed": "公开种子文本不能包含 NUL 字符。",
             "no_file": f"找不到记录文件 {d.get('path')}。",
+            "empty_plan": "按所选条件没有要抽取的检查对象，未生成抽查记录。",
+            "bad_out": f"无法写入记录文件 {d.get('path')}（目录不存在或无权限），未抽取。",
+            "bad_experts": "专家人数不能为负数。",
             "bad_filter": f"筛选条件“{d.get('filter')}”无法识别，应为 industry=…、tag=…、permit=… 或 region=…。",
             "bad_joint": "联合检查需要写明参与方：内部联合至少两个处室，部门联合至少一个部门。",
         }
         return messages.get(kind, kind)
 
     # --- the bot ----------------------------------------------------------------------------
+
+    def bot_start_failed(self, api: str, error: str) -> str:
+        return f"无法启动机器人：Telegram Bot API（{api}）拒绝了令牌或无法连接（{error}）。请检查 [telegram] token 与 api_base_url。"
 
     def token_missing(self) -> str:
         return "没有配置机器人令牌：请在 config.toml 的 [telegram] token 或环境变量 TELEGRAM_BOT_TOKEN 中设置。"
@@ -292,12 +298,21 @@ class Texts:
         lines = ["可用命令："] + [f"/{c} — {d}" for c, d in self.commands(role)]
         return "\n".join(lines)
 
-    def commands(self, role: Role) -> list[tuple[str, str]]:
-        """Each role's menu (setMyCommands for its chat) — only what the bot can do today."""
-        mine = [("tasks", "我的检查任务"), ("help", "帮助"), ("cancel", "取消当前操作")]
-        if role in (Role.COUNTY_ADMIN, Role.ADMIN):
-            mine[1:1] = [("draw", "发起双随机抽取"), ("invite", "生成执法人员邀请码")]
-        return mine
+    _COMMANDS: ClassVar[dict[str, str]] = {
+        "start": "绑定：/start 邀请码",
+        "tasks": "我的检查任务",
+        "draw": "发起双随机抽取",
+        "invite": "生成执法人员邀请码",
+        "deadlines": "近期报送期限",
+        "digest": "进度摘要",
+        "help": "帮助",
+        "cancel": "取消当前操作",
+    }
+
+    def commands(self, role: Role | None) -> list[tuple[str, str]]:
+        """A role's menu (setMyCommands for its chat); None: what strangers see."""
+        names = STRANGER_COMMANDS if role is None else commands_for(role)
+        return [(name, self._COMMANDS[name]) for name in names]
 
     def button_accept(self) -> str:
         return "接受"
@@ -328,6 +343,9 @@ class Texts:
             f"检查事项：\n{listed}\n任务在检查前保密，请勿外传。"
         )
 
+    def assignment_withdrawn(self, quarter: str, target_name: str) -> str:
+        return f"【任务撤回】{quarter} {target_name} 的检查任务因重新抽取已撤回，请以新推送的任务为准。"
+
     def accepted(self, target_name: str, changed: bool) -> str:
         return f"已接受：{target_name}。" if changed else f"您已接受过该任务：{target_name}。"
 
@@ -339,6 +357,12 @@ class Texts:
 
     def recusal_done(self, target_name: str, replacement: str) -> str:
         return f"回避申请已登记：{target_name} 改由 {replacement} 参加检查。"
+
+    def recusal_unreplaced(self, target_name: str, name: str, reason: str) -> str:
+        return f"【需处理】{name} 申请回避 {target_name}（{reason}），但没有符合条件的人员可替换，请管理员安排。"
+
+    def recusal_no_replacement(self, target_name: str, refusal: str) -> str:
+        return f"回避申请已登记：{target_name}。暂无可替换人员，已通知管理员安排。\n{refusal}"
 
     def reason_required(self) -> str:
         return "请写明原因。"
@@ -424,3 +448,123 @@ class Texts:
         offsite = sum(s["to_draw"] for s in strata if s["kind"] == "offsite")
         lines.append(self.plan_totals(onsite, offsite))
         return "\n".join(lines) if strata else self.plan_empty()
+
+    # --- reporting and digests --------------------------------------------------------------
+
+    def duty_name(self, duty: str) -> str:
+        return {"summary": "季度工作总结", "statistics": "季度统计表"}[duty]
+
+    def window_text(self, window: tuple[date, date], provisional: bool) -> str:
+        first, last = window
+        span = first.isoformat() if first == last else f"{first.isoformat()} 至 {last.isoformat()}"
+        return span + ("（暂定，节假日安排未发布）" if provisional else "")
+
+    def report_reminder(
+        self,
+        county: str,
+        quarter: str,
+        duty: str,
+        stage: str,
+        window: tuple[date, date],
+        provisional: bool,
+    ) -> str:
+        what, when = self.duty_name(duty), self.window_text(window, provisional)
+        if stage == "ahead":
+            return f"【报送提醒】{county}：{quarter} {what}将于 {when} 报送，请提前准备。"
+        if stage == "opens":
+            return f"【报送提醒】{county}：{quarter} {what}报送期已开始（{when}）。报送后请点“已报送”或直接上传文件。"
+        if stage == "due":
+            return f"【报送提醒】{county}：今天是 {quarter} {what}报送的最后一天（{when}）。"
+        return f"【逾期】{county} 尚未报送 {quarter} {what}（报送期 {when}）。"
+
+    def button_submitted(self) -> str:
+        return "已报送"
+
+    def submitted(self, quarter: str, duty: str, new: bool) -> str:
+        what = self.duty_name(duty)
+        return (
+            f"已登记：{quarter} {what}已报送，相关提醒停止。"
+            if new
+            else f"{quarter} {what}此前已登记为已报送。"
+        )
+
+    def reporting_problem(self, kind: str) -> str:
+        return {
+            "not_county_admin": "只有区县管理员可以登记本区县的报送。",
+            "nothing_due": "现在没有待报送的总结或统计表。",
+        }.get(kind, kind)
+
+    def calendar_unknown(self, year: int) -> str:
+        return (
+            f"【日历】{year} 年的法定节假日安排尚未收录，该年的报送期限暂按周一至周五推算（标注为暂定）。"
+            f"国务院发布安排后，请在配置 [calendar] 的 extra_holidays 与 extra_workdays 中补全 {year} 年的放假和调休日期。"
+        )
+
+    def progress_bar(self, done: int, total: int, width: int = 10) -> str:
+        if total <= 0:
+            return "—"
+        filled = min(width, round(width * done / total))
+        return "█" * filled + "░" * (width - filled)
+
+    def lead_digest(self, groups: int, waiting: int, accepted: int, overdue: int) -> str:
+        members = waiting + accepted
+        lines = [
+            f"【组长日报】您带的检查组 {groups} 个",
+            f"接受 {self.progress_bar(accepted, members)} {accepted}/{members} 人次",
+        ]
+        if overdue:
+            lines.append(f"逾期未检查：{overdue} 家")
+        return "\n".join(lines)
+
+    def county_digest(self, county: str, quarter: str, rows: list[tuple[str, int, int]]) -> str:
+        lines = [f"【周报】{county} {quarter} 县级抽查进度"]
+        for cls, drawn, minimum in rows:
+            mark = "✓" if drawn >= minimum else ""
+            lines.append(
+                f"{self.class_short(cls)} {self.progress_bar(drawn, minimum)} {drawn}/{minimum}{mark}"
+            )
+        return "\n".join(lines)
+
+    def due_soon(self, target_name: str, due: date) -> str:
+        return f"【到期提醒】{target_name} 的检查将于 {due.isoformat()} 到期。"
+
+    def digest_empty(self) -> str:
+        return "目前没有需要汇报的进度。"
+
+    def bad_year(self, year: int) -> str:
+        return f"年份 {year} 超出范围（1900–2100）。"
+
+    def deadlines_title(self) -> str:
+        return "近期报送期限："
+
+    def deadline_line(
+        self,
+        quarter: str,
+        duty: str,
+        window: tuple[date, date],
+        provisional: bool,
+        submitted: bool | None,
+    ) -> str:
+        state = "" if submitted is None else ("（已报送）" if submitted else "（未报送）")
+        return f"{quarter} {self.duty_name(duty)}：{self.window_text(window, provisional)}{state}"
+
+    def deadlines_year(
+        self,
+        quarter: str,
+        summary: tuple[date, date],
+        statistics: tuple[date, date],
+        draw_due: date,
+        provisional: bool,
+    ) -> str:
+        mark = "（暂定）" if provisional else ""
+        return (
+            f"{quarter}{mark}  工作总结 {summary[0].isoformat()}–{summary[1].isoformat()}  "
+            f"统计表 {statistics[0].isoformat()}–{statistics[1].isoformat()}  抽取截止 {draw_due.isoformat()}"
+        )
+
+    def calendar_warning(self, years: list[int]) -> str:
+        listed = "、".join(str(y) for y in years)
+        return (
+            f"注意：{listed} 年的法定节假日安排尚未收录，相关日期按周一至周五推算，标注为暂定（provisional）。"
+            f"请在配置 [calendar] 中补充该年的 extra_holidays 和 extra_workdays。"
+        )

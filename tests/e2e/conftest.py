@@ -43,11 +43,25 @@ STRANGER_REFUSAL = (
     "您好！本机器人仅供生态环境执法人员使用。"
     "如您是执法人员，请向管理员索取邀请码，然后发送 /start 邀请码。"
 )
-INSPECTOR_MENU = [("tasks", "我的检查任务"), ("help", "帮助"), ("cancel", "取消当前操作")]
+INSPECTOR_MENU = [
+    ("tasks", "我的检查任务"),
+    ("deadlines", "近期报送期限"),
+    ("help", "帮助"),
+    ("cancel", "取消当前操作"),
+]
+LEAD_MENU = [
+    ("tasks", "我的检查任务"),
+    ("deadlines", "近期报送期限"),
+    ("digest", "进度摘要"),
+    ("help", "帮助"),
+    ("cancel", "取消当前操作"),
+]
 ADMIN_MENU = [
     ("tasks", "我的检查任务"),
     ("draw", "发起双随机抽取"),
     ("invite", "生成执法人员邀请码"),
+    ("deadlines", "近期报送期限"),
+    ("digest", "进度摘要"),
     ("help", "帮助"),
     ("cancel", "取消当前操作"),
 ]

@@ -11,13 +11,11 @@ from bot.services import identity
 from spotcheck.classes import SupervisionClass
 from spotcheck.record import verify_record
 from spotcheck.roles import Role
-from storage.bot_models import ChatForm, HandledUpdate
+from storage.bot_models import ChatForm, HandledUpdate, TelegramAccount
 from storage.draw_models import Assignment, AssignmentMember, Conflict, DrawPlan, DrawRecord
 from storage.models import AuditLog
-from tests.e2e.conftest import NOT_YOURS, SQLITE_ONLY, STALE, BotHarness
+from tests.e2e.conftest import NOT_YOURS, STALE, BotHarness
 from tests.e2e.fake_telegram import TgUser
-
-pytestmark = SQLITE_ONLY
 
 JINGXIU, CITY = "130602", "130600"
 
@@ -284,3 +282,26 @@ async def test_duplicate_start_update_is_handled_once(bot: BotHarness) -> None:
     assert len(binds) == 1
     scoped = [c for c in bot.fake.calls_to("setMyCommands") if c.params.get("scope")]
     assert len(scoped) == 1
+
+
+async def test_nothing_is_said_or_bound_in_a_group_chat(bot: BotHarness) -> None:
+    """Assignments are confidential: /tasks, /start CODE and /draw in a group do nothing."""
+    [inspector] = (await bot.staff(Role.INSPECTOR, "130602"))[:1]
+    async with bot.running():
+        user = await bot.bind(6100, inspector.cert_no)
+    await bot.draw_county("130602", SupervisionClass.KEY)
+    code, _ = await identity.create_invite(bot.ctx, inspector.cert_no, "test")
+    group = {"id": -100777, "type": "supergroup", "title": "执法群"}
+    async with bot.running():
+        for text in ("/tasks", f"/start {code}", "/draw"):
+            message = {
+                "message_id": 1, "date": 1_700_000_000, "chat": group, "from": user.to_dict(),
+                "text": text, "entities": [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}],
+            }  # fmt: skip
+            bot.fake.add_update({"message": message})
+        await bot.fake.until_idle()
+    assert [c for c in bot.fake.api_calls() if c.chat_id == -100777] == []
+    [account] = await bot.all(
+        select(TelegramAccount).where(TelegramAccount.cert_no == inspector.cert_no)
+    )
+    assert account.chat_id == 6100  # still bound to his private chat

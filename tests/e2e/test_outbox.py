@@ -15,11 +15,10 @@ from spotcheck.classes import SupervisionClass
 from spotcheck.roles import Role
 from storage.bot_models import OutboxMessage, TelegramAccount
 from storage.models import utcnow
-from tests.e2e.conftest import SQLITE_ONLY, STRANGER_REFUSAL, BotHarness, OpenBot
+from tests.e2e.conftest import STRANGER_REFUSAL, BotHarness, OpenBot
 from tests.e2e.fake_telegram import TgUser
 
 pytestmark = [
-    SQLITE_ONLY,
     # reading RetryAfter.retry_after warns until PTB_TIMEDELTA; the sender takes either type
     pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning"),
 ]
@@ -248,7 +247,7 @@ async def test_updates_sent_while_the_bot_was_down_are_handled(bot: BotHarness) 
 
     assert bot.fake.pending_updates == 0
     assert bot.said(user.id)[1:] == [
-        "可用命令：\n/tasks — 我的检查任务\n/help — 帮助\n/cancel — 取消当前操作",
+        "可用命令：\n/tasks — 我的检查任务\n/deadlines — 近期报送期限\n/help — 帮助\n/cancel — 取消当前操作",
         "您目前没有检查任务。",
     ]
     assert bot.said(stranger.id) == [STRANGER_REFUSAL]

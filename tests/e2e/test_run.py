@@ -62,3 +62,27 @@ def test_token_is_redacted_from_log_lines() -> None:
     )
     assert RedactToken(TOKEN).filter(record) is True
     assert record.getMessage() == "POST https://x/bot<token>/getMe"
+
+
+async def test_a_rejected_token_is_one_line_without_the_token(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake = FakeTelegram()
+    fake.fail_next("getMe", 401, "Unauthorized")
+    original = wiring.build_application
+    monkeypatch.setattr(
+        cli_bot,
+        "build_application",
+        lambda ctx, *_: original(ctx, FakeRequest(fake), FakeRequest(fake)),
+    )
+    config = config_from_mapping(
+        {"database": {"url": f"sqlite:///{tmp_path / 'run.db'}"}, "telegram": {"token": TOKEN}}
+    )
+    ctx = await AppContext.open(config)
+    assert await cli_bot.cmd_run(ctx, argparse.Namespace()) == 2
+    await ctx.close()
+    out, err = capsys.readouterr()
+    assert out.startswith(
+        "无法启动机器人：Telegram Bot API（https://api.telegram.org/bot）拒绝了令牌"
+    )
+    assert TOKEN not in out + err

@@ -1,0 +1,230 @@
+"""Digests: each morning the team leads' group progress (only when it changed or something is
+overdue), weekly the county admins' quota progress, and inspectors' assignments due soon."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.context import AppContext
+from bot.services import outbox
+from bot.services.identity import Person
+from bot.services.reporting import once
+from bot.texts import texts_for
+from spotcheck.classes import SupervisionClass
+from spotcheck.deadlines import Quarter
+from spotcheck.quota import Level, quota_for
+from spotcheck.roles import Role
+from storage.bot_models import TelegramAccount
+from storage.draw_models import Assignment, AssignmentMember
+from storage.draw_store import SUPERSEDED
+from storage.models import Inspector, Target
+
+
+@dataclass(frozen=True)
+class GroupProgress:
+    """A lead's groups: how many members have yet to accept, have accepted, and how many
+    checks are past their due date without being done."""
+
+    groups: int
+    waiting: int
+    accepted: int
+    overdue: int
+
+    def fingerprint(self) -> str:
+        return hashlib.sha256(repr(self).encode()).hexdigest()[:16]
+
+
+async def lead_progress(session: AsyncSession, cert_no: str, today: date) -> GroupProgress:
+    led = select(AssignmentMember.assignment_id).where(
+        AssignmentMember.person_key == cert_no,
+        AssignmentMember.is_lead,
+        AssignmentMember.state != "replaced",
+    )
+    rows = (
+        await session.execute(
+            select(
+                Assignment.id, Assignment.due_date, Assignment.checked_on, AssignmentMember.state
+            )
+            .join(AssignmentMember, AssignmentMember.assignment_id == Assignment.id)
+            .where(
+                Assignment.id.in_(led),
+                Assignment.state != SUPERSEDED,
+                AssignmentMember.state != "replaced",
+            )
+            .where(AssignmentMember.person_kind == "inspector")
+        )
+    ).all()
+    groups = {r.id for r in rows}
+    overdue = {
+        r.id for r in rows if r.due_date is not None and r.due_date < today and r.checked_on is None
+    }
+    return GroupProgress(
+        groups=len(groups),
+        waiting=sum(1 for r in rows if r.state == "assigned"),
+        accepted=sum(1 for r in rows if r.state == "accepted"),
+        overdue=len(overdue),
+    )
+
+
+async def _bound(
+    session: AsyncSession, role: Role | None = None
+) -> list[tuple[str, str, str, TelegramAccount]]:
+    """(cert no, name, county, account) of bound, reachable people, optionally of one role."""
+    query = (
+        select(Inspector.cert_no, Inspector.name, Inspector.region_code, TelegramAccount)
+        .join(TelegramAccount, TelegramAccount.cert_no == Inspector.cert_no)
+        .where(Inspector.active, TelegramAccount.reachable)
+    )
+    if role is not None:
+        query = query.where(Inspector.role == role.value)
+    return [(c, n, r, a) for c, n, r, a in await session.execute(query)]
+
+
+async def send_lead_digests(ctx: AppContext, now: datetime) -> int:
+    """Each lead with groups hears their progress — when it changed since the last digest, or
+    every day while a check is overdue."""
+    today = now.astimezone(ctx.config.timezone).date()
+    queued = 0
+    async with ctx.sessions() as session, session.begin():
+        for cert, _, _, account in await _bound(session):
+            progress = await lead_progress(session, cert, today)
+            if progress.groups == 0:
+                continue
+            key = progress.fingerprint() + (f":{today.isoformat()}" if progress.overdue else "")
+            text = texts_for(account.language).lead_digest(
+                progress.groups, progress.waiting, progress.accepted, progress.overdue
+            )
+            queued += await once(
+                session, "lead_digest", key, cert, outbox.message(account.chat_id, text)
+            )
+    return queued
+
+
+@dataclass(frozen=True)
+class ClassProgress:
+    supervision_class: str
+    drawn: int
+    minimum: int
+
+
+async def county_progress(
+    ctx: AppContext, session: AsyncSession, county: str, quarter: Quarter
+) -> list[ClassProgress]:
+    """A county's on-site checks drawn this quarter at county level against the minimums."""
+    population = dict(
+        (
+            await session.execute(
+                select(Target.supervision_class, func.count())
+                .where(Target.active, Target.region_code == county, Target.positive_list.is_(False))
+                .group_by(Target.supervision_class)
+            )
+        ).all()
+    )
+    drawn = dict(
+        (
+            await session.execute(
+                select(Assignment.supervision_class, func.count())
+                .join(Target, Target.credit_code == Assignment.credit_code)
+                .where(Assignment.quarter == str(quarter), Assignment.level == Level.COUNTY.value)
+                .where(
+                    Assignment.kind == "onsite",
+                    Assignment.state != SUPERSEDED,
+                    Target.region_code == county,
+                )
+                .group_by(Assignment.supervision_class)
+            )
+        ).all()
+    )
+    ratios = ctx.config.policy.ratios
+    return [
+        ClassProgress(
+            cls.value,
+            int(drawn.get(cls.value, 0)),
+            quota_for(ratios.ratio(Level.COUNTY, cls), int(population.get(cls.value, 0))),
+        )
+        for cls in SupervisionClass
+    ]
+
+
+async def send_county_digests(ctx: AppContext, now: datetime) -> int:
+    """Weekly: each county admin's quota progress for the quarter, per class."""
+    local = now.astimezone(ctx.config.timezone)
+    quarter = Quarter.containing(local.date())
+    week = f"{local.isocalendar().year}W{local.isocalendar().week:02d}"
+    queued = 0
+    async with ctx.sessions() as session, session.begin():
+        for cert, _, county, account in await _bound(session, Role.COUNTY_ADMIN):
+            progress = await county_progress(ctx, session, county, quarter)
+            texts = texts_for(account.language)
+            text = texts.county_digest(texts.region_name(ctx.config.regions, county), str(quarter),
+                                       [(p.supervision_class, p.drawn, p.minimum) for p in progress])  # fmt: skip
+            queued += await once(
+                session,
+                "county_digest",
+                f"{quarter}:{week}",
+                cert,
+                outbox.message(account.chat_id, text),
+            )
+    return queued
+
+
+async def send_due_soon(ctx: AppContext, now: datetime) -> int:
+    """Inspectors hear once of each of their checks due within the configured days."""
+    today = now.astimezone(ctx.config.timezone).date()
+    horizon = today + timedelta(days=ctx.config.reminders.due_within_days)
+    queued = 0
+    async with ctx.sessions() as session, session.begin():
+        rows = await session.execute(
+            select(
+                Assignment.id,
+                Assignment.due_date,
+                Target.name,
+                AssignmentMember.person_key,
+                TelegramAccount,
+            )
+            .join(AssignmentMember, AssignmentMember.assignment_id == Assignment.id)
+            .join(Target, Target.credit_code == Assignment.credit_code)
+            .join(TelegramAccount, TelegramAccount.cert_no == AssignmentMember.person_key)
+            .where(
+                Assignment.state != SUPERSEDED,
+                Assignment.checked_on.is_(None),
+                Assignment.kind == "onsite",
+            )
+            .where(Assignment.due_date >= today, Assignment.due_date <= horizon)
+            .where(
+                AssignmentMember.person_kind == "inspector", AssignmentMember.state != "replaced"
+            )
+            .where(TelegramAccount.reachable)
+        )
+        for assignment_id, due, name, cert, account in rows:
+            text = texts_for(account.language).due_soon(name, due)
+            queued += await once(
+                session, "due", str(assignment_id), cert, outbox.message(account.chat_id, text)
+            )
+    return queued
+
+
+async def digest_for(ctx: AppContext, person: Person, now: datetime) -> str:
+    """/digest: the caller's digest on demand (leads: groups; county admins: quota progress)."""
+    local = now.astimezone(ctx.config.timezone)
+    texts = texts_for(person.language)
+    async with ctx.sessions() as session:
+        parts = []
+        progress = await lead_progress(session, person.cert_no, local.date())
+        if progress.groups:
+            parts.append(
+                texts.lead_digest(
+                    progress.groups, progress.waiting, progress.accepted, progress.overdue
+                )
+            )
+        if person.role is Role.COUNTY_ADMIN:
+            quarter = Quarter.containing(local.date())
+            rows = await county_progress(ctx, session, person.region, quarter)
+            parts.append(texts.county_digest(texts.region_name(ctx.config.regions, person.region), str(quarter),
+                                             [(p.supervision_class, p.drawn, p.minimum) for p in rows]))  # fmt: skip
+    return "\n\n".join(parts) or texts.digest_empty()

@@ -1,0 +1,246 @@
+"""Reporting deadlines (DESIGN.md rule 10): the year's dates, reminders to the counties with
+escalation to the city, and the counties' submissions that stop them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import callback_data
+from bot.context import AppContext
+from bot.services import outbox
+from bot.services.identity import Person
+from bot.services.problems import ServiceProblem
+from bot.texts import texts_for
+from spotcheck.deadlines import Quarter, QuarterDeadlines, year_deadlines
+from spotcheck.reminders import Duty, Reminder, duty_window, reminders_due
+from spotcheck.roles import Role
+from storage.bot_models import TelegramAccount
+from storage.models import AuditLog, Inspector
+from storage.schedule_models import ReminderLedger, Submission
+
+
+class ReportingProblem(ServiceProblem):
+    """A submission refused: not a county admin, or nothing to submit now."""
+
+
+def deadlines_of(
+    ctx: AppContext, year: int
+) -> tuple[tuple[QuarterDeadlines, ...], tuple[int, ...]]:
+    """The year's deadlines, and the years the official calendar does not know yet (their dates
+    are Monday–Friday guesses, marked provisional)."""
+    calendar = ctx.config.calendar.workdays()
+    rows = year_deadlines(year, calendar, ctx.config.policy.draw_due_days)
+    return rows, calendar.unknown_years([year, year + 1])
+
+
+def local_day(ctx: AppContext, now: datetime) -> date:
+    """The day whose reminders are due at ``now``: today once the send time has passed,
+    yesterday before it (so a start at 07:00 does not send today's 09:00 reminders early)."""
+    local = now.astimezone(ctx.config.timezone)
+    if local.time() < ctx.config.reminders.send_at:
+        return local.date() - timedelta(days=1)
+    return local.date()
+
+
+async def _submitted(session: AsyncSession, county: str) -> set[tuple[str, str]]:
+    rows = await session.execute(
+        select(Submission.quarter, Submission.duty).where(Submission.county == county)
+    )
+    return {(q, d) for q, d in rows}
+
+
+async def admins(session: AsyncSession) -> list[tuple[Inspector, TelegramAccount]]:
+    """Bound, reachable admins (city and county) with their accounts."""
+    rows = await session.execute(
+        select(Inspector, TelegramAccount)
+        .join(TelegramAccount, TelegramAccount.cert_no == Inspector.cert_no)
+        .where(Inspector.active, Inspector.role.in_([Role.ADMIN.value, Role.COUNTY_ADMIN.value]))
+        .where(TelegramAccount.reachable)
+    )
+    return [(i, a) for i, a in rows]
+
+
+async def once(
+    session: AsyncSession, kind: str, key: str, recipient: str, message: outbox.OutboxMessage
+) -> bool:
+    """Queue ``message`` unless this (kind, key, recipient) was sent already — by us before a
+    restart, or by another bot process right now: the ledger's unique key decides."""
+    try:
+        async with session.begin_nested():
+            session.add(ReminderLedger(kind=kind, key=key, recipient=recipient))
+            session.add(message)
+    except IntegrityError:
+        return False
+    return True
+
+
+async def send_reminders(ctx: AppContext, now: datetime) -> int:
+    """Queue the reporting reminders relevant at ``now``; each goes out once."""
+    day = local_day(ctx, now)
+    calendar = ctx.config.calendar.workdays()
+    regions = ctx.config.regions
+    queued = 0
+    async with ctx.sessions() as session, session.begin():
+        people = await admins(session)
+        for county, county_name in sorted(regions.counties.items()):
+            due = reminders_due(
+                day, calendar, await _submitted(session, county), ctx.config.reminders.lead_workdays
+            )
+            for reminder in due:
+                for inspector, account in people:
+                    if not _addressed(reminder, inspector, county):
+                        continue
+                    message = _reminder_message(account, reminder, county_name)
+                    queued += await once(
+                        session, "report", f"{reminder.key}:{county}", inspector.cert_no, message
+                    )
+    return queued
+
+
+def _addressed(reminder: Reminder, inspector: Inspector, county: str) -> bool:
+    """County admins hear about their county; the city hears about lateness."""
+    if reminder.escalated:
+        return inspector.role == Role.ADMIN.value
+    return inspector.role == Role.COUNTY_ADMIN.value and inspector.region_code == county
+
+
+def _reminder_message(
+    account: TelegramAccount, reminder: Reminder, county_name: str
+) -> outbox.OutboxMessage:
+    texts = texts_for(account.language)
+    text = texts.report_reminder(
+        county_name, str(reminder.quarter), reminder.duty.value, reminder.stage.value,
+        reminder.window, reminder.provisional,
+    )  # fmt: skip
+    if reminder.escalated:
+        return outbox.message(account.chat_id, text)
+    button = (
+        texts.button_submitted(),
+        callback_data.submitted(str(reminder.quarter), reminder.duty.value),
+    )
+    return outbox.message(account.chat_id, text, [[button]])
+
+
+@dataclass(frozen=True)
+class Submitted:
+    quarter: str
+    duty: str
+    new: bool
+
+
+async def mark_submitted(
+    ctx: AppContext,
+    person: Person,
+    quarter: str,
+    duty: str,
+    file_id: str | None = None,
+    file_name: str | None = None,
+) -> Submitted:
+    """A county admin marks his county's summary or statistics as sent: its reminders stop."""
+    if person.role is not Role.COUNTY_ADMIN:
+        raise ReportingProblem("not_county_admin")
+    try:
+        Quarter.parse(quarter)
+        Duty(duty)
+    except ValueError:
+        raise ReportingProblem("nothing_due") from None
+    async with ctx.sessions() as session, session.begin():
+        found = await session.scalar(
+            select(Submission.id).where(
+                Submission.county == person.region,
+                Submission.quarter == quarter,
+                Submission.duty == duty,
+            )
+        )
+        if found is not None:
+            return Submitted(quarter, duty, False)
+        session.add(Submission(county=person.region, quarter=quarter, duty=duty, submitted_by=person.cert_no,
+                               file_id=file_id, file_name=file_name))  # fmt: skip
+        session.add(AuditLog(actor=f"tg:{person.user_id}", action="submit", entity="submissions",
+                             entity_key=f"{person.region}:{quarter}:{duty}", old=None,
+                             new={"file_name": file_name}))  # fmt: skip
+        try:
+            await session.flush()
+        except IntegrityError:
+            return Submitted(quarter, duty, False)
+    return Submitted(quarter, duty, True)
+
+
+async def submit_upload(
+    ctx: AppContext, person: Person, now: datetime, file_id: str, file_name: str
+) -> Submitted:
+    """A file a county admin uploads counts for the duty whose window is open (statistics
+    before summary when both are, since the table's window is the shorter)."""
+    if person.role is not Role.COUNTY_ADMIN:
+        raise ReportingProblem("not_county_admin")
+    day = now.astimezone(ctx.config.timezone).date()
+    async with ctx.sessions() as session:
+        submitted = await _submitted(session, person.region)
+    due = reminders_due(
+        day, ctx.config.calendar.workdays(), submitted, ctx.config.reminders.lead_workdays
+    )
+    open_now = [r for r in due if r.stage.value != "ahead"]
+    if not open_now:
+        raise ReportingProblem("nothing_due")
+    chosen = min(open_now, key=lambda r: (r.duty is not Duty.STATISTICS, r.quarter))
+    return await mark_submitted(
+        ctx, person, str(chosen.quarter), chosen.duty.value, file_id, file_name
+    )
+
+
+@dataclass(frozen=True)
+class CountyDeadline:
+    quarter: str
+    duty: str
+    window: tuple[date, date]
+    provisional: bool
+    submitted: bool
+
+
+async def upcoming(ctx: AppContext, person: Person, today: date) -> list[CountyDeadline]:
+    """/deadlines: the duties whose window has not closed; for a county admin also those of his
+    county still not submitted two weeks after closing (late)."""
+    calendar = ctx.config.calendar.workdays()
+    county_admin = person.role is Role.COUNTY_ADMIN
+    async with ctx.sessions() as session:
+        done = await _submitted(session, person.region) if county_admin else set()
+    result = []
+    current = Quarter.containing(today)
+    for quarter in (current.previous(), current, current.next()):
+        deadlines = year_deadlines(quarter.year, calendar)[quarter.number - 1]
+        for duty in Duty:
+            window, provisional = duty_window(deadlines, duty, calendar)
+            submitted = (str(quarter), duty.value) in done
+            still_open = window[1] >= today
+            late = county_admin and not submitted and window[1] >= today - timedelta(days=14)
+            if still_open or late:
+                result.append(
+                    CountyDeadline(str(quarter), duty.value, window, provisional, submitted)
+                )
+    return sorted(result, key=lambda d: d.window)
+
+
+async def warn_unknown_calendar(ctx: AppContext, now: datetime) -> int:
+    """Tell the city admins once which years need their holidays in the configuration."""
+    year = now.astimezone(ctx.config.timezone).year
+    unknown = ctx.config.calendar.workdays().unknown_years([year, year + 1])
+    queued = 0
+    async with ctx.sessions() as session, session.begin():
+        for inspector, account in await admins(session):
+            if inspector.role != Role.ADMIN.value:
+                continue
+            for missing in unknown:
+                text = texts_for(account.language).calendar_unknown(missing)
+                queued += await once(
+                    session,
+                    "calendar",
+                    str(missing),
+                    inspector.cert_no,
+                    outbox.message(account.chat_id, text),
+                )
+    return queued

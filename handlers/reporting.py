@@ -1,0 +1,79 @@
+"""/deadlines, /digest, and a county's submission: the 已报送 button or an uploaded file."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from telegram import Update
+from telegram.ext import Application, CommandHandler, MessageHandler, filters
+
+from bot.services import digests, reporting
+from bot.services.identity import Person
+from bot.services.reporting import ReportingProblem
+from handlers.common import Context, app_context, caller, reply, texts_of
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def deadlines(update: Update, context: Context) -> None:
+    person, ctx, texts = caller(context), app_context(context), texts_of(update, context)
+    if person is None:
+        return
+    today = _now().astimezone(ctx.config.timezone).date()
+    rows = await reporting.upcoming(ctx, person, today)
+    county_admin = person.role.value == "county_admin"
+    lines = [texts.deadlines_title()] + [
+        texts.deadline_line(
+            d.quarter, d.duty, d.window, d.provisional, d.submitted if county_admin else None
+        )
+        for d in rows
+    ]
+    await reply(update, "\n".join(lines))
+
+
+async def digest(update: Update, context: Context) -> None:
+    person = caller(context)
+    if person is not None:
+        await reply(update, await digests.digest_for(app_context(context), person, _now()))
+
+
+async def on_submitted(
+    update: Update, context: Context, person: Person, quarter: str, duty: str
+) -> None:
+    texts, query = texts_of(update, context), update.callback_query
+    assert query is not None
+    try:
+        done = await reporting.mark_submitted(app_context(context), person, quarter, duty)
+    except ReportingProblem as problem:
+        await query.answer(texts.reporting_problem(problem.kind), show_alert=True)
+        return
+    await query.answer()
+    await reply(update, texts.submitted(done.quarter, done.duty, done.new))
+
+
+async def on_document(update: Update, context: Context) -> None:
+    person, message, texts = caller(context), update.effective_message, texts_of(update, context)
+    if person is None or message is None or message.document is None:
+        return
+    if person.role.value != "county_admin":
+        await reply(update, texts.unknown_input())
+        return
+    document = message.document
+    try:
+        done = await reporting.submit_upload(
+            app_context(context), person, _now(), document.file_id, document.file_name or ""
+        )
+    except ReportingProblem as problem:
+        await reply(update, texts.reporting_problem(problem.kind))
+        return
+    await reply(update, texts.submitted(done.quarter, done.duty, done.new))
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    application.add_handler(CommandHandler("deadlines", deadlines))
+    application.add_handler(CommandHandler("digest", digest))
+    application.add_handler(
+        MessageHandler(filters.Document.ALL & filters.ChatType.PRIVATE, on_document)
+    )

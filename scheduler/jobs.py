@@ -1,0 +1,96 @@
+"""The schedule, derived from the configuration at start — nothing pickled, nothing to lose.
+
+APScheduler's AsyncIOScheduler runs inside the bot's event loop, in the configured time zone:
+reporting reminders and assignments due soon each morning at ``[reminders] send_at``, the
+leads' digest at ``digest_at``, the county admins' weekly digest on ``weekly_day``. Every run
+asks the database what is relevant now and queues it through the outbox with a ledger row; at
+start the same runs happen once as catch-up, so what fell due while the bot was down goes out,
+and nothing goes out twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+
+from bot.context import AppContext
+from bot.services import digests, reporting
+
+log = logging.getLogger(__name__)
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Schedule:
+    def __init__(self, ctx: AppContext, wake: Callable[[], None], clock: Clock = utc_now) -> None:
+        self.ctx, self.wake, self.clock = ctx, wake, clock
+        self.scheduler: AsyncIOScheduler | None = None
+
+    async def _run(self, *jobs: Callable[[AppContext, datetime], Awaitable[int]]) -> int:
+        queued = 0
+        for job in jobs:
+            try:
+                queued += await job(self.ctx, self.clock())
+            except Exception:  # one failing job must not stop the others or the schedule
+                log.exception("scheduled job %s failed", job.__name__)
+        if queued:
+            self.wake()
+        return queued
+
+    async def morning(self) -> int:
+        return await self._run(reporting.send_reminders, digests.send_due_soon)
+
+    async def lead_digests(self) -> int:
+        return await self._run(digests.send_lead_digests)
+
+    async def county_digests(self) -> int:
+        return await self._run(digests.send_county_digests)
+
+    async def catch_up(self) -> int:
+        """At start: what is relevant now and was not sent (the ledger knows)."""
+        return await self._run(
+            reporting.warn_unknown_calendar, reporting.send_reminders, digests.send_due_soon
+        )
+
+    def start(self) -> None:
+        config = self.ctx.config
+        zone, times = config.timezone, config.reminders
+        scheduler = AsyncIOScheduler(timezone=zone, event_loop=asyncio.get_running_loop())
+        options = {"coalesce": True, "misfire_grace_time": 3600, "max_instances": 1}
+        scheduler.add_job(
+            self.morning,
+            CronTrigger(hour=times.send_at.hour, minute=times.send_at.minute, timezone=zone),
+            id="morning",
+            **options,
+        )
+        scheduler.add_job(
+            self.lead_digests,
+            CronTrigger(hour=times.digest_at.hour, minute=times.digest_at.minute, timezone=zone),
+            id="lead_digests",
+            **options,
+        )
+        scheduler.add_job(
+            self.county_digests,
+            CronTrigger(
+                day_of_week=times.weekly_day,
+                hour=times.digest_at.hour,
+                minute=times.digest_at.minute,
+                timezone=zone,
+            ),
+            id="county_digests",
+            **options,
+        )
+        scheduler.start()
+        self.scheduler = scheduler
+
+    def stop(self) -> None:
+        if self.scheduler is not None and self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
