@@ -1,0 +1,135 @@
+"""The policy Q&A evaluation set, as data.
+
+Questions are phrased the way an inspector or county clerk would ask them in chat, not copied
+from the plan. Each in-scope question names the facts (substrings) that the top passage's text
+must contain for the answer to count as right. Out-of-scope questions are about things the
+shipped documents do not cover; the bot must answer them with nothing ("没有找到相关规定").
+
+IN_SCOPE and the first twelve OUT_OF_SCOPE questions were written before the retrieval was
+tuned; the first run scored rank 1 34/40, rank 3 36/40, and answered 2 of the 12 out-of-scope
+questions (排污费…, 排污许可证…). The fixes were general: more synonyms (至少/不低于, 分成/分为,
+不同/差别化, 流程/程序, 交给/报送), question filler words as stop words, HMM guesses re-cut,
+and the two-word rule for "not covered". Do not edit a question to make it pass: fix the retrieval in a way that would help other
+questions too, or record the miss. Add new questions from real chats as they come.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+PLAN = "baoding-2024-shuangsuiji-plan"
+
+
+@dataclass(frozen=True, slots=True)
+class EvalQuestion:
+    question: str
+    facts: tuple[str, ...]
+
+
+def q(question: str, *facts: str) -> EvalQuestion:
+    return EvalQuestion(question, facts)
+
+
+IN_SCOPE: tuple[EvalQuestion, ...] = (
+    # 二（四）: quotas per class and level, positive list, cross-county teams
+    q("县级重点监管对象每季度要抽多少？", "25%"),
+    q("我们分局一个季度重点污染源至少查百分之几？", "25%"),
+    q("县里的特殊污染源一个季度查几成？", "50%"),
+    q("市局对重点企业每季度的抽查比例是多少？", "10%"),
+    q("正面清单企业怎么查？", "非现场监管方式"),
+    q("正面清单里的企业需要每个季度都覆盖到吗？", "全覆盖"),
+    q("不在正面清单里的一般企业每季度检查多少？", "3%"),
+    q("雄安新区本级的抽查比例按哪一级算？", "雄安新区本级"),
+    q("县里执法人员不够，能不能跨县去查？", "异地交叉执法"),
+    q("执法人员分组由谁来负责？", "分组调配"),
+    # 二（二）: joint inspections
+    q("内部联合抽查至少要占多少？", "30%"),
+    q("一年里部门内部联合检查要占到几成？", "30%"),
+    q("联合抽查在日常监管里是什么地位？", "主要方式"),
+    q("跨部门联合检查按什么清单来安排？", "一业一查"),
+    # 二（三）: classes, credit risk, directed checks, early warning
+    q("按信用风险分级来抽的次数要达到多少？", "85%"),
+    q("检查对象一共分成哪几类？", "3类"),
+    q("一个企业既符合重点又符合特殊的条件，算哪一类？", "相冲突"),
+    q("定向抽查要不要事先划定范围？", "不提前设定范围条件"),
+    q("发现疑似违法的问题要怎么预警？", "推送线索"),
+    # 二（一）: directories, experts, the list of check items
+    q("抽查的时候能不能请专家一起去？", "专家库"),
+    q("执法人员名录库要把哪些人放进去？", "应纳尽纳"),
+    q("本级的抽查事项清单怎么制定？", "三定方案"),
+    q("事项清单调整以后要不要对外公开？", "门户网站"),
+    # 二（五）: procedure and follow-up
+    q("抽查发现涉嫌犯罪的线索怎么处理？", "司法机关"),
+    q("查出来企业有失信行为怎么办？", "信用惩戒"),
+    q("随机抽查的流程按什么规范执行？", "河北省地方标准"),
+    # 二（六）: publicity and training
+    q("去企业检查的时候要不要给企业讲政策？", "宣讲政策"),
+    q("基层执法人员的培训有什么要求？", "综合素质"),
+    # 三: safeguards
+    q("市局会不会对各县的抽查工作做稽查？", "执法稽查"),
+    q("现场检查走过场会有什么后果？", "全市通报"),
+    q("内部联合检查和部门联合检查时大家怎么配合？", "密切配合"),
+    q("双随机工作在组织领导上有什么要求？", "统筹协调"),
+    # closing paragraph: reporting
+    q("统计表什么时候报？", "统计表", "3 个工作日"),
+    q("季度工作总结哪天之前要交？", "结束前 3 个工作日"),
+    q("季度统计报表交给谁？", "报送市局"),
+    q("季度总结里要附典型案例吗？", "典型案例"),
+    # 一: guiding ideas
+    q("为什么要设不同的抽查比例？", "差别化抽查比例"),
+    q("非现场检查有什么用？", "远程锁定"),
+    # header and preamble
+    q("这个方案是依据哪些文件制定的？", "国发〔2019〕5号"),
+    q("这个通知发给哪些单位？", "局属各单位"),
+)
+
+# Written after the first tuning round (synonyms, stop words, the coverage rule), without looking
+# at the passages again, to see how the retrieval does on questions it was not tuned on. First
+# run, before any further change: rank 1 15/18, rank 3 17/18, out of scope 6/6 answered with
+# nothing. Two general fixes followed (domain words at least as frequent as common words, so
+# 专家库里 is not cut 专家 / 库里; dictionary words inside long words indexed to any depth) and
+# b=0.5; from then on these count like the rest.
+LATER_IN_SCOPE: tuple[EvalQuestion, ...] = (
+    q("市里每季度要抽多少特殊监管的企业？", "10%"),
+    q("我们县的一般污染源每季度至少查几家？", "3%"),
+    q("正面清单企业还要去现场吗？", "非现场监管方式"),
+    q("名录库里的企业要打标签吗？", "分类标注"),
+    q("专家库里的专家从哪里来？", "环科院"),
+    q("抽查事项清单的依据是什么？", "三定方案"),
+    q("今年联合抽查的比例要求是多少？", "30%"),
+    q("企业信用风险分级要怎么用到抽查里？", "85%"),
+    q("抽查中发现的问题线索怎么转交？", "移交"),
+    q("抽查结果会记入企业信用吗？", "信用记录"),
+    q("随机抽查的好做法要不要总结？", "好经验"),
+    q("市局多长时间评估一次抽查任务完成情况？", "定期"),
+    q("季度统计表最晚什么时候交到市局？", "结束后 3 个工作日"),
+    q("工作总结要附哪些材料？", "佐证材料"),
+    q("检查对象名录和执法人员名录在哪个系统里调整？", "双随机抽查系统"),
+    q("特殊监管对象县里每季度查多少？", "50%"),
+    q("雄安新区本级抽重点监管对象的比例？", "10%"),
+    q("对违法失信企业有什么惩戒？", "联合惩戒"),
+)
+
+OUT_OF_SCOPE: tuple[str, ...] = (
+    "罚款金额怎么算？",
+    "执法车辆怎么申请？",
+    "食堂几点开饭？",
+    "排污费标准是多少？",
+    "年休假怎么请？",
+    "出差住宿报销标准是多少？",
+    "噪声扰民投诉怎么处理？",
+    "排污许可证怎么办理？",
+    "执法记录仪的视频要保存多久？",
+    "环评报告审批需要多少天？",
+    "危险废物转移联单怎么填？",
+    "今天保定天气怎么样？",
+    # written with LATER_IN_SCOPE
+    "执法证到期了怎么换？",
+    "环保督察什么时候来？",
+    "企业停产了还要交排污许可执行报告吗？",
+    "污水处理厂的排放标准是多少？",
+    "单位体检在哪家医院？",
+    "加班有没有调休？",
+)
+
+ALL_IN_SCOPE: tuple[EvalQuestion, ...] = IN_SCOPE + LATER_IN_SCOPE
