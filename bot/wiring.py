@@ -82,6 +82,7 @@ async def start_background(application: Application) -> None:  # type: ignore[ty
     schedule: Schedule = application.bot_data["schedule"]
     schedule.start()
     application.bot_data["catch_up_task"] = loop.create_task(schedule.catch_up())
+    application.bot_data["digest_catch_up_task"] = loop.create_task(schedule.catch_up_digests())
     texts = application.bot_data["ctx"].texts
     await application.bot.set_my_commands([BotCommand(n, d) for n, d in texts.commands(None)])
 
@@ -90,7 +91,7 @@ async def stop_background(application: Application) -> None:  # type: ignore[typ
     application.bot_data["schedule"].stop()
     application.bot_data["outbox"].stop()
     application.bot_data["handled"].stop()
-    for name in ("catch_up_task", "outbox_task", "handled_task"):
+    for name in ("catch_up_task", "digest_catch_up_task", "outbox_task", "handled_task"):
         task = application.bot_data.pop(name, None)
         if task is not None:
             await task

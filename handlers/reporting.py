@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from telegram import Update
 from telegram.ext import Application, CommandHandler, MessageHandler, filters
@@ -13,15 +13,17 @@ from bot.services.reporting import ReportingProblem
 from handlers.common import Context, app_context, caller, reply, texts_of
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
+def _now(context: Context) -> datetime:
+    """The bot's one clock (the schedule's), so that tests can set the day."""
+    now: datetime = context.application.bot_data["schedule"].clock()
+    return now
 
 
 async def deadlines(update: Update, context: Context) -> None:
     person, ctx, texts = caller(context), app_context(context), texts_of(update, context)
     if person is None:
         return
-    today = _now().astimezone(ctx.config.timezone).date()
+    today = _now(context).astimezone(ctx.config.timezone).date()
     rows = await reporting.upcoming(ctx, person, today)
     county_admin = person.role.value == "county_admin"
     lines = [texts.deadlines_title()] + [
@@ -36,7 +38,7 @@ async def deadlines(update: Update, context: Context) -> None:
 async def digest(update: Update, context: Context) -> None:
     person = caller(context)
     if person is not None:
-        await reply(update, await digests.digest_for(app_context(context), person, _now()))
+        await reply(update, await digests.digest_for(app_context(context), person, _now(context)))
 
 
 async def on_submitted(
@@ -45,7 +47,9 @@ async def on_submitted(
     texts, query = texts_of(update, context), update.callback_query
     assert query is not None
     try:
-        done = await reporting.mark_submitted(app_context(context), person, quarter, duty)
+        ctx = app_context(context)
+        today = _now(context).astimezone(ctx.config.timezone).date()
+        done = await reporting.mark_submitted(ctx, person, quarter, duty, today=today)
     except ReportingProblem as problem:
         await query.answer(texts.reporting_problem(problem.kind), show_alert=True)
         return
@@ -63,7 +67,7 @@ async def on_document(update: Update, context: Context) -> None:
     document = message.document
     try:
         done = await reporting.submit_upload(
-            app_context(context), person, _now(), document.file_id, document.file_name or ""
+            app_context(context), person, _now(context), document.file_id, document.file_name or ""
         )
     except ReportingProblem as problem:
         await reply(update, texts.reporting_problem(problem.kind))

@@ -23,6 +23,7 @@ from bot.services import digests, reporting
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 def utc_now() -> datetime:
@@ -55,10 +56,25 @@ class Schedule:
         return await self._run(digests.send_county_digests)
 
     async def catch_up(self) -> int:
-        """At start: what is relevant now and was not sent (the ledger knows)."""
+        """At start: the reminders relevant now and not sent yet (the ledger knows)."""
         return await self._run(
             reporting.warn_unknown_calendar, reporting.send_reminders, digests.send_due_soon
         )
+
+    async def catch_up_digests(self) -> int:
+        """At start: a digest whose time has come in this period and that was missed (the bot
+        was down at 08:30, or on the weekly day) goes out now; one not due yet waits."""
+        local = self.clock().astimezone(self.ctx.config.timezone)
+        times = self.ctx.config.reminders
+        jobs = []
+        if local.time() >= times.digest_at:
+            jobs.append(digests.send_lead_digests)
+        weekly = WEEKDAYS.index(times.weekly_day)
+        if local.weekday() > weekly or (
+            local.weekday() == weekly and local.time() >= times.digest_at
+        ):
+            jobs.append(digests.send_county_digests)
+        return await self._run(*jobs)
 
     def start(self) -> None:
         config = self.ctx.config

@@ -80,33 +80,64 @@ async def once(
 
 
 async def send_reminders(ctx: AppContext, now: datetime) -> int:
-    """Queue the reporting reminders relevant at ``now``; each goes out once."""
+    """Queue the reporting reminders relevant at ``now``; each goes out once. A county admin
+    gets one message per reminder; a city admin one message per late duty, naming the counties
+    newly late (not one message per county)."""
     day = local_day(ctx, now)
     calendar = ctx.config.calendar.workdays()
-    regions = ctx.config.regions
     queued = 0
     async with ctx.sessions() as session, session.begin():
         people = await admins(session)
-        for county, county_name in sorted(regions.counties.items()):
-            due = reminders_due(
-                day, calendar, await _submitted(session, county), ctx.config.reminders.lead_workdays
-            )
-            for reminder in due:
-                for inspector, account in people:
-                    if not _addressed(reminder, inspector, county):
-                        continue
-                    message = _reminder_message(account, reminder, county_name)
-                    queued += await once(
-                        session, "report", f"{reminder.key}:{county}", inspector.cert_no, message
+        late: dict[tuple[str, str], list[tuple[str, Reminder]]] = {}
+        for county, county_name in sorted(ctx.config.regions.counties.items()):
+            submitted = await _submitted(session, county)
+            for reminder in reminders_due(
+                day, calendar, submitted, ctx.config.reminders.lead_workdays
+            ):
+                if reminder.escalated:
+                    late.setdefault((str(reminder.quarter), reminder.duty.value), []).append(
+                        (county_name, reminder)
                     )
+                    continue
+                for inspector, account in people:
+                    if (
+                        inspector.role == Role.COUNTY_ADMIN.value
+                        and inspector.region_code == county
+                    ):
+                        message = _reminder_message(account, reminder, county_name)
+                        key = f"{reminder.key}:{county}"
+                        queued += await once(session, "report", key, inspector.cert_no, message)
+        for inspector, account in people:
+            if inspector.role == Role.ADMIN.value:
+                queued += await _escalate(session, inspector, account, late)
     return queued
 
 
-def _addressed(reminder: Reminder, inspector: Inspector, county: str) -> bool:
-    """County admins hear about their county; the city hears about lateness."""
-    if reminder.escalated:
-        return inspector.role == Role.ADMIN.value
-    return inspector.role == Role.COUNTY_ADMIN.value and inspector.region_code == county
+async def _escalate(
+    session: AsyncSession,
+    inspector: Inspector,
+    account: TelegramAccount,
+    late: dict[tuple[str, str], list[tuple[str, Reminder]]],
+) -> int:
+    """One 【逾期】 message per late duty, listing the counties this admin was not told of yet."""
+    queued = 0
+    for (quarter, duty), counties in sorted(late.items(), key=lambda item: item[1][0][1].window):
+        fresh = []
+        for county_name, reminder in counties:
+            try:
+                async with session.begin_nested():
+                    key = f"{reminder.key}:{county_name}"
+                    session.add(ReminderLedger(kind="report", key=key, recipient=inspector.cert_no))
+            except IntegrityError:
+                continue
+            fresh.append((county_name, reminder))
+        if fresh:
+            texts = texts_for(account.language)
+            window, provisional = fresh[0][1].window, fresh[0][1].provisional
+            text = texts.report_late([c for c, _ in fresh], quarter, duty, window, provisional)
+            session.add(outbox.message(account.chat_id, text))
+            queued += 1
+    return queued
 
 
 def _reminder_message(
@@ -117,8 +148,6 @@ def _reminder_message(
         county_name, str(reminder.quarter), reminder.duty.value, reminder.stage.value,
         reminder.window, reminder.provisional,
     )  # fmt: skip
-    if reminder.escalated:
-        return outbox.message(account.chat_id, text)
     button = (
         texts.button_submitted(),
         callback_data.submitted(str(reminder.quarter), reminder.duty.value),
@@ -140,15 +169,22 @@ async def mark_submitted(
     duty: str,
     file_id: str | None = None,
     file_name: str | None = None,
+    today: date | None = None,
 ) -> Submitted:
-    """A county admin marks his county's summary or statistics as sent: its reminders stop."""
+    """A county admin marks his county's summary or statistics as sent: its reminders stop.
+    Given ``today``, only this quarter's or the previous one's (a button is never trusted)."""
     if person.role is not Role.COUNTY_ADMIN:
         raise ReportingProblem("not_county_admin")
     try:
-        Quarter.parse(quarter)
+        named = Quarter.parse(quarter)
         Duty(duty)
     except ValueError:
         raise ReportingProblem("nothing_due") from None
+    if today is not None and named not in (
+        Quarter.containing(today),
+        Quarter.containing(today).previous(),
+    ):
+        raise ReportingProblem("nothing_due")
     async with ctx.sessions() as session, session.begin():
         found = await session.scalar(
             select(Submission.id).where(

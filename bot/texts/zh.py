@@ -477,6 +477,17 @@ class Texts:
             return f"【报送提醒】{county}：今天是 {quarter} {what}报送的最后一天（{when}）。"
         return f"【逾期】{county} 尚未报送 {quarter} {what}（报送期 {when}）。"
 
+    def report_late(
+        self,
+        counties: list[str],
+        quarter: str,
+        duty: str,
+        window: tuple[date, date],
+        provisional: bool,
+    ) -> str:
+        listed = "、".join(counties)
+        return f"【逾期】{listed} 尚未报送 {quarter} {self.duty_name(duty)}（报送期 {self.window_text(window, provisional)}）。"
+
     def button_submitted(self) -> str:
         return "已报送"
 
