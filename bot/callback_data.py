@@ -3,7 +3,8 @@ and never trusted — every action re-checks the caller's rights in its service.
 
 Format: ``1:<action>:<arg>…``. Actions: ``ok`` accept an assignment, ``rc`` ask to recuse from
 it (回避), ``dw`` a step of the /draw form (``dw:<form version>:<field>:<value>``), ``sb`` a
-county's summary or statistics marked as sent (``sb:<quarter>:<duty>``).
+county's summary or statistics marked as sent (``sb:<quarter>:<duty>``), ``qa`` the next best
+policy passage (``qa:<library generation>:<passage position>``).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 
 VERSION = "1"
 MAX_BYTES = 64
-ACTIONS = frozenset({"ok", "rc", "dw", "sb"})
+ACTIONS = frozenset({"ok", "rc", "dw", "sb", "qa"})
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,10 @@ def accept(assignment_id: int) -> str:
 
 def recuse(assignment_id: int) -> str:
     return encode("rc", assignment_id)
+
+
+def next_passage(generation: int, position: int) -> str:
+    return encode("qa", generation, position)
 
 
 def submitted(quarter: str, duty: str) -> str:

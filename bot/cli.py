@@ -12,7 +12,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import cli_bot, cli_draw, cli_reporting
+from bot import cli_ask, cli_bot, cli_draw, cli_reporting
 from bot.config import ConfigError, load_config
 from bot.context import AppContext
 from bot.services import demo as demo_service
@@ -56,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_draw.add_parsers(commands)
     cli_bot.add_parsers(commands)
     cli_reporting.add_parsers(commands)
+    cli_ask.add_parsers(commands)
     return parser
 
 
@@ -140,6 +141,7 @@ COMMANDS: dict[str, Command] = {
     "run": cli_bot.cmd_run,
     "invite": cli_bot.cmd_invite,
     "deadlines": cli_reporting.cmd_deadlines,
+    "ask": cli_ask.cmd_ask,
 }
 
 

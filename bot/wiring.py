@@ -13,7 +13,9 @@ from bot.context import AppContext
 from bot.services import assignments
 from bot.services.handled import HandledUpdates
 from bot.services.outbox import OutboxSender, Pace
+from bot.services.qa import PolicyLibrary
 from handlers import (
+    ask,
     callbacks,
     draw_flow,
     errors,
@@ -56,6 +58,7 @@ def build_application(
         on_unreachable=assignments.notify_unreachable,
     )
     application.bot_data["handled"] = HandledUpdates(ctx)
+    application.bot_data["library"] = PolicyLibrary(ctx)
     application.bot_data["schedule"] = Schedule(ctx, application.bot_data["outbox"].wake)
     for module in (
         guard,
@@ -64,6 +67,7 @@ def build_application(
         tasks,
         draw_flow,
         reporting,
+        ask,
         callbacks,
         text_input,
         errors,
@@ -83,6 +87,8 @@ async def start_background(application: Application) -> None:  # type: ignore[ty
     schedule.start()
     application.bot_data["catch_up_task"] = loop.create_task(schedule.catch_up())
     application.bot_data["digest_catch_up_task"] = loop.create_task(schedule.catch_up_digests())
+    # jieba loads its dictionary once per process (~0.5 s): do it now, not on the first question.
+    application.bot_data["library_task"] = loop.create_task(application.bot_data["library"].index())
     texts = application.bot_data["ctx"].texts
     await application.bot.set_my_commands([BotCommand(n, d) for n, d in texts.commands(None)])
 
@@ -91,7 +97,13 @@ async def stop_background(application: Application) -> None:  # type: ignore[typ
     application.bot_data["schedule"].stop()
     application.bot_data["outbox"].stop()
     application.bot_data["handled"].stop()
-    for name in ("catch_up_task", "digest_catch_up_task", "outbox_task", "handled_task"):
+    for name in (
+        "catch_up_task",
+        "digest_catch_up_task",
+        "library_task",
+        "outbox_task",
+        "handled_task",
+    ):
         task = application.bot_data.pop(name, None)
         if task is not None:
             await task

@@ -7,7 +7,7 @@ from telegram.ext import Application, CallbackQueryHandler
 
 from bot import callback_data
 from bot.services import assignments
-from handlers import draw_flow, reporting, tasks
+from handlers import ask, draw_flow, reporting, tasks
 from handlers.common import Context, app_context, caller, texts_of
 
 
@@ -27,6 +27,8 @@ async def on_button(update: Update, context: Context) -> None:
         await tasks.on_accept(update, context, person, target)
     elif decoded is not None and target is not None and decoded.action == "rc":
         await tasks.on_recuse(update, context, person, target)
+    elif decoded is not None and decoded.action == "qa":
+        await ask.on_next(update, context, decoded.args)
     elif decoded is not None and decoded.action == "sb" and len(decoded.args) == 2:
         await reporting.on_submitted(update, context, person, *decoded.args)
     else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from telegram import Update
@@ -36,3 +37,9 @@ def texts_of(update: Update, context: Context) -> Texts:
 async def reply(update: Update, text: str, **kwargs: Any) -> None:
     if update.effective_message is not None:
         await update.effective_message.reply_text(text, **kwargs)
+
+
+def now(context: Context) -> datetime:
+    """The bot's one clock (the schedule's), so that tests can set the day."""
+    moment: datetime = context.application.bot_data["schedule"].clock()
+    return moment

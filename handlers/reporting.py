@@ -2,28 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from telegram import Update
 from telegram.ext import Application, CommandHandler, MessageHandler, filters
 
 from bot.services import digests, reporting
 from bot.services.identity import Person
 from bot.services.reporting import ReportingProblem
-from handlers.common import Context, app_context, caller, reply, texts_of
-
-
-def _now(context: Context) -> datetime:
-    """The bot's one clock (the schedule's), so that tests can set the day."""
-    now: datetime = context.application.bot_data["schedule"].clock()
-    return now
+from handlers import ask
+from handlers.common import Context, app_context, caller, now, reply, texts_of
+from spotcheck.roles import Role
 
 
 async def deadlines(update: Update, context: Context) -> None:
     person, ctx, texts = caller(context), app_context(context), texts_of(update, context)
     if person is None:
         return
-    today = _now(context).astimezone(ctx.config.timezone).date()
+    today = now(context).astimezone(ctx.config.timezone).date()
     rows = await reporting.upcoming(ctx, person, today)
     county_admin = person.role.value == "county_admin"
     lines = [texts.deadlines_title()] + [
@@ -38,7 +32,7 @@ async def deadlines(update: Update, context: Context) -> None:
 async def digest(update: Update, context: Context) -> None:
     person = caller(context)
     if person is not None:
-        await reply(update, await digests.digest_for(app_context(context), person, _now(context)))
+        await reply(update, await digests.digest_for(app_context(context), person, now(context)))
 
 
 async def on_submitted(
@@ -48,7 +42,7 @@ async def on_submitted(
     assert query is not None
     try:
         ctx = app_context(context)
-        today = _now(context).astimezone(ctx.config.timezone).date()
+        today = now(context).astimezone(ctx.config.timezone).date()
         done = await reporting.mark_submitted(ctx, person, quarter, duty, today=today)
     except ReportingProblem as problem:
         await query.answer(texts.reporting_problem(problem.kind), show_alert=True)
@@ -58,16 +52,22 @@ async def on_submitted(
 
 
 async def on_document(update: Update, context: Context) -> None:
+    """A file: a city admin's .txt or .docx joins the policy library; a county admin's file is
+    his county's submission; anyone else's is not understood."""
     person, message, texts = caller(context), update.effective_message, texts_of(update, context)
     if person is None or message is None or message.document is None:
         return
-    if person.role.value != "county_admin":
+    name = (message.document.file_name or "").lower()
+    if person.role is Role.ADMIN and name.endswith((".txt", ".docx")):
+        await ask.add_document(update, context, person)
+        return
+    if person.role is not Role.COUNTY_ADMIN:
         await reply(update, texts.unknown_input())
         return
     document = message.document
     try:
         done = await reporting.submit_upload(
-            app_context(context), person, _now(context), document.file_id, document.file_name or ""
+            app_context(context), person, now(context), document.file_id, document.file_name or ""
         )
     except ReportingProblem as problem:
         await reply(update, texts.reporting_problem(problem.kind))

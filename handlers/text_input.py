@@ -7,7 +7,7 @@ from telegram import Update
 from telegram.ext import Application, MessageHandler, filters
 
 from bot.services import forms
-from handlers import draw_flow, tasks
+from handlers import ask, draw_flow, tasks
 from handlers.common import Context, app_context, caller, reply, texts_of
 
 
@@ -21,7 +21,7 @@ async def on_text(update: Update, context: Context) -> None:
     elif waiting == "draw" and await draw_flow.seed_typed(update, context, person, message.text):
         return
     else:
-        await reply(update, texts_of(update, context).unknown_input())
+        await ask.answer_question(update, context, message.text)
 
 
 async def on_other(update: Update, context: Context) -> None:

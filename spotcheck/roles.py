@@ -79,14 +79,17 @@ def may_invite(role: Role, own_region: str, invitee_region: str) -> bool:
 
 
 def commands_for(role: Role) -> tuple[str, ...]:
-    """The commands a role's menu shows, in order: everyone's tasks and deadlines; team leads and
-    admins their digest; admins the draw and invitations."""
+    """The commands a role's menu shows, in order: everyone's tasks, questions and deadlines;
+    team leads and admins their digest; admins the draw and invitations; the city admins the
+    policy library."""
     commands = ["tasks"]
     if role in (Role.COUNTY_ADMIN, Role.ADMIN):
         commands += ["draw", "invite"]
-    commands.append("deadlines")
+    commands += ["ask", "deadlines"]
     if role is not Role.INSPECTOR:
         commands.append("digest")
+    if role is Role.ADMIN:
+        commands.append("policies")
     return (*commands, "help", "cancel")
 
 

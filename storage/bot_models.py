@@ -86,3 +86,16 @@ class ChatForm(Base):
     data: Mapped[dict[str, Any]]
     version: Mapped[int] = mapped_column(default=1)  # bumps on each step; stale buttons refused
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PolicyDocument(Base):
+    """A policy document an admin added (.txt or .docx); the shipped ones live in the package."""
+
+    __tablename__ = "policy_documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text)
+    added_by: Mapped[str] = mapped_column(String(100))
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+    active: Mapped[bool] = mapped_column(default=True)  # removing keeps the row, for the audit

@@ -96,3 +96,13 @@ async def ctx(database_url: str) -> AsyncIterator[AppContext]:
     context = await AppContext.open(make_config(database_url), migrate=False)
     yield context
     await context.close()
+
+
+@pytest.fixture
+def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """DATABASE_URL at a fresh file; the working directory has no config.toml to read."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    path = tmp_path / "cli.db"
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{path}")
+    return path

@@ -8,7 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
+import pytest
 
+from bot.cli import main
 from spotcheck.credit_code import complete_credit_code
 
 TARGET_HEADERS = [
@@ -77,3 +79,11 @@ def write_workbook(
                 cell.number_format = formats[header]
     workbook.save(path)
     return path
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, list[str]]:
+    """`shuangsuiji ARGV…` in-process: its exit code and stdout lines (stderr must be empty)."""
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    assert err == ""
+    return code, out.splitlines()

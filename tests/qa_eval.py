@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-PLAN = "baoding-2024-shuangsuiji-plan"
+PLAN = "保定市生态环境局2024年“双随机、一公开”监管工作实施方案"
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,13 +36,9 @@ extra_workdays = [2027-02-14, 2027-09-26, 2027-10-09]
 
 
 @pytest.fixture(autouse=True)
-def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """DATABASE_URL at a fresh file; no config.toml in the working directory."""
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
-    path = tmp_path / "cli.db"
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{path}")
-    return path
+def _fresh_database(database: Path) -> Path:
+    """Every test here on the fresh file of the shared ``database`` fixture."""
+    return database
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

@@ -7,25 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
 from storage import excel
 from tests.factories import (
     INSPECTOR_HEADERS,
     TARGET_HEADERS,
     inspector_row,
+    run_cli,
     target_row,
     write_workbook,
 )
-
-
-@pytest.fixture
-def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """DATABASE_URL at a fresh file; the working directory has no config.toml to read."""
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
-    path = tmp_path / "cli.db"
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{path}")
-    return path
 
 
 def _count(database: Path, table: str) -> int:
@@ -33,19 +23,12 @@ def _count(database: Path, table: str) -> int:
         return int(connection.execute(f"select count(*) from {table}").fetchone()[0])
 
 
-def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, list[str]]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    assert err == ""
-    return code, out.splitlines()
-
-
 def test_init_creates_the_database(database: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out = _run(capsys, "init")
+    code, out = run_cli(capsys, "init")
     assert (code, out) == (0, [f"数据库已就绪：sqlite:///{database}"])
     assert _count(database, "targets") == 0
     assert _count(database, "audit_log") == 0
-    assert _run(capsys, "init") == (0, [f"数据库已就绪：sqlite:///{database}"])
+    assert run_cli(capsys, "init") == (0, [f"数据库已就绪：sqlite:///{database}"])
 
 
 @pytest.mark.parametrize(
@@ -70,9 +53,9 @@ def test_template_has_the_design_headers_and_imports_as_zero_rows(
     title: str,
 ) -> None:
     path = tmp_path / f"{kind}.xlsx"
-    assert _run(capsys, "template", kind, str(path)) == (0, [f"已写出{title}模板：{path}"])
+    assert run_cli(capsys, "template", kind, str(path)) == (0, [f"已写出{title}模板：{path}"])
     assert [list(r) for r in excel.read_values(path)] == [headers]
-    code, out = _run(capsys, "import", kind, str(path))
+    code, out = run_cli(capsys, "import", kind, str(path))
     assert (code, out) == (0, [f"{title}导入完成：新增 0，更新 0，未变 0，停用 0。"])
     assert _count(database, "audit_log") == 0
 
@@ -86,16 +69,16 @@ def test_import_then_export_then_reimport_changes_nothing(
         inspector_row(角色="组长"),
     ]
     source = write_workbook(tmp_path / "i.xlsx", INSPECTOR_HEADERS, rows)
-    assert _run(capsys, "import", "inspectors", str(source)) == (
+    assert run_cli(capsys, "import", "inspectors", str(source)) == (
         0,
         ["执法人员名录库导入完成：新增 3，更新 0，未变 0，停用 0。"],
     )
     exported = tmp_path / "out.xlsx"
-    assert _run(capsys, "export", "inspectors", str(exported)) == (
+    assert run_cli(capsys, "export", "inspectors", str(exported)) == (
         0,
         [f"已导出执法人员名录库 3 行：{exported}"],
     )
-    assert _run(capsys, "import", "inspectors", str(exported)) == (
+    assert run_cli(capsys, "import", "inspectors", str(exported)) == (
         0,
         ["执法人员名录库导入完成：新增 0，更新 0，未变 3，停用 0。"],
     )
@@ -112,7 +95,7 @@ def test_import_of_a_bad_file_exits_1_and_prints_the_reasons(
 ) -> None:
     rows = [target_row(), target_row(监管类别="普通", 信用风险等级="")]
     source = write_workbook(tmp_path / "t.xlsx", TARGET_HEADERS, rows)
-    code, out = _run(capsys, "import", "targets", str(source))
+    code, out = run_cli(capsys, "import", "targets", str(source))
     assert code == 1
     assert out == [
         "检查对象名录库未导入：发现 2 处错误，未写入任何数据。",
@@ -128,7 +111,7 @@ def test_import_of_a_file_that_is_not_xlsx_exits_1_with_the_reason(
 ) -> None:
     source = tmp_path / "t.xlsx"
     source.write_text("统一社会信用代码,单位名称\n", encoding="utf-8")
-    code, out = _run(capsys, "import", "targets", str(source))
+    code, out = run_cli(capsys, "import", "targets", str(source))
     assert code == 1
     assert out == [
         "检查对象名录库未导入：发现 1 处错误，未写入任何数据。",
@@ -141,7 +124,7 @@ def test_dry_run_reports_and_writes_nothing(
     database: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     source = write_workbook(tmp_path / "t.xlsx", TARGET_HEADERS, [target_row(), target_row()])
-    code, out = _run(capsys, "import", "targets", str(source), "--dry-run")
+    code, out = run_cli(capsys, "import", "targets", str(source), "--dry-run")
     assert (code, out) == (0, ["检查对象名录库试导入（未写入）：新增 2，更新 0，未变 0，停用 0。"])
     assert _count(database, "targets") == 0
     assert _count(database, "audit_log") == 0
@@ -153,9 +136,9 @@ def test_dry_run_of_deactivation_counts_without_deactivating(
 ) -> None:
     kept, dropped = target_row(), target_row()
     both = write_workbook(tmp_path / "a.xlsx", TARGET_HEADERS, [kept, dropped])
-    assert _run(capsys, "import", "targets", str(both))[0] == 0
+    assert run_cli(capsys, "import", "targets", str(both))[0] == 0
     one = write_workbook(tmp_path / "b.xlsx", TARGET_HEADERS, [kept])
-    code, out = _run(capsys, "import", "targets", str(one), "--dry-run", "--deactivate-missing")
+    code, out = run_cli(capsys, "import", "targets", str(one), "--dry-run", "--deactivate-missing")
     assert (code, out) == (0, ["检查对象名录库试导入（未写入）：新增 0，更新 0，未变 1，停用 1。"])
     with sqlite3.connect(database) as connection:
         active = connection.execute("select count(*) from targets where active").fetchone()[0]
@@ -166,7 +149,7 @@ def test_dry_run_of_deactivation_counts_without_deactivating(
 def test_demo_twice_prints_the_same_counts_and_adds_nothing(
     database: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, first = _run(capsys, "demo")
+    code, first = run_cli(capsys, "demo")
     assert code == 0
     assert (
         first[0]
@@ -177,7 +160,7 @@ def test_demo_twice_prints_the_same_counts_and_adds_nothing(
     counts = [_count(database, t) for t in ("targets", "inspectors", "experts", "inspection_items")]
     assert counts == [2400, 166, 30, 12]
     assert audited == sum(counts)
-    code, second = _run(capsys, "demo")
+    code, second = run_cli(capsys, "demo")
     assert (code, second) == (0, first)
     assert _count(database, "audit_log") == audited
     assert [
@@ -188,7 +171,7 @@ def test_demo_twice_prints_the_same_counts_and_adds_nothing(
 def test_demo_table_lists_every_county_with_quotas(
     database: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _, out = _run(capsys, "demo")
+    _, out = run_cli(capsys, "demo")
     header = next(i for i, line in enumerate(out) if line.startswith("区县"))
     rows = [line.split() for line in out[header + 1 : header + 27]]
     assert len(rows) == 26

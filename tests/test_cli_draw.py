@@ -13,35 +13,18 @@ from typing import Any
 
 import pytest
 
-from bot.cli import main
 from tests.factories import (
     INSPECTOR_HEADERS,
     TARGET_HEADERS,
     credit_code,
     inspector_row,
+    run_cli,
     target_row,
     write_workbook,
 )
 
 COUNTY_DRAW = ["draw", "--quarter", "2024Q3", "--level", "county", "--region", "130602"]
 LOTTERY = "双色球第2024075期 03 09 14 21 27 31 + 05"
-
-
-@pytest.fixture
-def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """DATABASE_URL at a fresh file; the working directory has no config.toml to read."""
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
-    path = tmp_path / "cli.db"
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{path}")
-    return path
-
-
-def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, list[str]]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    assert err == ""
-    return code, out.splitlines()
 
 
 def _count(database: Path, table: str, where: str = "1 = 1") -> int:
@@ -79,14 +62,14 @@ def _directory(
         certs.append("13060200009")
     write_workbook(tmp_path / "targets.xlsx", TARGET_HEADERS, rows)
     write_workbook(tmp_path / "inspectors.xlsx", INSPECTOR_HEADERS, people)
-    assert _run(capsys, "import", "targets", str(tmp_path / "targets.xlsx"))[0] == 0
-    assert _run(capsys, "import", "inspectors", str(tmp_path / "inspectors.xlsx"))[0] == 0
+    assert run_cli(capsys, "import", "targets", str(tmp_path / "targets.xlsx"))[0] == 0
+    assert run_cli(capsys, "import", "inspectors", str(tmp_path / "inspectors.xlsx"))[0] == 0
     return certs
 
 
 def _draw_with_out(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> dict[str, Any]:
     _directory(capsys, tmp_path)
-    code, out = _run(capsys, *COUNTY_DRAW, "--seed", LOTTERY, "--out", "record.json")
+    code, out = run_cli(capsys, *COUNTY_DRAW, "--seed", LOTTERY, "--out", "record.json")
     assert code == 0, out
     assert out[0] == "第 1 号抽查记录已生成：现场检查 4 家，非现场监管 3 家，执法人员 8 人次。"
     assert out[2] == "抽查记录已写入 record.json，可用 shuangsuiji verify 复核。"
@@ -101,7 +84,7 @@ def test_dry_run_prints_every_stratum_and_writes_nothing(
     database: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     _directory(capsys, tmp_path)
-    code, out = _run(capsys, *COUNTY_DRAW, "--dry-run")
+    code, out = run_cli(capsys, *COUNTY_DRAW, "--dry-run")
     assert code == 0
     assert out[0] == "2024Q3 县级抽查计划"
     assert out[1].split() == ["抽查层", "对象数", "比例", "倍数", "应抽", "本季已抽", "本次抽"]
@@ -122,8 +105,8 @@ def test_dry_run_prints_every_stratum_and_writes_nothing(
 def test_county_draw_on_demo_data_prints_the_record_number(
     database: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert _run(capsys, "demo")[0] == 0
-    code, out = _run(capsys, *COUNTY_DRAW, "--seed", LOTTERY)
+    assert run_cli(capsys, "demo")[0] == 0
+    code, out = run_cli(capsys, *COUNTY_DRAW, "--seed", LOTTERY)
     assert code == 0
     found = re.fullmatch(
         r"第 1 号抽查记录已生成：现场检查 (\d+) 家，非现场监管 (\d+) 家，执法人员 (\d+) 人次。",
@@ -141,23 +124,23 @@ def test_county_draw_on_demo_data_prints_the_record_number(
     assert _count(database, "draw_records") == 1
     # Only 竞秀区's targets and inspectors.
     assert _count(database, "assignments", "substr(credit_code, 3, 6) != '130602'") == 0
-    assert _run(capsys, "verify", "1") == (0, ["OK：记录 1 与重新计算的结果一致。"])
+    assert run_cli(capsys, "verify", "1") == (0, ["OK：记录 1 与重新计算的结果一致。"])
 
 
 def test_second_draw_is_refused_and_an_amendment_with_reason_is_drawn(
     database: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     _directory(capsys, tmp_path)
-    assert _run(capsys, *COUNTY_DRAW, "--seed", LOTTERY)[0] == 0
-    assert _run(capsys, *COUNTY_DRAW, "--seed", "another") == (
+    assert run_cli(capsys, *COUNTY_DRAW, "--seed", LOTTERY)[0] == 0
+    assert run_cli(capsys, *COUNTY_DRAW, "--seed", "another") == (
         1,
         ["该计划本季度已抽取过（第 1 号记录）。如需重抽，请用 --amends 记录号 --reason 原因。"],
     )
-    assert _run(capsys, *COUNTY_DRAW, "--seed", "another", "--amends", "1") == (
+    assert run_cli(capsys, *COUNTY_DRAW, "--seed", "another", "--amends", "1") == (
         1,
         ["重抽或替换必须写明原因（--reason）。"],
     )
-    code, out = _run(
+    code, out = run_cli(
         capsys, *COUNTY_DRAW, "--seed", "another", "--amends", "1", "--reason", "名录库漏录"
     )
     assert code == 0
@@ -191,7 +174,7 @@ def test_bad_draw_request_exits_1_with_the_chinese_message(
     message: str,
 ) -> None:
     _directory(capsys, tmp_path)
-    assert _run(capsys, *argv) == (1, [message])
+    assert run_cli(capsys, *argv) == (1, [message])
     assert _count(database, "draw_plans") == 0
     assert _count(database, "draw_records") == 0
 
@@ -200,7 +183,7 @@ def test_refused_draw_names_the_county_and_writes_nothing(
     database: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     _directory(capsys, tmp_path, inspectors=1)
-    code, out = _run(capsys, *COUNTY_DRAW, "--seed", LOTTERY)
+    code, out = run_cli(capsys, *COUNTY_DRAW, "--seed", LOTTERY)
     assert code == 1
     assert len(out) == 1
     assert re.fullmatch(
@@ -219,7 +202,7 @@ def test_draw_commit_prints_the_commitment_the_draw_reveals(
     database: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     _directory(capsys, tmp_path)
-    code, out = _run(capsys, "draw", "commit")
+    code, out = run_cli(capsys, "draw", "commit")
     assert code == 0
     assert out[0] == "已生成第 1 号熵承诺。请在抽取前公布其 SHA-256："
     assert re.fullmatch(r"[0-9a-f]{64}", out[1])
@@ -229,7 +212,7 @@ def test_draw_commit_prints_the_commitment_the_draw_reveals(
         (entropy_hex,) = connection.execute("select entropy_hex from draw_commitments").fetchone()
     assert hashlib.sha256(bytes.fromhex(entropy_hex)).hexdigest() == commitment
 
-    code, out = _run(
+    code, out = run_cli(
         capsys, *COUNTY_DRAW, "--commitment", "1", "--seed", LOTTERY, "--out", "record.json"
     )
     assert code == 0
@@ -238,9 +221,9 @@ def test_draw_commit_prints_the_commitment_the_draw_reveals(
     assert (seed["commitment"], seed["entropy"], seed["public_text"]) == (
         commitment, entropy_hex, LOTTERY,
     )  # fmt: skip
-    assert _run(capsys, "verify", "record.json") == (0, ["OK：记录 1 与重新计算的结果一致。"])
+    assert run_cli(capsys, "verify", "record.json") == (0, ["OK：记录 1 与重新计算的结果一致。"])
     again = ["draw", "--quarter", "2024Q4", "--level", "county", "--region", "130602"]
-    assert _run(capsys, *again, "--commitment", "1", "--seed", LOTTERY) == (
+    assert run_cli(capsys, *again, "--commitment", "1", "--seed", LOTTERY) == (
         1,
         ["第 1 号熵承诺不存在或已用过。"],
     )
@@ -255,9 +238,9 @@ def test_record_written_with_out_verifies(
     record = _draw_with_out(capsys, tmp_path)
     assert (record["id"], record["amends"], record["created_by"]) == (1, None, "cli")
     assert record["seed"]["public_text"] == LOTTERY
-    assert _run(capsys, "verify", "record.json") == (0, ["OK：记录 1 与重新计算的结果一致。"])
-    assert _run(capsys, "verify", "1") == (0, ["OK：记录 1 与重新计算的结果一致。"])
-    assert _run(capsys, "verify", "7") == (1, ["找不到第 7 号抽查记录。"])
+    assert run_cli(capsys, "verify", "record.json") == (0, ["OK：记录 1 与重新计算的结果一致。"])
+    assert run_cli(capsys, "verify", "1") == (0, ["OK：记录 1 与重新计算的结果一致。"])
+    assert run_cli(capsys, "verify", "7") == (1, ["找不到第 7 号抽查记录。"])
 
 
 def _other_code(code: str) -> str:
@@ -316,12 +299,12 @@ def test_tampered_record_fails_verify_with_the_first_difference(
     tamper(record)
     path = tmp_path / "tampered.json"
     path.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
-    assert _run(capsys, "verify", str(path)) == (
+    assert run_cli(capsys, "verify", str(path)) == (
         1,
         [f"不一致：记录 1 重新计算后，第一处差异在 {expected}。"],
     )
     # The record in the database is untouched and still verifies.
-    assert _run(capsys, "verify", "1") == (0, ["OK：记录 1 与重新计算的结果一致。"])
+    assert run_cli(capsys, "verify", "1") == (0, ["OK：记录 1 与重新计算的结果一致。"])
 
 
 # --- draw replace ---------------------------------------------------------------------------
@@ -333,7 +316,7 @@ def test_draw_replace_writes_an_amending_record_that_verifies(
     record = _draw_with_out(capsys, tmp_path)
     task = record["assignments"][_first_onsite(record)]
     removed = task["inspectors"][0]
-    code, out = _run(
+    code, out = run_cli(
         capsys, "draw", "replace", "1", "--target", task["target"], "--inspector", removed,
         "--reason", "本人申请回避", "--out", "replacement.json",
     )  # fmt: skip
@@ -347,7 +330,7 @@ def test_draw_replace_writes_an_amending_record_that_verifies(
     assert (replacement["kind"], replacement["amends"], replacement["reason"]) == (
         "replacement", 1, "本人申请回避",
     )  # fmt: skip
-    assert _run(capsys, "verify", "replacement.json") == (
+    assert run_cli(capsys, "verify", "replacement.json") == (
         0,
         ["OK：记录 2 与重新计算的结果一致。"],
     )
@@ -362,7 +345,7 @@ def test_draw_replace_writes_an_amending_record_that_verifies(
     assert states == {removed: "replaced", task["inspectors"][1]: "assigned", added: "assigned"}
     # The first record is no longer current.
     other = task["inspectors"][1]
-    assert _run(
+    assert run_cli(
         capsys, "draw", "replace", "1", "--target", task["target"], "--inspector", other,
         "--reason", "出差",
     ) == (1, ["第 1 号记录已不是现行记录（现行为第 2 号），请基于现行记录操作。"])  # fmt: skip
@@ -371,5 +354,5 @@ def test_draw_replace_writes_an_amending_record_that_verifies(
 def test_verify_of_a_missing_file_says_it_is_not_found(
     capsys: pytest.CaptureFixture[str], database: Path, tmp_path: Path
 ) -> None:
-    code, lines = _run(capsys, "verify", str(tmp_path / "nope.json"))
+    code, lines = run_cli(capsys, "verify", str(tmp_path / "nope.json"))
     assert (code, lines) == (1, [f"找不到记录文件 {tmp_path / 'nope.json'}。"])

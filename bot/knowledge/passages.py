@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 from importlib import resources
 
 MAX_PASSAGE = 600
@@ -78,15 +79,24 @@ def split_text(document: str, text: str) -> list[Passage]:
     ]
 
 
-def load_shipped() -> list[Passage]:
-    """The passages of every policy document shipped in bot/policy/*.txt."""
+# The titles answers cite the shipped documents by (a file name is no citation).
+SHIPPED_TITLES = {
+    "baoding-2024-shuangsuiji-plan": "保定市生态环境局2024年“双随机、一公开”监管工作实施方案",
+}
+
+
+@cache
+def load_shipped() -> tuple[Passage, ...]:
+    """The passages of every policy document shipped in bot/policy/*.txt (read once)."""
     passages: list[Passage] = []
     folder = resources.files("bot.policy")
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if entry.is_file() and entry.name.endswith(".txt"):
-            name = entry.name.removesuffix(".txt")
-            passages.extend(split_text(name, entry.read_text(encoding="utf-8")))
-    return passages
+            stem = entry.name.removesuffix(".txt")
+            passages.extend(
+                split_text(SHIPPED_TITLES.get(stem, stem), entry.read_text(encoding="utf-8"))
+            )
+    return tuple(passages)
 
 
 def _paragraphs(text: str) -> list[str]:

@@ -52,8 +52,10 @@ class EnglishTexts(Texts):
         "tasks": "My inspection tasks",
         "draw": "Start a double-random draw",
         "invite": "Invite an officer",
+        "ask": "Ask about the policy: /ask QUESTION",
         "deadlines": "Reporting deadlines",
         "digest": "Progress digest",
+        "policies": "Policy library",
         "help": "Help",
         "cancel": "Cancel the current form",
     }

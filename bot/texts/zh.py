@@ -303,8 +303,10 @@ class Texts:
         "tasks": "我的检查任务",
         "draw": "发起双随机抽取",
         "invite": "生成执法人员邀请码",
+        "ask": "问政策：/ask 问题",
         "deadlines": "近期报送期限",
         "digest": "进度摘要",
+        "policies": "规定库",
         "help": "帮助",
         "cancel": "取消当前操作",
     }
@@ -579,3 +581,68 @@ class Texts:
             f"注意：{listed} 年的法定节假日安排尚未收录，相关日期按周一至周五推算，标注为暂定（provisional）。"
             f"请在配置 [calendar] 中补充该年的 extra_holidays 和 extra_workdays。"
         )
+
+    # --- policy questions -------------------------------------------------------------------
+
+    def qa_not_found(self) -> str:
+        return "没有找到相关规定。可以换个说法再问，或咨询市局。"
+
+    def qa_passage(self, document: str, section: str, title: str, text: str) -> str:
+        heading = f"{section} {title}".strip()
+        return f"《{document}》{heading}：\n{text}"
+
+    def qa_ratio(self, level: str, cls: str, configured: str, planned: str | None) -> str:
+        line = f"按现行配置，{self.level_name(level)}{self.class_short(cls)}监管对象每季度至少抽查 {configured}。"
+        if planned is not None:
+            line += f"（方案原文为 {planned}，本系统配置已调整为 {configured}。）"
+        return line
+
+    def qa_quota(
+        self,
+        where: str,
+        quarter: str,
+        level: str,
+        cls: str,
+        population: int,
+        ratio: str,
+        quota: int,
+    ) -> str:
+        return (
+            f"{where}{quarter}：{self.class_short(cls)}监管对象（正面清单外）{population} 家，"
+            f"{self.level_name(level)}每季度至少抽查 {ratio}，即至少 {quota} 家（向上取整）。"
+        )
+
+    def qa_deadlines(self, lines: list[str]) -> str:
+        return "\n".join([self.deadlines_title(), *lines])
+
+    def button_next_passage(self) -> str:
+        return "下一条相关规定"
+
+    def qa_stale(self) -> str:
+        return "规定库已更新，请重新提问。"
+
+    def document_added(self, name: str, passages: int) -> str:
+        return f"已加入规定库：《{name}》，共 {passages} 段。"
+
+    def document_removed(self, name: str) -> str:
+        return f"已从规定库移除：《{name}》。"
+
+    def document_problem(self, kind: str) -> str:
+        return {
+            "too_large": "文件过大（上限 2 MB）。",
+            "not_text": "只接受 .txt 或 .docx 规定文本。",
+            "unreadable": "文件无法读取：请另存为 UTF-8 编码的 .txt 或 .docx。",
+            "empty": "文件里没有可用的文字。",
+            "no_document": "没有这个规定文件编号。",
+            "not_admin": "只有市局管理员可以管理规定库。",
+        }.get(kind, kind)
+
+    def documents_list(self, rows: list[tuple[int, str]]) -> str:
+        lines = ["规定库："] + [
+            f"{i}. 《{name}》{'（内置）' if i == 0 else ''}" for i, name in rows
+        ]
+        lines.append("移除：/policies remove 编号；加入：直接发送 .txt 或 .docx 文件。")
+        return "\n".join(lines)
+
+    def ask_usage(self) -> str:
+        return "用法：/ask 问题，例如 /ask 县级重点监管对象每季度抽多少？"

@@ -46,12 +46,14 @@ STRANGER_REFUSAL = (
 )
 INSPECTOR_MENU = [
     ("tasks", "我的检查任务"),
+    ("ask", "问政策：/ask 问题"),
     ("deadlines", "近期报送期限"),
     ("help", "帮助"),
     ("cancel", "取消当前操作"),
 ]
 LEAD_MENU = [
     ("tasks", "我的检查任务"),
+    ("ask", "问政策：/ask 问题"),
     ("deadlines", "近期报送期限"),
     ("digest", "进度摘要"),
     ("help", "帮助"),
@@ -61,11 +63,14 @@ ADMIN_MENU = [
     ("tasks", "我的检查任务"),
     ("draw", "发起双随机抽取"),
     ("invite", "生成执法人员邀请码"),
+    ("ask", "问政策：/ask 问题"),
     ("deadlines", "近期报送期限"),
     ("digest", "进度摘要"),
+    ("policies", "规定库"),
     ("help", "帮助"),
     ("cancel", "取消当前操作"),
 ]
+COUNTY_ADMIN_MENU = [c for c in ADMIN_MENU if c[0] != "policies"]
 STRANGER_MENU = [("start", "绑定：/start 邀请码"), ("help", "帮助")]
 STALE = "这个按钮已过期，请重新发起。"
 APOLOGY = "处理时出错了，已记录并通知管理员。您输入的内容没有丢失，请稍后重试。"

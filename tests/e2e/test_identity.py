@@ -13,6 +13,7 @@ from storage.draw_models import DrawPlan, DrawRecord
 from storage.models import AuditLog, utcnow
 from tests.e2e.conftest import (
     ADMIN_MENU,
+    COUNTY_ADMIN_MENU,
     INSPECTOR_MENU,
     LEAD_MENU,
     STRANGER_MENU,
@@ -33,7 +34,7 @@ async def test_invite_code_binds_the_account_and_sets_the_inspector_menu(bot: Bo
 
     assert bot.fake.texts(2001) == [
         f"{inspector.name}，您好！已绑定为执法人员。发送 /help 查看可用命令。",
-        "可用命令：\n/tasks — 我的检查任务\n/deadlines — 近期报送期限\n/help — 帮助\n/cancel — 取消当前操作",
+        "可用命令：\n/tasks — 我的检查任务\n/ask — 问政策：/ask 问题\n/deadlines — 近期报送期限\n/help — 帮助\n/cancel — 取消当前操作",
     ]
     assert bot.fake.commands_for(2001) == INSPECTOR_MENU
     assert not any(name == "draw" for name, _ in bot.fake.commands_for(2001))
@@ -81,11 +82,11 @@ async def test_each_role_sees_its_own_menu(bot: BotHarness) -> None:
             await bot.bind(user_id, person.cert_no)
 
     menus = {role: bot.fake.commands_for(4001 + i) for i, role in enumerate(people)}
-    # inspectors, leads (with /digest) and admins (with /draw and /invite) see their own menus
+    # inspectors, leads (+ /digest), county admins (+ /draw, /invite) and city admins (+ /policies)
     assert menus == {
         Role.INSPECTOR: INSPECTOR_MENU,
         Role.LEAD: LEAD_MENU,
-        Role.COUNTY_ADMIN: ADMIN_MENU,
+        Role.COUNTY_ADMIN: COUNTY_ADMIN_MENU,
         Role.ADMIN: ADMIN_MENU,
     }
     assert bot.fake.commands_for(stranger.id) == STRANGER_MENU

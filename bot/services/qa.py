@@ -1,0 +1,236 @@
+"""Policy questions: the passage that answers them, with its section, and the numbers the bot
+itself holds (the configured ratio, this quarter's quota for the asker's county, his deadlines)
+put first when the question asks for one. Where the configuration differs from the shipped
+plan, both are said."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select
+
+from bot.config import DEFAULT_RATIOS
+from bot.context import AppContext
+from bot.knowledge.docx import NotADocx, docx_text
+from bot.knowledge.intents import Ask, Intent, intent_of
+from bot.knowledge.passages import Passage, load_shipped, split_text
+from bot.knowledge.retrieval import PolicyIndex, trim
+from bot.services import reporting
+from bot.services.identity import Person
+from bot.services.problems import ServiceProblem
+from bot.texts import Texts
+from spotcheck.classes import SupervisionClass
+from spotcheck.deadlines import Quarter
+from spotcheck.quota import Level, parse_ratio, quota_for
+from storage.bot_models import PolicyDocument
+from storage.models import AuditLog, Target
+
+MAX_DOCUMENT_BYTES = 2 * 1024 * 1024
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")  # not \t \n \v \f \r
+
+
+class DocumentProblem(ServiceProblem):
+    """An added document refused: not .txt or .docx, unreadable, empty or too large."""
+
+
+class PolicyLibrary:
+    """The shipped documents and those admins added, indexed once and again after a change."""
+
+    def __init__(self, ctx: AppContext) -> None:
+        self.ctx = ctx
+        self._index: PolicyIndex | None = None
+        self.generation = 0  # bumps on every change; "next passage" buttons name it
+
+    async def index(self) -> PolicyIndex:
+        if self._index is not None:
+            return self._index
+        generation = self.generation
+        passages = list(load_shipped())
+        async with self.ctx.sessions() as session:
+            rows = await session.execute(
+                select(PolicyDocument.name, PolicyDocument.text)
+                .where(PolicyDocument.active)
+                .order_by(PolicyDocument.id)
+            )
+            for name, text in rows:
+                passages += split_text(name, text)
+        index = PolicyIndex(passages)
+        if generation == self.generation:
+            # Not when a document was added or removed while we read: that index is stale.
+            self._index = index
+        return index
+
+    def invalidate(self) -> None:
+        self._index = None
+        self.generation += 1
+
+
+@dataclass(frozen=True)
+class Answer:
+    text: str
+    more: tuple[int, ...]  # passage positions of the next best hits, for 下一条 buttons
+    found: bool
+
+
+async def answer(
+    library: PolicyLibrary, texts: Texts, question: str, person: Person | None, today: date
+) -> Answer:
+    index = await library.index()
+    hits = index.search(question, k=3)
+    live = await _live(library.ctx, texts, intent_of(question), person, today)
+    if not hits and live is None:
+        return Answer(texts.qa_not_found(), (), False)
+    parts = [live] if live else []
+    if hits:
+        parts.append(_quote(texts, hits[0].passage, question))
+    positions = tuple(index.passages.index(h.passage) for h in hits[1:])
+    return Answer("\n\n".join(parts), positions, True)
+
+
+async def passage_at(
+    library: PolicyLibrary, texts: Texts, generation: int, position: int
+) -> str | None:
+    """The passage a 下一条 button names, or None when the library changed since."""
+    index = await library.index()
+    if generation != library.generation or not 0 <= position < len(index.passages):
+        return None
+    return _quote(texts, index.passages[position], "")
+
+
+def _quote(texts: Texts, passage: Passage, question: str) -> str:
+    return texts.qa_passage(
+        passage.document, passage.section, passage.title, trim(passage.text, 300, query=question)
+    )
+
+
+async def _live(
+    ctx: AppContext, texts: Texts, intent: Intent | None, person: Person | None, today: date
+) -> str | None:
+    if intent is None:
+        return None
+    if intent.ask is Ask.DEADLINE:
+        if person is None:
+            return None
+        rows = await reporting.upcoming(ctx, person, today)
+        county = person.role.value == "county_admin"
+        return texts.qa_deadlines(
+            [
+                texts.deadline_line(
+                    d.quarter, d.duty, d.window, d.provisional, d.submitted if county else None
+                )
+                for d in rows
+            ]
+        )
+    assert intent.supervision_class is not None
+    cls = intent.supervision_class
+    levels = [intent.level] if intent.level is not None else [Level.COUNTY, Level.CITY]
+    if intent.ask is Ask.QUOTA and person is not None:
+        return await _quota(ctx, texts, cls, intent.level, person, today)
+    lines = []
+    for level in levels:
+        configured = ctx.config.policy.ratios.ratio(level, cls)
+        planned = parse_ratio(DEFAULT_RATIOS[level.value][cls.value])
+        lines.append(texts.qa_ratio(level.value, cls.value, texts.percent(configured),
+                                    None if configured == planned else texts.percent(planned)))  # fmt: skip
+    return "\n".join(lines)
+
+
+async def _quota(
+    ctx: AppContext,
+    texts: Texts,
+    cls: SupervisionClass,
+    level: Level | None,
+    person: Person,
+    today: date,
+) -> str:
+    """This quarter's minimum for the asker's county (or the city, for city staff)."""
+    city = person.region == ctx.config.regions.code or level is Level.CITY
+    where = Level.CITY if city else Level.COUNTY
+    query = select(func.count()).where(
+        Target.active, Target.supervision_class == cls.value, Target.positive_list.is_(False)
+    )
+    if not city:
+        query = query.where(Target.region_code == person.region)
+    async with ctx.sessions() as session:
+        population = int(await session.scalar(query) or 0)
+    ratio = ctx.config.policy.ratios.ratio(where, cls)
+    name = ctx.config.regions.name if city else texts.region_name(ctx.config.regions, person.region)
+    return texts.qa_quota(name, str(Quarter.containing(today)), where.value, cls.value, population,
+                          texts.percent(ratio), quota_for(ratio, population))  # fmt: skip
+
+
+async def add_document(
+    ctx: AppContext, library: PolicyLibrary, name: str, data: bytes, actor: str
+) -> tuple[int, int]:
+    """An admin's .txt (UTF-8 or GB18030) or .docx: (document id, passages found)."""
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise DocumentProblem("too_large")
+    lower = name.lower()
+    if lower.endswith(".docx"):
+        try:
+            text = docx_text(data)
+        except NotADocx:
+            raise DocumentProblem("unreadable") from None
+    elif lower.endswith(".txt"):
+        text = _decode(data)
+    else:
+        raise DocumentProblem("not_text")
+    title = name.rsplit(".", 1)[0].strip() or name
+    passages = split_text(title, text)
+    if not passages:
+        raise DocumentProblem("empty")
+    async with ctx.sessions() as session, session.begin():
+        document = PolicyDocument(name=title, text=text, added_by=actor)
+        session.add(document)
+        await session.flush()
+        session.add(AuditLog(actor=actor, action="create", entity="policy_documents", entity_key=str(document.id),
+                             old=None, new={"name": title, "passages": len(passages)}))  # fmt: skip
+        document_id = document.id
+    library.invalidate()
+    return document_id, len(passages)
+
+
+def _decode(data: bytes) -> str:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        # GB18030 decodes most byte soup: control characters mean it was not text.
+        if _CONTROL.search(text):
+            break
+        return text
+    raise DocumentProblem("unreadable")
+
+
+async def documents(ctx: AppContext) -> list[tuple[int, str]]:
+    """(id, name) of the documents admins added and did not remove; the shipped plan is id 0."""
+    async with ctx.sessions() as session:
+        rows = await session.execute(
+            select(PolicyDocument.id, PolicyDocument.name)
+            .where(PolicyDocument.active)
+            .order_by(PolicyDocument.id)
+        )
+        return [(0, shipped_name()), *((i, n) for i, n in rows)]
+
+
+def shipped_name() -> str:
+    shipped = load_shipped()
+    return shipped[0].document if shipped else ""
+
+
+async def remove_document(
+    ctx: AppContext, library: PolicyLibrary, document_id: int, actor: str
+) -> str:
+    async with ctx.sessions() as session, session.begin():
+        document = await session.get(PolicyDocument, document_id)
+        if document is None or not document.active:
+            raise DocumentProblem("no_document")
+        document.active = False
+        session.add(AuditLog(actor=actor, action="deactivate", entity="policy_documents", entity_key=str(document_id),
+                             old={"active": True}, new={"active": False}))  # fmt: skip
+        name = document.name
+    library.invalidate()
+    return name
