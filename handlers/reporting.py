@@ -58,8 +58,11 @@ async def on_document(update: Update, context: Context) -> None:
     if person is None or message is None or message.document is None:
         return
     name = (message.document.file_name or "").lower()
-    if person.role is Role.ADMIN and name.endswith((".txt", ".docx")):
-        await ask.add_document(update, context, person)
+    if person.role is Role.ADMIN:
+        if name.endswith((".txt", ".docx")):
+            await ask.add_document(update, context, person)
+        else:
+            await reply(update, texts.document_problem("not_text"))
         return
     if person.role is not Role.COUNTY_ADMIN:
         await reply(update, texts.unknown_input())
