@@ -17,8 +17,10 @@ async def _before(update: Update, context: Context) -> None:
     ctx, user, chat = app_context(context), update.effective_user, update.effective_chat
     if user is None or user.is_bot:
         raise ApplicationHandlerStop
-    if chat is not None and chat.type != ChatType.PRIVATE:
-        # Assignments are confidential: nothing is said, bound or drawn in a group.
+    in_group = chat is not None and chat.type != ChatType.PRIVATE
+    if in_group and _command(update) != "/ask":
+        # Assignments are confidential: in a group the bot answers policy questions from bound
+        # people and nothing else — nothing is bound, listed or drawn there.
         raise ApplicationHandlerStop
     if not await context.application.bot_data["handled"].first_time(update.update_id):
         raise ApplicationHandlerStop  # Telegram delivered it again
@@ -27,6 +29,8 @@ async def _before(update: Update, context: Context) -> None:
         context.user_data["person"] = person
     if person is not None and not person.reachable:
         await identity.reachable_again(ctx, user.id)
+    if in_group and person is None:
+        raise ApplicationHandlerStop  # strangers in a group are not even refused
     if person is not None or _is_start_with_code(update):
         return
     if update.callback_query is not None:
@@ -36,11 +40,18 @@ async def _before(update: Update, context: Context) -> None:
     raise ApplicationHandlerStop
 
 
-def _is_start_with_code(update: Update) -> bool:
+def _command(update: Update) -> str:
+    """The command a message starts with, without @botname ('' when none)."""
     message = update.message
     text = message.text if message is not None and message.text else ""
-    parts = text.split()
-    return len(parts) == 2 and parts[0].split("@")[0] == "/start"
+    first = text.split(maxsplit=1)[0] if text.strip() else ""
+    return first.split("@")[0] if first.startswith("/") else ""
+
+
+def _is_start_with_code(update: Update) -> bool:
+    message = update.message
+    parts = (message.text or "").split() if message is not None else []
+    return len(parts) == 2 and _command(update) == "/start"
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]

@@ -267,6 +267,7 @@ class FakeTelegram:
         self._waiters: list[asyncio.Future[str]] = []
 
         self._users: dict[int, TgUser] = {}
+        self._groups: dict[int, JSON] = {}
         self._messages: dict[int, dict[int, JSON]] = defaultdict(dict)
         self._message_ids: dict[int, itertools.count[int]] = {}
         self._bot_messages: list[tuple[int, int]] = []
@@ -325,6 +326,33 @@ class FakeTelegram:
         self._users[user_id] = user
         self._message_ids.setdefault(user_id, itertools.count(1))
         return user
+
+    def group(self, chat_id: int, title: str = "执法群") -> JSON:
+        """Register a supergroup the bot is in; returns its chat dict for messages sent there."""
+        chat = {"id": chat_id, "type": "supergroup", "title": title}
+        self._groups[chat_id] = chat
+        self._message_ids.setdefault(chat_id, itertools.count(1))
+        return chat
+
+    def send_text_in_group(self, user: TgUser, chat_id: int, text: str) -> JSON:
+        """The user writes ``text`` in a registered group; commands get their entities."""
+        if user.id not in self._users:
+            self._users[user.id] = user
+        message: JSON = {
+            "message_id": self._next_message_id(chat_id),
+            "from": user.to_dict(),
+            "chat": dict(self._groups[chat_id]),
+            "date": self._now(),
+            "text": text,
+        }
+        entities = [
+            {"type": "bot_command", "offset": _u16(text[: m.start()]), "length": _u16(m.group())}
+            for m in _COMMAND.finditer(text)
+        ]
+        if entities:
+            message["entities"] = entities
+        self._messages[chat_id][message["message_id"]] = message
+        return self.add_update({"message": copy.deepcopy(message)})
 
     def add_update(self, payload: JSON) -> JSON:
         """Queue a raw update (``{"message": {...}}``…); the update_id is assigned here."""
@@ -1067,7 +1095,9 @@ class FakeTelegram:
 
     def _known_chat_id(self, params: JSON) -> int:
         chat_id = _norm_chat_id(params.get("chat_id"))
-        if not isinstance(chat_id, int) or chat_id not in self._users:
+        if not isinstance(chat_id, int) or (
+            chat_id not in self._users and chat_id not in self._groups
+        ):
             raise ApiError(400, "Bad Request: chat not found")
         return chat_id
 
@@ -1075,6 +1105,8 @@ class FakeTelegram:
         chat_id = self._known_chat_id(params)
         if chat_id in self._blocked:
             raise ApiError(403, "Forbidden: bot was blocked by the user")
+        if chat_id in self._groups:
+            return dict(self._groups[chat_id])
         return self._users[chat_id].chat()
 
     def _sendable_chat(self, params: JSON) -> JSON:

@@ -305,3 +305,27 @@ async def test_nothing_is_said_or_bound_in_a_group_chat(bot: BotHarness) -> None
         select(TelegramAccount).where(TelegramAccount.cert_no == inspector.cert_no)
     )
     assert account.chat_id == 6100  # still bound to his private chat
+
+
+async def test_in_a_group_only_policy_questions_of_bound_people_are_answered(
+    bot: BotHarness,
+) -> None:
+    [inspector] = (await bot.staff(Role.INSPECTOR, "130602"))[:1]
+    async with bot.running():
+        user = await bot.bind(6101, inspector.cert_no)
+    stranger = bot.user(6199, "路人")
+    bot.fake.group(-100778)
+
+    def in_group(sender: TgUser, text: str) -> None:
+        bot.fake.send_text_in_group(sender, -100778, text)
+
+    async with bot.running():
+        in_group(stranger, "/ask 正面清单企业怎么查？")
+        in_group(user, "/tasks")
+        in_group(user, "/ask@shuangsuiji_test_bot 正面清单企业怎么查？")
+        await bot.fake.until_idle()
+    sent = [
+        c.params.get("text", "") for c in bot.fake.calls_to("sendMessage") if c.chat_id == -100778
+    ]
+    # one answer — the bound inspector's question; /tasks and the stranger get nothing there
+    assert len(sent) == 1 and "非现场" in sent[0] and sent[0].startswith("《")
