@@ -217,7 +217,7 @@ def _build(raw: dict[str, Any], env: dict[str, str] | Any, source: str) -> Confi
             max_checks_per_inspector=policy.integer("max_checks_per_inspector", 40, minimum=1),
             cross_region=policy.boolean("cross_region", False),
             recheck_exclusion_days=policy.integer("recheck_exclusion_days", 90, minimum=0),
-            draw_due_days=policy.integer("draw_due_days", 15, minimum=1),
+            draw_due_days=_draw_due_days(policy),
         ),
         calendar=_calendar(calendar),
         regions=_regions(region),
@@ -264,6 +264,13 @@ def _multipliers(policy: _Section) -> GradeMultipliers:
                     riskier.value, f"风险更高的 {riskier.value} 级倍数不能低于 {safer.value} 级"
                 )
         raise
+
+
+def _draw_due_days(policy: _Section) -> int:
+    days = policy.integer("draw_due_days", 15, minimum=1)
+    if days > 90:
+        policy.fail("draw_due_days", f"应在季度之内（不超过 90 天），现为 {days}")
+    return days
 
 
 def _calendar(calendar: _Section) -> CalendarConfig:

@@ -35,9 +35,11 @@ async def answer_question(update: Update, context: Context, question: str) -> No
     today = now(context).astimezone(ctx.config.timezone).date()
     library = _library(context)
     found = await qa.answer(library, texts, question, person, today)
+    private = update.effective_chat is not None and update.effective_chat.type == "private"
+    more = found.more[:1] if private else ()  # in a group only /ask gets through, not buttons
     buttons = [
-        [(texts.button_next_passage(), callback_data.next_passage(library.generation, p))]
-        for p in found.more[:1]
+        [(texts.button_next_passage(), callback_data.next_passage(library.fingerprint, p))]
+        for p in more
     ]
     await reply(update, found.text, reply_markup=keyboard(buttons) if buttons else None)
 

@@ -47,7 +47,10 @@ class Schedule:
         return queued
 
     async def morning(self) -> int:
-        return await self._run(reporting.send_reminders, digests.send_due_soon)
+        # The calendar check too: a bot running through New Year must warn of the new year.
+        return await self._run(
+            reporting.warn_unknown_calendar, reporting.send_reminders, digests.send_due_soon
+        )
 
     async def lead_digests(self) -> int:
         return await self._run(digests.send_lead_digests)

@@ -26,6 +26,7 @@ from bot.context import AppContext
 from bot.knowledge.intents import Ask, intent_of
 from bot.knowledge.passages import load_shipped
 from bot.services import demo, identity, qa, reporting
+from bot.services.draws import DrawRequest, preview
 from bot.services.identity import Person
 from bot.services.qa import MAX_DOCUMENT_BYTES, DocumentProblem, PolicyLibrary
 from spotcheck.classes import SupervisionClass
@@ -212,17 +213,15 @@ async def test_configured_ratio_differing_from_the_plan_names_both(database_url:
 
 
 async def key_population(ctx: AppContext, region: str | None) -> int:
-    """Active key targets outside the positive list, counted here in Python (not the service's
-    query): of one county, or of the whole city when ``region`` is None."""
+    """Active key targets, counted here in Python (not the service's query): of one county, or
+    of the whole city when ``region`` is None. The positive list takes only general targets off
+    site, so it does not matter here."""
     async with ctx.sessions() as session:
         targets = (await session.scalars(select(Target))).all()
     return sum(
         1
         for t in targets
-        if t.active
-        and t.supervision_class == "key"
-        and not t.positive_list
-        and (region is None or t.region_code == region)
+        if t.active and t.supervision_class == "key" and (region is None or t.region_code == region)
     )
 
 
@@ -230,7 +229,8 @@ async def test_my_county_quota_is_ceil_25_percent_of_its_active_key_targets(
     ctx: AppContext,
 ) -> None:
     await demo.load_demo_directory(ctx)
-    # one key target of 竞秀区 leaves the directory, one is put on the positive list: neither counts
+    # one key target of 竞秀区 leaves the directory (it no longer counts); one is put on the
+    # positive list, which takes only general targets off site — it still counts, as in a draw
     async with ctx.sessions() as session, session.begin():
         two = (
             await session.scalars(
@@ -251,8 +251,8 @@ async def test_my_county_quota_is_ceil_25_percent_of_its_active_key_targets(
 
     live, quote = found.text.split("\n\n", 1)
     assert live == (
-        f"竞秀区2024Q1：重点监管对象（正面清单外）{population} 家，"
-        f"县级每季度至少抽查 25%，即至少 {quota} 家（向上取整）。"
+        f"竞秀区2024Q1：重点监管对象{population} 家，"
+        f"县级每季度至少抽查 25%，本季度至少 {quota} 家（向上取整，含信用风险分级）。"
     )
     assert quote.startswith(f"《{PLAN}》二（四）")
     assert quoted_ratio(quote, "county", "key") == "25%"
@@ -269,8 +269,8 @@ async def test_city_admin_asking_the_quota_gets_the_city_figure_at_10_percent(
     found = await ask(ctx, PolicyLibrary(ctx), "我们重点监管对象这季度要抽几家？", admin)
 
     assert found.text.split("\n\n")[0] == (
-        f"保定市2024Q1：重点监管对象（正面清单外）{population} 家，"
-        f"市级每季度至少抽查 10%，即至少 {quota_for(Fraction(1, 10), population)} 家（向上取整）。"
+        f"保定市2024Q1：重点监管对象{population} 家，"
+        f"市级每季度至少抽查 10%，本季度至少 {quota_for(Fraction(1, 10), population)} 家（向上取整，含信用风险分级）。"
     )
 
 
@@ -470,7 +470,7 @@ async def test_removing_the_shipped_plan_an_unknown_or_a_removed_document_is_ref
 async def test_next_passage_is_the_second_hit_until_the_library_changes(ctx: AppContext) -> None:
     library = PolicyLibrary(ctx)
     found = await ask(ctx, library, "县级重点监管对象每季度要抽多少？")
-    generation, position = library.generation, found.more[0]
+    generation, position = library.fingerprint, found.more[0]
     second = (await library.index()).passages[position]
 
     shown = await qa.passage_at(library, ctx.texts, generation, position)
@@ -484,12 +484,15 @@ async def test_next_passage_is_the_second_hit_until_the_library_changes(ctx: App
     assert await qa.passage_at(library, ctx.texts, generation, position) is None
     assert ctx.texts.qa_stale() == STALE
     again = await ask(ctx, library, "县级重点监管对象每季度要抽多少？")
-    assert await qa.passage_at(library, ctx.texts, library.generation, again.more[0]) is not None
+    assert await qa.passage_at(library, ctx.texts, library.fingerprint, again.more[0]) is not None
     # and removing one makes it stale again
-    before = library.generation
+    before = library.fingerprint
     await qa.remove_document(ctx, library, document_id, "t")
-    assert library.generation != before
     assert await qa.passage_at(library, ctx.texts, before, again.more[0]) is None
+    # a restarted bot (a new library) still knows a button from before the restart
+    restarted = PolicyLibrary(ctx)
+    await restarted.index()
+    assert restarted.fingerprint == library.fingerprint
 
 
 async def test_next_passage_button_with_a_forged_position_shows_nothing(ctx: AppContext) -> None:
@@ -544,3 +547,31 @@ async def test_document_added_while_the_index_is_being_read_is_not_lost(ctx: App
     await building
 
     assert (await ask(ctx, library, DRONE_QUESTION)).text == DRONE_ANSWER
+
+
+async def test_my_county_quota_is_what_the_draw_plans_with_grade_multipliers(
+    database_url: str,
+) -> None:
+    multipliers = {"policy": {"grade_multipliers": {"C": 2, "D": 3}}}
+    async with opened(database_url, **multipliers) as ctx:
+        await demo.load_demo_directory(ctx)
+        inspector = await bound(ctx, Role.INSPECTOR, JINGXIU, 7001)
+        found = await ask(ctx, PolicyLibrary(ctx), "我县重点监管对象这季度要抽几家？", inspector)
+        request = DrawRequest(
+            "2024Q1", Level.COUNTY, "t", region=JINGXIU, supervision_class=SupervisionClass.KEY
+        )
+        planned = sum(s.quota for s in await preview(ctx, request))
+        assert planned > quota_for(
+            Fraction(1, 4), await key_population(ctx, JINGXIU)
+        )  # the multipliers bite
+        assert f"本季度至少 {planned} 家" in found.text
+
+
+async def test_a_button_from_before_a_restart_and_a_removal_is_stale(ctx: AppContext) -> None:
+    library = PolicyLibrary(ctx)
+    document_id, _ = await qa.add_document(ctx, library, f"{DRONE}.txt", DRONE_TEXT.encode(), "t")
+    found = await ask(ctx, library, "县级重点监管对象每季度要抽多少？")
+    button = (library.fingerprint, found.more[0])
+    await qa.remove_document(ctx, library, document_id, "t")
+    restarted = PolicyLibrary(ctx)  # another process, or the same after a restart
+    assert await qa.passage_at(restarted, ctx.texts, *button) is None

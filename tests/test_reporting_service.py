@@ -204,7 +204,7 @@ async def test_opens_reminder_goes_to_each_bound_county_admin_of_its_county(
     [opens] = [m for m in rows if m.chat_id == 7001 and "已开始" in m.payload["text"]]
     assert opens.payload["buttons"] == [[["已报送", "1:sb:2024Q1:summary"]]]
     [ahead] = [m for m in rows if m.chat_id == 7001 and "统计表" in m.payload["text"]]
-    assert ahead.payload["buttons"] == [[["已报送", "1:sb:2024Q1:statistics"]]]
+    assert "buttons" not in ahead.payload  # nothing to submit before the window opens
     assert await ledger(ctx) == sorted(
         [
             (f"2024Q1:{duty}:{stage}:{county}", person.cert_no)
@@ -281,11 +281,10 @@ async def test_before_send_at_todays_new_stage_is_not_sent_yet(ctx: AppContext) 
     assert reporting.local_day(ctx, at(2024, 3, 27, 9, 0)) == date(2024, 3, 27)
     # late evening UTC of the 26th is already the 27th in Beijing, 07:30: still the 26th
     assert reporting.local_day(ctx, datetime(2024, 3, 26, 23, 30, tzinfo=UTC)) == date(2024, 3, 26)
-    assert await reporting.send_reminders(ctx, early) == 3
-    assert await said(ctx, 7001) == [AHEAD_SUMMARY.format(county="竞秀区")]
+    # yesterday's AHEAD ended yesterday: at 08:59 it is stale, and today's stages wait for 09:00
+    assert await reporting.send_reminders(ctx, early) == 0
     assert await reporting.send_reminders(ctx, at(2024, 3, 27, 9, 0)) == 6
     assert await said(ctx, 7001) == [
-        AHEAD_SUMMARY.format(county="竞秀区"),
         OPENS_SUMMARY.format(county="竞秀区"),
         AHEAD_STATISTICS.format(county="竞秀区"),
     ]
@@ -337,7 +336,9 @@ async def test_catch_up_after_a_restart_sends_what_is_still_relevant_once(ctx: A
 async def test_a_catch_up_before_send_at_does_not_send_todays_stage_early(ctx: AppContext) -> None:
     await directory(ctx)
     schedule = Schedule(ctx, lambda: None, Clock(at(2024, 3, 29, 7, 0)))
-    assert await schedule.catch_up() == 6  # yesterday's (03-28): summary OPENS, statistics AHEAD
+    # of yesterday's (03-28) summary OPENS and statistics AHEAD only the second still covers today
+    assert await schedule.catch_up() == 3
+    assert await said(ctx, 7001, "【报送提醒】竞秀区：2024Q1 季度工作总结报送期已开始") == []
     assert await said(ctx, 7001, "【报送提醒】竞秀区：今天是") == []
     schedule.clock = Clock(at(2024, 3, 29, 9, 0))
     assert await schedule.morning() == 3
@@ -792,3 +793,42 @@ async def test_digest_for_someone_with_nothing_to_report(ctx: AppContext) -> Non
         await digests.digest_for(ctx, people.inspector, at(2024, 3, 20))
         == "目前没有需要汇报的进度。"
     )
+
+
+async def test_a_late_summary_uploaded_in_the_statistics_window_counts_as_the_summary(
+    ctx: AppContext,
+) -> None:
+    people = await directory(ctx)
+    when = at(2024, 4, 2, 10, 0)  # 2024Q1 summary late, statistics window open
+    with pytest.raises(ReportingProblem) as refused:
+        await reporting.submit_upload(ctx, people.jingxiu, when, "F1", "一季度材料.docx")
+    assert refused.value.kind == "which_duty"
+    done = await reporting.submit_upload(
+        ctx, people.jingxiu, when, "F2", "竞秀区一季度工作总结.docx"
+    )
+    assert (done.quarter, done.duty) == ("2024Q1", "summary")
+    table = await reporting.submit_upload(
+        ctx, people.jingxiu, when, "F3", "竞秀区一季度统计表.xlsx"
+    )
+    assert (table.quarter, table.duty) == ("2024Q1", "statistics")
+
+
+async def test_a_quarters_statistics_cannot_be_marked_sent_before_it_ends(ctx: AppContext) -> None:
+    people = await directory(ctx)
+    with pytest.raises(ReportingProblem):
+        await reporting.mark_submitted(
+            ctx, people.jingxiu, "2024Q1", "statistics", today=date(2024, 3, 27)
+        )
+    done = await reporting.mark_submitted(
+        ctx, people.jingxiu, "2024Q1", "statistics", today=date(2024, 4, 1)
+    )
+    assert done.new
+
+
+async def test_a_start_before_send_at_never_says_today_of_yesterdays_due_day(
+    ctx: AppContext,
+) -> None:
+    await directory(ctx)
+    # down on 2024-03-29 (the summary's due day), started 03-30 07:00 local
+    await reporting.send_reminders(ctx, at(2024, 3, 30, 7, 0))
+    assert await said(ctx, 7001, "【报送提醒】竞秀区：今天是") == []

@@ -38,6 +38,7 @@ K1 = 1.2
 B = 0.5  # passages run from 50 to 400 characters; 0.75 over-rewards the short ones
 MIN_COVERAGE = 0.5  # share of the question's content words the best passage must match
 RELATIVE_FLOOR = 0.3  # further hits must score at least this share of the best
+COVER_CANDIDATES = 5  # how far down the ranking the answering passage is looked for
 SYNONYM_WEIGHT = 0.6  # a synonym of a question word
 PART_WEIGHT = 0.5  # a shorter word inside a question word (重点 in 重点污染源)
 RELATED_WEIGHT = 0.5  # what a colloquial word points to (多少 → 比例)
@@ -94,12 +95,16 @@ class PolicyIndex:
         query = _analyse(question, self._postings)
         scores = self._scores(query.weights)
         ranked = sorted(scores, key=lambda i: (-scores[i], i))
-        if not ranked or not self._covers(query, ranked[0]):
+        # The best passage that covers the question, among the top few: the top-scoring one may
+        # only share words with it while the next states the answer.
+        answering = next((i for i in ranked[:COVER_CANDIDATES] if self._covers(query, i)), None)
+        if answering is None:
             return []
-        best = scores[ranked[0]]
+        best = scores[answering]
+        order = [answering, *(i for i in ranked if i != answering)]
         return [
             Hit(self.passages[i], scores[i])
-            for i in ranked[:k]
+            for i in order[:k]
             if scores[i] >= RELATIVE_FLOOR * best
         ]
 
@@ -120,15 +125,16 @@ class PolicyIndex:
         word counting half (排污 for 排污费).
         """
         present = self._terms[index]
-        whole = sum(any(term in present for term in word.whole) for word in query.words)
-        if whole < min(2, len(query.words)) or not query.words:
+        words = query.words
+        whole = sum(any(term in present for term in word.whole) for word in words)
+        if not words or whole < min(2, len(words)):
             return False
         parts = sum(
             sum(term in present for term in word.parts) / len(word.parts)
-            for word in query.words
+            for word in words
             if word.parts and not any(term in present for term in word.whole)
         )
-        return (whole + 0.5 * parts) / len(query.words) >= MIN_COVERAGE
+        return (whole + 0.5 * parts) / len(words) >= MIN_COVERAGE
 
 
 def terms(text: str) -> list[str]:

@@ -13,11 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.context import AppContext
 from bot.services import outbox
 from bot.services.identity import Person
+from bot.services.minimums import class_minimums
 from bot.services.reporting import once
 from bot.texts import texts_for
 from spotcheck.classes import SupervisionClass
 from spotcheck.deadlines import Quarter
-from spotcheck.quota import Level, quota_for
+from spotcheck.quota import Level
 from spotcheck.roles import Role
 from storage.bot_models import TelegramAccount
 from storage.draw_models import Assignment, AssignmentMember
@@ -40,6 +41,8 @@ class GroupProgress:
 
 
 async def lead_progress(session: AsyncSession, cert_no: str, today: date) -> GroupProgress:
+    """This quarter's groups he leads (older quarters' checks are overdue or done, not progress),
+    plus any older one still overdue."""
     led = select(AssignmentMember.assignment_id).where(
         AssignmentMember.person_key == cert_no,
         AssignmentMember.is_lead,
@@ -55,6 +58,8 @@ async def lead_progress(session: AsyncSession, cert_no: str, today: date) -> Gro
                 Assignment.id.in_(led),
                 Assignment.state != SUPERSEDED,
                 AssignmentMember.state != "replaced",
+                (Assignment.quarter == str(Quarter.containing(today)))
+                | (Assignment.checked_on.is_(None) & (Assignment.due_date < today)),
             )
             .where(AssignmentMember.person_kind == "inspector")
         )
@@ -115,16 +120,9 @@ class ClassProgress:
 async def county_progress(
     ctx: AppContext, session: AsyncSession, county: str, quarter: Quarter
 ) -> list[ClassProgress]:
-    """A county's on-site checks drawn this quarter at county level against the minimums."""
-    population = dict(
-        (
-            await session.execute(
-                select(Target.supervision_class, func.count())
-                .where(Target.active, Target.region_code == county, Target.positive_list.is_(False))
-                .group_by(Target.supervision_class)
-            )
-        ).all()
-    )
+    """A county's on-site checks drawn this quarter at county level against the minimums the
+    draw plans (the same computation, multipliers included)."""
+    minimums = await class_minimums(ctx, session, Level.COUNTY, county)
     drawn = dict(
         (
             await session.execute(
@@ -140,13 +138,8 @@ async def county_progress(
             )
         ).all()
     )
-    ratios = ctx.config.policy.ratios
     return [
-        ClassProgress(
-            cls.value,
-            int(drawn.get(cls.value, 0)),
-            quota_for(ratios.ratio(Level.COUNTY, cls), int(population.get(cls.value, 0))),
-        )
+        ClassProgress(cls.value, int(drawn.get(cls.value, 0)), minimums[cls].minimum)
         for cls in SupervisionClass
     ]
 

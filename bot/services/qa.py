@@ -6,10 +6,11 @@ plan, both are said."""
 from __future__ import annotations
 
 import re
+import zlib
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from bot.config import DEFAULT_RATIOS
 from bot.context import AppContext
@@ -19,13 +20,14 @@ from bot.knowledge.passages import Passage, load_shipped, split_text
 from bot.knowledge.retrieval import PolicyIndex, trim
 from bot.services import reporting
 from bot.services.identity import Person
+from bot.services.minimums import class_minimums
 from bot.services.problems import ServiceProblem
 from bot.texts import Texts
 from spotcheck.classes import SupervisionClass
 from spotcheck.deadlines import Quarter
-from spotcheck.quota import Level, parse_ratio, quota_for
+from spotcheck.quota import Level, parse_ratio
 from storage.bot_models import PolicyDocument
-from storage.models import AuditLog, Target
+from storage.models import AuditLog
 
 MAX_DOCUMENT_BYTES = 2 * 1024 * 1024
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")  # not \t \n \v \f \r
@@ -41,25 +43,31 @@ class PolicyLibrary:
     def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
         self._index: PolicyIndex | None = None
-        self.generation = 0  # bumps on every change; "next passage" buttons name it
+        self.generation = 0  # bumps on every change in this process (guards a racing read)
+        # Which documents are in the index: "next passage" buttons carry it, so that a button
+        # from before a change (or from another process) is recognised as stale.
+        self.fingerprint = 0
 
     async def index(self) -> PolicyIndex:
         if self._index is not None:
             return self._index
         generation = self.generation
         passages = list(load_shipped())
+        ids = []
         async with self.ctx.sessions() as session:
             rows = await session.execute(
-                select(PolicyDocument.name, PolicyDocument.text)
+                select(PolicyDocument.id, PolicyDocument.name, PolicyDocument.text)
                 .where(PolicyDocument.active)
                 .order_by(PolicyDocument.id)
             )
-            for name, text in rows:
+            for document_id, name, text in rows:
+                ids.append(str(document_id))
                 passages += split_text(name, text)
         index = PolicyIndex(passages)
         if generation == self.generation:
             # Not when a document was added or removed while we read: that index is stale.
             self._index = index
+            self.fingerprint = zlib.crc32(",".join(ids).encode()) % 100_000_000
         return index
 
     def invalidate(self) -> None:
@@ -94,7 +102,7 @@ async def passage_at(
 ) -> str | None:
     """The passage a 下一条 button names, or None when the library changed since."""
     index = await library.index()
-    if generation != library.generation or not 0 <= position < len(index.passages):
+    if generation != library.fingerprint or not 0 <= position < len(index.passages):
         return None
     return _quote(texts, index.passages[position], "")
 
@@ -148,17 +156,12 @@ async def _quota(
     """This quarter's minimum for the asker's county (or the city, for city staff)."""
     city = person.region == ctx.config.regions.code or level is Level.CITY
     where = Level.CITY if city else Level.COUNTY
-    query = select(func.count()).where(
-        Target.active, Target.supervision_class == cls.value, Target.positive_list.is_(False)
-    )
-    if not city:
-        query = query.where(Target.region_code == person.region)
     async with ctx.sessions() as session:
-        population = int(await session.scalar(query) or 0)
+        found = (await class_minimums(ctx, session, where, None if city else person.region))[cls]
     ratio = ctx.config.policy.ratios.ratio(where, cls)
     name = ctx.config.regions.name if city else texts.region_name(ctx.config.regions, person.region)
-    return texts.qa_quota(name, str(Quarter.containing(today)), where.value, cls.value, population,
-                          texts.percent(ratio), quota_for(ratio, population))  # fmt: skip
+    return texts.qa_quota(name, str(Quarter.containing(today)), where.value, cls.value, found.population,
+                          texts.percent(ratio), found.minimum)  # fmt: skip
 
 
 async def add_document(

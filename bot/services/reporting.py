@@ -17,7 +17,7 @@ from bot.services.identity import Person
 from bot.services.problems import ServiceProblem
 from bot.texts import texts_for
 from spotcheck.deadlines import Quarter, QuarterDeadlines, year_deadlines
-from spotcheck.reminders import Duty, Reminder, duty_window, reminders_due
+from spotcheck.reminders import Duty, Reminder, Stage, duty_window, reminders_due
 from spotcheck.roles import Role
 from storage.bot_models import TelegramAccount
 from storage.models import AuditLog, Inspector
@@ -45,6 +45,23 @@ def local_day(ctx: AppContext, now: datetime) -> date:
     if local.time() < ctx.config.reminders.send_at:
         return local.date() - timedelta(days=1)
     return local.date()
+
+
+def _still_relevant(
+    ctx: AppContext, now: datetime, county_due: list[Reminder], submitted: set[tuple[str, str]]
+) -> list[Reminder]:
+    """Before the send time, yesterday's reminders go out only if their stage still covers
+    today: a start at 07:00 must not say "today is the last day" of yesterday's due day."""
+    today = now.astimezone(ctx.config.timezone).date()
+    if local_day(ctx, now) == today:
+        return county_due
+    current = {
+        r.key
+        for r in reminders_due(
+            today, ctx.config.calendar.workdays(), submitted, ctx.config.reminders.lead_workdays
+        )
+    }
+    return [r for r in county_due if r.key in current]
 
 
 async def _submitted(session: AsyncSession, county: str) -> set[tuple[str, str]]:
@@ -91,9 +108,8 @@ async def send_reminders(ctx: AppContext, now: datetime) -> int:
         late: dict[tuple[str, str], list[tuple[str, Reminder]]] = {}
         for county, county_name in sorted(ctx.config.regions.counties.items()):
             submitted = await _submitted(session, county)
-            for reminder in reminders_due(
-                day, calendar, submitted, ctx.config.reminders.lead_workdays
-            ):
+            due = reminders_due(day, calendar, submitted, ctx.config.reminders.lead_workdays)
+            for reminder in _still_relevant(ctx, now, due, submitted):
                 if reminder.escalated:
                     late.setdefault((str(reminder.quarter), reminder.duty.value), []).append(
                         (county_name, reminder)
@@ -148,11 +164,16 @@ def _reminder_message(
         county_name, str(reminder.quarter), reminder.duty.value, reminder.stage.value,
         reminder.window, reminder.provisional,
     )  # fmt: skip
+    if reminder.stage is Stage.AHEAD:
+        return outbox.message(account.chat_id, text)  # nothing to submit before the window
     button = (
         texts.button_submitted(),
         callback_data.submitted(str(reminder.quarter), reminder.duty.value),
     )
     return outbox.message(account.chat_id, text, [[button]])
+
+
+_DUTY_WORDS = {Duty.SUMMARY: ("总结",), Duty.STATISTICS: ("统计",)}
 
 
 @dataclass(frozen=True)
@@ -185,6 +206,8 @@ async def mark_submitted(
         Quarter.containing(today).previous(),
     ):
         raise ReportingProblem("nothing_due")
+    if today is not None and duty == Duty.STATISTICS.value and today <= named.last_day:
+        raise ReportingProblem("nothing_due")  # a quarter's table exists only once it has ended
     async with ctx.sessions() as session, session.begin():
         found = await session.scalar(
             select(Submission.id).where(
@@ -210,8 +233,9 @@ async def mark_submitted(
 async def submit_upload(
     ctx: AppContext, person: Person, now: datetime, file_id: str, file_name: str
 ) -> Submitted:
-    """A file a county admin uploads counts for the duty whose window is open (statistics
-    before summary when both are, since the table's window is the shorter)."""
+    """A file a county admin uploads counts for the duty whose window is open. When both are
+    (a late summary during the statistics window), the file name decides — 总结 or 统计 — and
+    without either word the upload is refused with a request to say which."""
     if person.role is not Role.COUNTY_ADMIN:
         raise ReportingProblem("not_county_admin")
     day = now.astimezone(ctx.config.timezone).date()
@@ -223,7 +247,12 @@ async def submit_upload(
     open_now = [r for r in due if r.stage.value != "ahead"]
     if not open_now:
         raise ReportingProblem("nothing_due")
-    chosen = min(open_now, key=lambda r: (r.duty is not Duty.STATISTICS, r.quarter))
+    named = [d for d, words in _DUTY_WORDS.items() if any(w in file_name for w in words)]
+    if len({r.duty for r in open_now}) > 1:
+        open_now = [r for r in open_now if r.duty in named]
+        if len({r.duty for r in open_now}) != 1:
+            raise ReportingProblem("which_duty")
+    chosen = min(open_now, key=lambda r: r.quarter)
     return await mark_submitted(
         ctx, person, str(chosen.quarter), chosen.duty.value, file_id, file_name
     )

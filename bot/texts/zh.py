@@ -505,6 +505,7 @@ class Texts:
         return {
             "not_county_admin": "只有区县管理员可以登记本区县的报送。",
             "nothing_due": "现在没有待报送的总结或统计表。",
+            "which_duty": "现在总结和统计表都待报送：请在文件名中注明“总结”或“统计表”后重新上传。",
         }.get(kind, kind)
 
     def calendar_unknown(self, year: int) -> str:
@@ -592,7 +593,8 @@ class Texts:
         return f"《{document}》{heading}：\n{text}"
 
     def qa_ratio(self, level: str, cls: str, configured: str, planned: str | None) -> str:
-        line = f"按现行配置，{self.level_name(level)}{self.class_short(cls)}监管对象每季度至少抽查 {configured}。"
+        scope = "（正面清单外；正面清单企业每季度非现场监管全覆盖）" if cls == "general" else ""
+        line = f"按现行配置，{self.level_name(level)}{self.class_short(cls)}监管对象{scope}每季度至少抽查 {configured}。"
         if planned is not None:
             line += f"（方案原文为 {planned}，本系统配置已调整为 {configured}。）"
         return line
@@ -608,8 +610,8 @@ class Texts:
         quota: int,
     ) -> str:
         return (
-            f"{where}{quarter}：{self.class_short(cls)}监管对象（正面清单外）{population} 家，"
-            f"{self.level_name(level)}每季度至少抽查 {ratio}，即至少 {quota} 家（向上取整）。"
+            f"{where}{quarter}：{self.class_short(cls)}监管对象{'（正面清单外）' if cls == 'general' else ''}{population} 家，"
+            f"{self.level_name(level)}每季度至少抽查 {ratio}，本季度至少 {quota} 家（向上取整，含信用风险分级）。"
         )
 
     def qa_deadlines(self, lines: list[str]) -> str:
