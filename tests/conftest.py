@@ -8,6 +8,7 @@ import os
 import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -72,19 +73,30 @@ async def _admin(statement: str) -> None:
     await engine.dispose()
 
 
+@asynccontextmanager
+async def fresh_database(
+    engine: str, tmp_path: Path, sqlite_template: Path, postgres_template: str, label: str = "t"
+) -> AsyncIterator[str]:
+    """A migrated, empty database on ``engine`` ("sqlite" or "postgresql"), dropped afterwards."""
+    if engine == "sqlite":
+        path = tmp_path / f"{label}.db"
+        shutil.copyfile(sqlite_template, path)
+        yield f"sqlite:///{path}"
+        return
+    name = f"shuangsuiji_{label}_{uuid.uuid4().hex[:10]}"
+    await _admin(f'CREATE DATABASE "{name}" TEMPLATE "{postgres_template}"')
+    try:
+        yield _database(name)
+    finally:
+        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.fixture(params=ENGINES)
 async def database_url(
     request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path, postgres_template: str
 ) -> AsyncIterator[str]:
-    if request.param == "sqlite":
-        path = tmp_path / "test.db"
-        shutil.copyfile(sqlite_template, path)
-        yield f"sqlite:///{path}"
-        return
-    name = f"shuangsuiji_t_{uuid.uuid4().hex[:10]}"
-    await _admin(f'CREATE DATABASE "{name}" TEMPLATE "{postgres_template}"')
-    yield _database(name)
-    await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    async with fresh_database(request.param, tmp_path, sqlite_template, postgres_template) as url:
+        yield url
 
 
 def make_config(database_url: str, **sections: dict[str, object]) -> Config:

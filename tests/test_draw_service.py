@@ -10,8 +10,6 @@ import asyncio
 import dataclasses
 import hashlib
 import json
-import shutil
-import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
@@ -37,7 +35,7 @@ from storage.draw_models import (
     DrawRecord,
 )
 from storage.models import AuditLog, Inspector, Target
-from tests.conftest import _admin, _database, make_config
+from tests.conftest import fresh_database, make_config
 from tests.factories import credit_code
 
 JINGXIU, LIANCHI, MANCHENG = "130602", "130606", "130607"
@@ -116,15 +114,9 @@ async def twin_url(
     database_url: str, tmp_path: Path, sqlite_template: Path, postgres_template: str
 ) -> AsyncIterator[str]:
     """A second empty database on the same engine as ``database_url``."""
-    if database_url.startswith("sqlite"):
-        path = tmp_path / "twin.db"
-        shutil.copyfile(sqlite_template, path)
-        yield f"sqlite:///{path}"
-        return
-    name = f"shuangsuiji_twin_{uuid.uuid4().hex[:10]}"
-    await _admin(f'CREATE DATABASE "{name}" TEMPLATE "{postgres_template}"')
-    yield _database(name)
-    await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    engine = "sqlite" if database_url.startswith("sqlite") else "postgresql"
+    async with fresh_database(engine, tmp_path, sqlite_template, postgres_template, "twin") as url:
+        yield url
 
 
 # --- reading the database back ----------------------------------------------------------------
