@@ -75,9 +75,7 @@ def demo_targets(regions: CityRegions, count: int, seed: int = 2024) -> list[dic
                 "name": f"{name}（{serial:05d}）",
                 "region_code": county,
                 "industry": industry,
-                "permit_category": "重点管理"
-                if cls is not SupervisionClass.GENERAL
-                else rng.choice(["简化管理", "登记管理"]),
+                "permit_category": _permit_category(cls, rng),
                 "supervision_class": cls.value,
                 "positive_list": positive,
                 "credit_grade": grade.value,
