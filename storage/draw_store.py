@@ -31,9 +31,10 @@ SUPERSEDED = "superseded"  # an assignment in any other state is in force
 
 
 async def target_candidates(
-    session: AsyncSession, only: str | None = None
+    session: AsyncSession, only: str | None = None, region: str | None = None
 ) -> list[tuple[TargetCandidate, bool]]:
-    """Every target (or ``only`` the one with that credit code) with its active flag, in
+    """Every target (or ``only`` the one with that credit code, or those of one ``region``)
+    with its active flag, in
     credit-code order.
 
     Tags come as raw JSON text and are decoded once per distinct list, and class and grade
@@ -58,6 +59,8 @@ async def target_candidates(
     ).order_by(Target.credit_code)
     if only is not None:
         query = query.where(Target.credit_code == only)
+    if region is not None:
+        query = query.where(Target.region_code == region)
     rows = await session.execute(query)
     result = []
     for code, name, region, industry, permit, cls, positive, grade, tags, active in rows:

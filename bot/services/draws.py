@@ -111,11 +111,10 @@ async def _inputs(
     policy = ctx.config.policy
     if request.region is not None and not ctx.config.regions.is_county(request.region):
         raise DrawProblem("unknown_region", region=request.region)
-    everyone = await draw_store.target_candidates(session)
-    if request.level is Level.COUNTY and request.region is not None:
-        # A county's record holds its own targets only: it is sent to the county admin, and
-        # other counties' exclusions would tell him what was drawn there.
-        everyone = [(t, active) for t, active in everyone if t.region == request.region]
+    # A county's record holds its own targets only: it is sent to the county admin, and other
+    # counties' exclusions would tell him what was drawn there.
+    county = request.region if request.level is Level.COUNTY else None
+    everyone = await draw_store.target_candidates(session, region=county)
     in_scope = {t.credit_code for t, _ in everyone}
     exclusions: dict[str, str] = {
         t.credit_code: ExclusionReason.INACTIVE for t, active in everyone if not active

@@ -24,9 +24,9 @@ async def class_minimums(
     ctx: AppContext, session: AsyncSession, level: Level, county: str | None
 ) -> dict[SupervisionClass, ClassMinimum]:
     """Per class, for one county (county level) or the whole city (city level)."""
-    targets = [t for t, active in await draw_store.target_candidates(session) if active]
-    if county is not None:
-        targets = [t for t in targets if t.region == county]
+    targets = [
+        t for t, active in await draw_store.target_candidates(session, region=county) if active
+    ]
     policy = ctx.config.policy
     strata = plan_quarter(level, targets, policy.ratios, policy.grade_multipliers,
                           region=county if level is Level.COUNTY else None)  # fmt: skip
