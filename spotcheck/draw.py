@@ -206,14 +206,8 @@ def planning_population(
     return [t for t in candidates if exclusions.get(t.credit_code) != ExclusionReason.INACTIVE]
 
 
-def rank_key(seed: bytes, stratum: str, credit_code: str) -> bytes:
-    """HMAC-SHA256(seed, stratum ‖ 0x00 ‖ credit code): lower is drawn first."""
-    message = stratum.encode() + b"\x00" + credit_code.encode()
-    return hmac.digest(seed, message, hashlib.sha256)
-
-
 def _ranked(seed: bytes, stratum: str, members: list[TargetCandidate]) -> list[TargetCandidate]:
-    """``members`` by rank_key, ties by credit code."""
+    """``members`` by HMAC-SHA256(seed, stratum ‖ 0x00 ‖ credit code), ties by credit code."""
     prefix = stratum.encode() + b"\x00"
     digest, sha256 = hmac.digest, hashlib.sha256
     keyed = [

@@ -138,11 +138,6 @@ def certificate_number(value: Any, number_format: str | None = "General") -> str
     return written
 
 
-def item_code(value: Any, number_format: str | None = "General") -> str:
-    """事项编码: required, as code_text reads it."""
-    return certificate_number(value, number_format)
-
-
 def region_code(value: Any, regions: CityRegions, allow_city: bool = False) -> str:
     """A county of the configured city; staff of the city bureau itself may carry its code."""
     code = "".join(folded(value, 12).split())

@@ -225,19 +225,14 @@ async def insert_assignments(
     ]  # fmt: skip
     if not rows:
         return
-    await connection.execute(insert(Assignment.__table__), rows)
+    table = Assignment.__table__
+    inserted = await connection.execute(
+        insert(table).returning(table.c.credit_code, table.c.id), rows
+    )
+    ids = {code: id_ for code, id_ in inserted}
     onsite = [t for t in tasks if t.inspectors]
     if not onsite:
         return
-    ids = dict(
-        (
-            await session.execute(
-                select(Assignment.credit_code, Assignment.id).where(
-                    Assignment.record_id == record_id, Assignment.kind == "onsite"
-                )
-            )
-        ).all()
-    )
     members = [
         {"assignment_id": ids[t.target], "person_kind": "inspector", "person_key": cert,
          "is_lead": cert == t.lead, "state": "assigned"}

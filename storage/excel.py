@@ -19,9 +19,10 @@ from typing import Any
 
 import openpyxl
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ERROR_CODES
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
+
+from storage.cells import EXCEL_ERRORS
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the old binary .xls
@@ -190,7 +191,7 @@ def write_sheet(
 
 def _not_literal(value: Any) -> bool:
     """A string openpyxl would write as a formula ('=…') or an error ('#N/A')."""
-    return isinstance(value, str) and (value.startswith("=") or value in ERROR_CODES)
+    return isinstance(value, str) and (value.startswith("=") or value in EXCEL_ERRORS)
 
 
 def _header_cell(sheet: Any, name: str, required: bool) -> WriteOnlyCell:

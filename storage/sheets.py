@@ -177,7 +177,7 @@ def _items() -> SheetSpec:
         model=InspectionItem,
         key=("code",),
         columns=(
-            Column("事项编码", "code", cells.item_code, text=True, with_format=True),
+            Column("事项编码", "code", cells.certificate_number, text=True, with_format=True),
             Column("事项名称", "name", cells.required_text),
             Column("检查依据", "basis", partial(cells.text, limit=2000), required=False),
             Column(
