@@ -56,6 +56,7 @@ _CLAUSE = re.compile(r"[^，：,:]*(?:[，：,:]+|$)")  # not at 、, which join
 class Hit:
     passage: Passage
     score: float
+    position: int  # the passage's place in the index, for a "next passage" button
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +104,7 @@ class PolicyIndex:
         best = scores[answering]
         order = [answering, *(i for i in ranked if i != answering)]
         return [
-            Hit(self.passages[i], scores[i])
+            Hit(self.passages[i], scores[i], i)
             for i in order[:k]
             if scores[i] >= RELATIVE_FLOOR * best
         ]
@@ -154,12 +155,14 @@ def terms(text: str) -> list[str]:
     return found
 
 
-def _parts(word: str) -> list[str]:
-    """The dictionary words inside a longer word: 信用风险分级分类 → 信用风险, 风险分级, 分类 …"""
+@cache
+def _parts(word: str) -> tuple[str, ...]:
+    """The dictionary words inside a longer word: 信用风险分级分类 → 信用风险, 风险分级, 分类 …
+    (cached: the same words recur across passages, and a full cut is the costly step)."""
     if len(word) < 3:
-        return []
+        return ()
     inside = _tokenizer().cut(word, cut_all=True)
-    return [part for part in inside if len(part) > 1 and part != word and _is_content(part)]
+    return tuple(part for part in inside if len(part) > 1 and part != word and _is_content(part))
 
 
 def normalise(text: str) -> str:

@@ -66,6 +66,16 @@ async def _membership(
     return assignment, member
 
 
+async def _target(session: AsyncSession, credit_code: str) -> tuple[str, str]:
+    """A target's name and county."""
+    row = (
+        await session.execute(
+            select(Target.name, Target.region_code).where(Target.credit_code == credit_code)
+        )
+    ).one()
+    return str(row[0]), str(row[1])
+
+
 async def _target_name(session: AsyncSession, credit_code: str) -> str:
     return str(await session.scalar(select(Target.name).where(Target.credit_code == credit_code)))
 
@@ -145,8 +155,7 @@ async def complete_recusal(ctx: AppContext, person: Person, reason: str) -> Recu
                 change = await replace_and_notify(session, plan.current_record_id, assignment.credit_code,
                                                   person.cert_no, reason, actor)  # fmt: skip
         except DrawRefused as refused:
-            target_name = await _target_name(session, assignment.credit_code)
-            await _alert_admins(session, assignment.credit_code, person, reason)
+            target_name = await _alert_admins(session, assignment.credit_code, person, reason)
             return RecusalOutcome(target_name, None, None, refused.reason)
         return RecusalOutcome(change.target_name, change.added_name, change.record_id, None)
 
@@ -156,7 +165,11 @@ class TeamChange:
     target_name: str
     added_name: str
     added_cert: str
-    record_id: int
+    outcome: draws.DrawOutcome  # the amending record, as published
+
+    @property
+    def record_id(self) -> int:
+        return self.outcome.record_id
 
 
 async def replace_and_notify(
@@ -179,10 +192,7 @@ async def replace_and_notify(
     )
     await enqueue_pushes(session, outcome.record_id, only=(int(assignment_id or 0), added))
     names = await names_of(session, {removed, added, *new_team["inspectors"]})
-    target_name = await _target_name(session, credit_code)
-    region = str(
-        await session.scalar(select(Target.region_code).where(Target.credit_code == credit_code))
-    )
+    target_name, region = await _target(session, credit_code)
     notice = {
         "target_name": target_name,
         "removed": names.get(removed, removed),
@@ -194,7 +204,7 @@ async def replace_and_notify(
         session.add(
             outbox.message(account.chat_id, texts_for(account.language).team_changed(**notice))
         )
-    return TeamChange(target_name, names[added], added, outcome.record_id)
+    return TeamChange(target_name, names[added], added, outcome)
 
 
 async def replace_member(
@@ -203,24 +213,18 @@ async def replace_member(
     """`draw replace` from the command line: the same replacement and notices as a recusal."""
     async with ctx.sessions() as session, session.begin():
         change = await replace_and_notify(session, record_id, credit_code, removed, reason, actor)
-        record = await draw_store.record_by_id(session, change.record_id)
-        assert record is not None
-        published = draws.DrawOutcome(
-            change.record_id, draw_store.published(record), draw_store.published_bytes(record)
-        )
-        return published, change
+        return change.outcome, change
 
 
 async def _alert_admins(
     session: AsyncSession, credit_code: str, person: Person, reason: str
-) -> None:
-    target_name = await _target_name(session, credit_code)
-    region = str(
-        await session.scalar(select(Target.region_code).where(Target.credit_code == credit_code))
-    )
+) -> str:
+    """Nobody can replace him: the admins must arrange it. Returns the target's name."""
+    target_name, region = await _target(session, credit_code)
     for account in (await accounts_of(session, await _admins_of(session, region))).values():
         text = texts_for(account.language).recusal_unreplaced(target_name, person.name, reason)
         session.add(outbox.message(account.chat_id, text))
+    return target_name
 
 
 async def _admins_of(session: AsyncSession, region: str) -> set[str]:

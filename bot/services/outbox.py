@@ -258,14 +258,11 @@ class OutboxSender:
     async def _forbidden(self, row: OutboxMessage, error: str) -> None:
         """403: the user blocked the bot or deleted the chat. Stop writing there; tell admins."""
         async with self.ctx.sessions() as session, session.begin():
+            # this row (now `sending`) and every other still waiting for that chat
+            this_or_waiting = (OutboxMessage.id == row.id) | (OutboxMessage.state == "pending")
             await session.execute(
                 update(OutboxMessage)
-                .where(OutboxMessage.chat_id == row.chat_id, OutboxMessage.state == "pending")
-                .values(state="failed", last_error=f"403 {error}"[:500])
-            )
-            await session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id == row.id)
+                .where(OutboxMessage.chat_id == row.chat_id, this_or_waiting)
                 .values(state="failed", last_error=f"403 {error}"[:500])
             )
             marked = await session.scalar(

@@ -93,7 +93,7 @@ async def answer(
     parts = [live] if live else []
     if hits:
         parts.append(_quote(texts, hits[0].passage, question))
-    positions = tuple(index.passages.index(h.passage) for h in hits[1:])
+    positions = tuple(h.position for h in hits[1:])
     return Answer("\n\n".join(parts), positions, True)
 
 

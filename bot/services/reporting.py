@@ -19,6 +19,7 @@ from bot.texts import texts_for
 from spotcheck.deadlines import Quarter, QuarterDeadlines, year_deadlines
 from spotcheck.reminders import Duty, Reminder, Stage, duty_window, reminders_due
 from spotcheck.roles import Role
+from spotcheck.workdays import WorkdayCalendar
 from storage.bot_models import TelegramAccount
 from storage.models import AuditLog, Inspector
 from storage.schedule_models import ReminderLedger, Submission
@@ -48,7 +49,11 @@ def local_day(ctx: AppContext, now: datetime) -> date:
 
 
 def _still_relevant(
-    ctx: AppContext, now: datetime, county_due: list[Reminder], submitted: set[tuple[str, str]]
+    ctx: AppContext,
+    calendar: WorkdayCalendar,
+    now: datetime,
+    county_due: list[Reminder],
+    submitted: set[tuple[str, str]],
 ) -> list[Reminder]:
     """Before the send time, yesterday's reminders go out only if their stage still covers
     today: a start at 07:00 must not say "today is the last day" of yesterday's due day."""
@@ -56,10 +61,7 @@ def _still_relevant(
     if local_day(ctx, now) == today:
         return county_due
     current = {
-        r.key
-        for r in reminders_due(
-            today, ctx.config.calendar.workdays(), submitted, ctx.config.reminders.lead_workdays
-        )
+        r.key for r in reminders_due(today, calendar, submitted, ctx.config.reminders.lead_workdays)
     }
     return [r for r in county_due if r.key in current]
 
@@ -87,10 +89,17 @@ async def once(
 ) -> bool:
     """Queue ``message`` unless this (kind, key, recipient) was sent already — by us before a
     restart, or by another bot process right now: the ledger's unique key decides."""
+    if not await _claim(session, kind, key, recipient):
+        return False
+    session.add(message)
+    return True
+
+
+async def _claim(session: AsyncSession, kind: str, key: str, recipient: str) -> bool:
+    """Write the ledger row for (kind, key, recipient); False when it was there already."""
     try:
         async with session.begin_nested():
             session.add(ReminderLedger(kind=kind, key=key, recipient=recipient))
-            session.add(message)
     except IntegrityError:
         return False
     return True
@@ -109,7 +118,7 @@ async def send_reminders(ctx: AppContext, now: datetime) -> int:
         for county, county_name in sorted(ctx.config.regions.counties.items()):
             submitted = await _submitted(session, county)
             due = reminders_due(day, calendar, submitted, ctx.config.reminders.lead_workdays)
-            for reminder in _still_relevant(ctx, now, due, submitted):
+            for reminder in _still_relevant(ctx, calendar, now, due, submitted):
                 if reminder.escalated:
                     late.setdefault((str(reminder.quarter), reminder.duty.value), []).append(
                         (county_name, reminder)
@@ -138,15 +147,11 @@ async def _escalate(
     """One 【逾期】 message per late duty, listing the counties this admin was not told of yet."""
     queued = 0
     for (quarter, duty), counties in sorted(late.items(), key=lambda item: item[1][0][1].window):
-        fresh = []
-        for county_name, reminder in counties:
-            try:
-                async with session.begin_nested():
-                    key = f"{reminder.key}:{county_name}"
-                    session.add(ReminderLedger(kind="report", key=key, recipient=inspector.cert_no))
-            except IntegrityError:
-                continue
-            fresh.append((county_name, reminder))
+        fresh = [
+            (county_name, reminder)
+            for county_name, reminder in counties
+            if await _claim(session, "report", f"{reminder.key}:{county_name}", inspector.cert_no)
+        ]
         if fresh:
             texts = texts_for(account.language)
             window, provisional = fresh[0][1].window, fresh[0][1].provisional
