@@ -10,7 +10,7 @@ from bot import callback_data
 from bot.services import qa
 from bot.services.identity import Person
 from bot.services.qa import DocumentProblem, PolicyLibrary
-from handlers.common import Context, app_context, caller, now, reply, texts_of
+from handlers.common import Context, app_context, caller, local_today, reply, texts_of
 from handlers.keyboards import keyboard
 from spotcheck.roles import Role
 
@@ -31,8 +31,8 @@ async def ask(update: Update, context: Context) -> None:
 
 
 async def answer_question(update: Update, context: Context, question: str) -> None:
-    person, texts, ctx = caller(context), texts_of(update, context), app_context(context)
-    today = now(context).astimezone(ctx.config.timezone).date()
+    person, texts = caller(context), texts_of(update, context)
+    today = local_today(context)
     library = _library(context)
     found = await qa.answer(library, texts, question, person, today)
     private = update.effective_chat is not None and update.effective_chat.type == "private"

@@ -16,21 +16,18 @@ async def on_button(update: Update, context: Context) -> None:
     if query is None or person is None:
         return
     decoded = callback_data.decode(query.data)
-    target = (
-        callback_data.as_int(decoded.args[0])
-        if decoded and decoded.action in ("ok", "rc")
-        else None
-    )
-    if decoded is not None and decoded.action == "dw":
-        await draw_flow.on_step(update, context, person, decoded.args)
-    elif decoded is not None and target is not None and decoded.action == "ok":
+    action, args = (decoded.action, decoded.args) if decoded is not None else ("", ())
+    target = callback_data.as_int(args[0]) if action in ("ok", "rc") and args else None
+    if action == "dw":
+        await draw_flow.on_step(update, context, person, args)
+    elif action == "ok" and target is not None:
         await tasks.on_accept(update, context, person, target)
-    elif decoded is not None and target is not None and decoded.action == "rc":
+    elif action == "rc" and target is not None:
         await tasks.on_recuse(update, context, person, target)
-    elif decoded is not None and decoded.action == "qa":
-        await ask.on_next(update, context, decoded.args)
-    elif decoded is not None and decoded.action == "sb" and len(decoded.args) == 2:
-        await reporting.on_submitted(update, context, person, *decoded.args)
+    elif action == "qa":
+        await ask.on_next(update, context, args)
+    elif action == "sb" and len(args) == 2:
+        await reporting.on_submitted(update, context, person, *args)
     else:
         user = update.effective_user
         await assignments.log_refused(

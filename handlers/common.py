@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from telegram import Update
@@ -43,3 +43,8 @@ def now(context: Context) -> datetime:
     """The bot's one clock (the schedule's), so that tests can set the day."""
     moment: datetime = context.application.bot_data["schedule"].clock()
     return moment
+
+
+def local_today(context: Context) -> date:
+    """The bot's today, in the configured time zone."""
+    return now(context).astimezone(app_context(context).config.timezone).date()

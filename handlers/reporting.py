@@ -9,7 +9,7 @@ from bot.services import digests, reporting
 from bot.services.identity import Person
 from bot.services.reporting import ReportingProblem
 from handlers import ask
-from handlers.common import Context, app_context, caller, now, reply, texts_of
+from handlers.common import Context, app_context, caller, local_today, now, reply, texts_of
 from spotcheck.roles import Role
 
 
@@ -17,7 +17,7 @@ async def deadlines(update: Update, context: Context) -> None:
     person, ctx, texts = caller(context), app_context(context), texts_of(update, context)
     if person is None:
         return
-    today = now(context).astimezone(ctx.config.timezone).date()
+    today = local_today(context)
     rows = await reporting.upcoming(ctx, person, today)
     county_admin = person.role.value == "county_admin"
     lines = [texts.deadlines_title()] + [
@@ -42,7 +42,7 @@ async def on_submitted(
     assert query is not None
     try:
         ctx = app_context(context)
-        today = now(context).astimezone(ctx.config.timezone).date()
+        today = local_today(context)
         done = await reporting.mark_submitted(ctx, person, quarter, duty, today=today)
     except ReportingProblem as problem:
         await query.answer(texts.reporting_problem(problem.kind), show_alert=True)

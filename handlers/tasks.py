@@ -28,11 +28,14 @@ async def tasks(update: Update, context: Context) -> None:
         (t.quarter, t.target_name, t.due.isoformat() if t.due else "—", t.my_state, t.is_lead)
         for t in mine
     ]
-    open_ones = [t for t in mine if t.my_state == "assigned"][:MAX_BUTTONS]
+    # buttons for the tasks still to accept, numbered as in the list
+    open_ones = [(i, t) for i, t in enumerate(mine, start=1) if t.my_state == "assigned"][
+        :MAX_BUTTONS
+    ]
     rows = [
         [(f"{texts.button_accept()} {i}", callback_data.accept(t.assignment_id)),
          (f"{texts.button_recuse()} {i}", callback_data.recuse(t.assignment_id))]
-        for i, t in ((mine.index(t) + 1, t) for t in open_ones)
+        for i, t in open_ones
     ]  # fmt: skip
     await reply(update, texts.tasks_list(listed), reply_markup=keyboard(rows) if rows else None)
 

@@ -1,5 +1,5 @@
 """Plain text in a private chat: the answer a form waits for (a recusal reason, a public seed),
-else a hint. (Policy questions will be answered here too.)"""
+else a policy question; anything else gets a hint."""
 
 from __future__ import annotations
 
@@ -32,5 +32,4 @@ async def on_other(update: Update, context: Context) -> None:
 def register(application: Application) -> None:  # type: ignore[type-arg]
     private = filters.ChatType.PRIVATE
     application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & private, on_text))
-    application.add_handler(MessageHandler(private & ~filters.COMMAND, on_other))
-    application.add_handler(MessageHandler(filters.COMMAND & private, on_other))
+    application.add_handler(MessageHandler(private, on_other))  # unknown commands, stickers …

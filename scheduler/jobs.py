@@ -59,10 +59,9 @@ class Schedule:
         return await self._run(digests.send_county_digests)
 
     async def catch_up(self) -> int:
-        """At start: the reminders relevant now and not sent yet (the ledger knows)."""
-        return await self._run(
-            reporting.warn_unknown_calendar, reporting.send_reminders, digests.send_due_soon
-        )
+        """At start: the reminders relevant now and not sent yet (the ledger knows) — the
+        morning run, whenever the start happens."""
+        return await self.morning()
 
     async def catch_up_digests(self) -> int:
         """At start: a digest whose time has come in this period and that was missed (the bot
