@@ -23,6 +23,7 @@ from spotcheck.regions import BAODING_CODE, BAODING_COUNTIES, BAODING_NAME, City
 from spotcheck.workdays import WorkdayCalendar
 
 DEFAULT_CONFIG_PATH = Path("config.toml")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # as APScheduler's cron names them
 DEFAULT_DATABASE_URL = "sqlite:///shuangsuiji.db"
 
 # Minimum quarterly sampling ratios of the plan (DESIGN.md rule 3), level → class → ratio.
@@ -227,9 +228,7 @@ def _build(raw: dict[str, Any], env: dict[str, str] | Any, source: str) -> Confi
             lead_workdays=reminders.integer("lead_workdays", 3, minimum=1),
             send_at=reminders.clock("send_at", "09:00"),
             digest_at=reminders.clock("digest_at", "08:30"),
-            weekly_day=reminders.choice(
-                "weekly_day", "mon", ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-            ),
+            weekly_day=reminders.choice("weekly_day", "mon", WEEKDAYS),
             due_within_days=reminders.integer("due_within_days", 3, minimum=0),
         ),
         source=source,

@@ -69,7 +69,7 @@ async def policies(update: Update, context: Context) -> None:
     args = context.args or []
     if len(args) == 2 and args[0] == "remove" and args[1].isdigit():
         try:
-            name = await qa.remove_document(ctx, _library(context), int(args[1]), _actor(person))
+            name = await qa.remove_document(ctx, _library(context), int(args[1]), person.actor)
         except DocumentProblem as problem:
             await reply(update, texts.document_problem(problem.kind))
             return
@@ -91,20 +91,14 @@ async def add_document(update: Update, context: Context, person: Person) -> None
         _, passages = await qa.add_document(
             app_context(context),
             _library(context),
-            document.file_name or "规定.txt",
+            document.file_name or texts.default_document_name(),
             data,
-            _actor(person),
+            person.actor,
         )
     except DocumentProblem as problem:
         await reply(update, texts.document_problem(problem.kind))
         return
-    await reply(
-        update, texts.document_added((document.file_name or "").rsplit(".", 1)[0], passages)
-    )
-
-
-def _actor(person: Person) -> str:
-    return f"tg:{person.user_id}/{person.cert_no}"
+    await reply(update, texts.document_added(qa.document_title(document.file_name or ""), passages))
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]

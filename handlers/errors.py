@@ -8,6 +8,7 @@ import logging
 from telegram import Update
 from telegram.ext import Application
 
+from bot.texts import texts_for
 from handlers.common import Context, texts_of
 
 log = logging.getLogger("shuangsuiji.errors")
@@ -15,18 +16,18 @@ log = logging.getLogger("shuangsuiji.errors")
 
 async def on_error(update: object, context: Context) -> None:
     log.error("handling %s failed", getattr(update, "update_id", update), exc_info=context.error)
-    texts = texts_of(update, context) if isinstance(update, Update) else None
-    if isinstance(update, Update) and update.effective_message is not None and texts is not None:
+    texts = texts_of(update, context) if isinstance(update, Update) else texts_for(None)
+    if isinstance(update, Update) and update.effective_message is not None:
         try:
             await update.effective_message.reply_text(texts.error_apology())
         except Exception:  # the apology must not raise in the error handler
             log.exception("could not apologise")
     chat = context.application.bot_data.get("error_chat")
-    if chat and texts is not None:
-        where = f"update {getattr(update, 'update_id', '?')}"
+    if chat:
+        update_id = getattr(update, "update_id", None)
         try:
             await context.bot.send_message(
-                chat, texts.error_report(where, repr(context.error)[:500])
+                chat, texts.error_report(update_id, repr(context.error)[:500])
             )
         except Exception:
             log.exception("could not report the error to chat %s", chat)

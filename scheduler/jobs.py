@@ -18,12 +18,12 @@ from datetime import UTC, datetime
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
+from bot.config import WEEKDAYS
 from bot.context import AppContext
 from bot.services import digests, reporting
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 def utc_now() -> datetime:

@@ -128,7 +128,7 @@ def request_of(person: Person, data: dict[str, Any], chat_id: int | None) -> Dra
     return DrawRequest(
         quarter=data["quarter"],
         level=Level(data["level"]),
-        actor=f"tg:{person.user_id}/{person.cert_no}",
+        actor=person.actor,
         region=_region(data),
         supervision_class=None
         if data["class"] in (None, "all")

@@ -40,6 +40,11 @@ class Person:
     reachable: bool = True  # False after Telegram answered 403 for this chat
 
     @property
+    def actor(self) -> str:
+        """Who did it, as the audit log and records name a bot user."""
+        return f"tg:{self.user_id}/{self.cert_no}"
+
+    @property
     def is_admin(self) -> bool:
         return self.role in (Role.ADMIN, Role.COUNTY_ADMIN)
 
@@ -86,7 +91,7 @@ async def invite_by(ctx: AppContext, person: Person, cert_no: str) -> tuple[str,
         raise IdentityProblem("unknown_inspector", cert_no=cert_no)
     if not may_invite(person.role, person.region, invitee.region_code):
         raise IdentityProblem("not_allowed")
-    code, expires = await create_invite(ctx, cert_no, f"tg:{person.user_id}/{person.cert_no}")
+    code, expires = await create_invite(ctx, cert_no, person.actor)
     return invitee.name, code, expires
 
 

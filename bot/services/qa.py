@@ -180,7 +180,7 @@ async def add_document(
         text = _decode(data)
     else:
         raise DocumentProblem("not_text")
-    title = name.rsplit(".", 1)[0].strip() or name
+    title = document_title(name)
     passages = split_text(title, text)
     if not passages:
         raise DocumentProblem("empty")
@@ -193,6 +193,11 @@ async def add_document(
         document_id = document.id
     library.invalidate()
     return document_id, len(passages)
+
+
+def document_title(file_name: str) -> str:
+    """A document's name in answers: its file name without the extension."""
+    return file_name.rsplit(".", 1)[0].strip() or file_name
 
 
 def _decode(data: bytes) -> str:

@@ -410,7 +410,8 @@ class Texts:
     def error_apology(self) -> str:
         return "处理时出错了，已记录并通知管理员。您输入的内容没有丢失，请稍后重试。"
 
-    def error_report(self, where: str, error: str) -> str:
+    def error_report(self, update_id: int | None, error: str) -> str:
+        where = f"处理第 {update_id} 号更新时" if update_id is not None else "后台任务中"
         return f"机器人出错：{where}\n{error}"
 
     def ask(self, field: str) -> str:
@@ -622,6 +623,9 @@ class Texts:
 
     def qa_stale(self) -> str:
         return "规定库已更新，请重新提问。"
+
+    def default_document_name(self) -> str:
+        return "规定.txt"
 
     def document_added(self, name: str, passages: int) -> str:
         return f"已加入规定库：《{name}》，共 {passages} 段。"
