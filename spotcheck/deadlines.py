@@ -21,7 +21,7 @@ STATISTICS_DAYS = 3
 PUBLICATION_WORKDAYS = 20
 DRAW_DUE_DAYS = 15
 
-_QUARTER = re.compile(r"(\d{4})Q([1-4])")
+QUARTER_PATTERN = re.compile(r"(\d{4})Q([1-4])")
 _LAST_DAY = {1: (3, 31), 2: (6, 30), 3: (9, 30), 4: (12, 31)}
 
 
@@ -41,7 +41,7 @@ class Quarter:
     @classmethod
     def parse(cls, text: str) -> Quarter:
         """ "2024Q1" (case-insensitive, surrounding blanks ignored) to a Quarter."""
-        m = _QUARTER.fullmatch(text.strip().upper())
+        m = QUARTER_PATTERN.fullmatch(text.strip().upper())
         if m is None:
             raise ValueError(f"not a quarter like 2024Q1: {text!r}")
         return cls(int(m.group(1)), int(m.group(2)))

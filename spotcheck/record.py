@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -24,6 +23,7 @@ from enum import StrEnum
 from typing import TypeVar
 
 from spotcheck.classes import CreditRiskGrade, SupervisionClass
+from spotcheck.deadlines import QUARTER_PATTERN
 from spotcheck.draw import (
     DrawFilters,
     DrawRefused,
@@ -56,7 +56,6 @@ _ORDER = (
     "experts_sha256", "conflicts_sha256", "targets", "inspectors", "experts", "conflicts",
     "exclusions", "strata", "amended_assignments", "replaced", "assignments",
 )  # fmt: skip
-_QUARTER = re.compile(r"\d{4}Q[1-4]")
 E = TypeVar("E", bound=StrEnum)
 T = TypeVar("T")
 
@@ -179,7 +178,7 @@ class VerifyOutcome:
 
 
 def _check_quarter(quarter: str) -> None:
-    if not _QUARTER.fullmatch(quarter):
+    if not QUARTER_PATTERN.fullmatch(quarter):
         raise ValueError(f"not a quarter like 2024Q1: {quarter!r}")
 
 
@@ -603,7 +602,7 @@ def _assignment(obj: object, path: str) -> Assignment:
 
 def _quarter(params: object) -> str:
     quarter = _get(params, "quarter", "parameters", str)
-    if not _QUARTER.fullmatch(quarter):
+    if not QUARTER_PATTERN.fullmatch(quarter):
         raise RecordError("parameters.quarter")
     return quarter
 

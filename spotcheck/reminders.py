@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
+from functools import cache
 
 from spotcheck.deadlines import Quarter, QuarterDeadlines, quarter_deadlines
 from spotcheck.workdays import WorkdayCalendar
@@ -69,10 +70,14 @@ def duty_window(
     return window, bool(guessed)
 
 
+@cache
 def stages(
     quarter: Quarter, duty: Duty, calendar: WorkdayCalendar, lead_workdays: int
-) -> list[tuple[Stage, date, date, tuple[date, date], bool]]:
-    """(stage, first day, last day, window, provisional) for one duty of one quarter."""
+) -> tuple[tuple[Stage, date, date, tuple[date, date], bool], ...]:
+    """(stage, first day, last day, window, provisional) for one duty of one quarter.
+
+    Cached: every county asks the same question every morning, and the answer depends only on
+    the calendar (a frozen value)."""
     window, window_provisional = duty_window(quarter_deadlines(quarter, calendar), duty, calendar)
     opens, due = window
     ahead = calendar.nth_workday_before(opens, lead_workdays)
@@ -84,9 +89,9 @@ def stages(
         (Stage.DUE, due, due),
         (Stage.LATE, due + timedelta(days=1), late_until),
     ]
-    return [
+    return tuple(
         (stage, first, last, window, provisional) for stage, first, last in spans if first <= last
-    ]
+    )
 
 
 def reminders_due(
