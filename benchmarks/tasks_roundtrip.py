@@ -5,17 +5,18 @@ Both run the real Application and long polling against the in-process fake; ours
 the update was not handled before, identifies the caller, reads his assignments and records the
 update as handled. Target: ratio ≤ 2.
 
-    python -m benchmarks.tasks_roundtrip [--rounds 200]
+    python -m benchmarks.tasks_roundtrip [--rounds 300]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,24 +31,35 @@ from bot.wiring import build_application
 from spotcheck.quota import Level
 from tests.e2e.fake_telegram import TOKEN, FakeRequest, FakeTelegram, run_application
 
-Setup = Callable[[FakeTelegram], Awaitable[Any]]
+BATCHES = 7
+STARTUP_TASKS = ("catch_up_task", "digest_catch_up_task", "library_task")
+USER = 4242
 
 
-async def rounds(app: Any, fake: FakeTelegram, user_id: int, count: int) -> float:
-    user = fake.user(user_id, "王伟")
-    async with run_application(app, fake):
-        fake.send_text(user, "/tasks")  # warm up: first queries, first reply
-        await fake.wait_for(lambda: len(fake.texts(user_id)) >= 1)
+@dataclass
+class Bot:
+    app: Any
+    fake: FakeTelegram
+    sent: int = 0
+
+    async def warm_up(self) -> None:
+        await self.batch(1)  # first queries, first reply
+        for name in STARTUP_TASKS:  # steady state: the start-up catch-up is done
+            if name in self.app.bot_data:
+                await self.app.bot_data[name]
+
+    async def batch(self, count: int) -> float:
+        """Seconds per round trip over ``count`` /tasks sent one after the other."""
+        user = self.fake.user(USER, "王伟")
         started = time.perf_counter()
-        for n in range(2, count + 2):
-            fake.send_text(user, "/tasks")
-            await fake.wait_for(
-                lambda n=n: len(fake.texts(user_id)) >= n, timeout=10, interval=0.0005
-            )
+        for _ in range(count):
+            self.sent += 1
+            self.fake.send_text(user, "/tasks")
+            await self.fake.wait_sent(self.sent)
         return (time.perf_counter() - started) / count
 
 
-async def echo(count: int) -> float:
+def echo_bot() -> Bot:
     fake = FakeTelegram()
 
     async def reply(update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
@@ -56,10 +68,11 @@ async def echo(count: int) -> float:
 
     app = fake.application_builder().build()
     app.add_handler(CommandHandler("tasks", reply))
-    return await rounds(app, fake, 4242, count)
+    return Bot(app, fake)
 
 
-async def ours(count: int, folder: Path) -> float:
+async def our_bot(folder: Path) -> tuple[Bot, AppContext]:
+    """An inspector with his county's draw on him (eleven tasks in the demo data)."""
     config = config_from_mapping(
         {"database": {"url": f"sqlite:///{folder / 'rt.db'}"}, "telegram": {"token": TOKEN}}
     )
@@ -69,25 +82,36 @@ async def ours(count: int, folder: Path) -> float:
         ctx, DrawRequest("2024Q1", Level.COUNTY, "benchmark", region="130602", seed_text="rt")
     )
     code, _ = await identity.create_invite(ctx, "13060200001", "benchmark")
-    await identity.redeem(ctx, code, 4242, 4242, "zh")
+    await identity.redeem(ctx, code, USER, USER, "zh")
     fake = FakeTelegram()
-    app = build_application(ctx, FakeRequest(fake), FakeRequest(fake))
-    seconds = await rounds(app, fake, 4242, count)
+    return Bot(build_application(ctx, FakeRequest(fake), FakeRequest(fake)), fake), ctx
+
+
+async def measure(count: int, folder: Path) -> list[tuple[float, float]]:
+    """(echo, ours) seconds per round trip, batch after batch, the two bots taking turns so
+    that the machine's ups and downs fall on both alike."""
+    echo, (ours, ctx) = echo_bot(), await our_bot(folder)
+    pairs = []
+    async with run_application(echo.app, echo.fake), run_application(ours.app, ours.fake):
+        await echo.warm_up()
+        await ours.warm_up()
+        for _ in range(BATCHES):
+            pairs.append((await echo.batch(count), await ours.batch(count)))
     await ctx.close()
-    return seconds
+    return pairs
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--rounds", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=300)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        base = asyncio.run(echo(args.rounds))
-        mine = asyncio.run(ours(args.rounds, Path(folder)))
-    ratio = mine / base
-    print(f"bare PTB echo (floor) {base * 1000:.1f} ms per round trip")
-    print(f"/tasks                {mine * 1000:.1f} ms per round trip")
-    print(f"ratio                 {ratio:.2f} (target ≤ 2)")
+        pairs = asyncio.run(measure(args.rounds, Path(folder)))
+    ratio = statistics.median(mine / base for base, mine in pairs)
+    base, mine = min(b for b, _ in pairs), min(m for _, m in pairs)
+    print(f"bare PTB echo (floor) {base * 1000:.2f} ms per round trip (best of {BATCHES} batches)")
+    print(f"/tasks                {mine * 1000:.2f} ms per round trip (best of {BATCHES} batches)")
+    print(f"ratio                 {ratio:.2f} (median over the batches; target ≤ 2)")
     sys.exit(0 if ratio <= 2 else 1)
 
 

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.config import Config
 from bot.texts import Texts, texts_for
-from storage.database import create_engine, session_factory
+from storage.database import PointReads, create_engine, session_factory
 from storage.migrate import upgrade_database
 
 
@@ -18,6 +18,7 @@ class AppContext:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     texts: Texts
+    point_reads: PointReads
 
     @classmethod
     async def open(cls, config: Config, migrate: bool = True) -> AppContext:
@@ -25,7 +26,8 @@ class AppContext:
         engine = create_engine(config.database_url)
         if migrate:
             await upgrade_database(engine)
-        return cls(config, engine, session_factory(engine), texts_for("zh"))
+        return cls(config, engine, session_factory(engine), texts_for("zh"), PointReads(engine))
 
     async def close(self) -> None:
+        self.point_reads.dispose()
         await self.engine.dispose()

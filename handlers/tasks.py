@@ -1,11 +1,13 @@
-"""/tasks, and the buttons on a pushed assignment: 接受 and 申请回避 (then the reason)."""
+"""/tasks, /task_<id> (one of them again, as pushed), and the buttons on an assignment: 接受
+and 申请回避 (then the reason)."""
 
 from __future__ import annotations
 
-from telegram import Update
-from telegram.ext import Application, CommandHandler
+import re
 
-from bot import callback_data
+from telegram import Update
+from telegram.ext import Application, CommandHandler, MessageHandler, filters
+
 from bot.services import assignments
 from bot.services.assignments import AssignmentProblem
 from bot.services.draws import DrawProblem
@@ -13,7 +15,9 @@ from bot.services.identity import Person
 from handlers.common import Context, app_context, caller, reply, texts_of
 from handlers.keyboards import keyboard
 
-MAX_BUTTONS = 10
+# Telegram shows /task_12 in a message as a command to tap: the list needs no keyboard, however
+# many tasks it holds. Typed by hand it is checked like a button.
+TASK_COMMAND = re.compile(r"^/task_(\d{1,12})(?:@\w+)?$")
 
 
 async def tasks(update: Update, context: Context) -> None:
@@ -25,19 +29,27 @@ async def tasks(update: Update, context: Context) -> None:
         await reply(update, texts.tasks_empty())
         return
     listed = [
-        (t.quarter, t.target_name, t.due.isoformat() if t.due else "—", t.my_state, t.is_lead)
+        (t.assignment_id, t.quarter, t.target_name, t.due.isoformat() if t.due else "—",
+         t.my_state, t.is_lead)
         for t in mine
-    ]
-    # buttons for the tasks still to accept, numbered as in the list
-    open_ones = [(i, t) for i, t in enumerate(mine, start=1) if t.my_state == "assigned"][
-        :MAX_BUTTONS
-    ]
-    rows = [
-        [(f"{texts.button_accept()} {i}", callback_data.accept(t.assignment_id)),
-         (f"{texts.button_recuse()} {i}", callback_data.recuse(t.assignment_id))]
-        for i, t in open_ones
     ]  # fmt: skip
-    await reply(update, texts.tasks_list(listed), reply_markup=keyboard(rows) if rows else None)
+    await reply(update, texts.tasks_list(listed))
+
+
+async def task_card(update: Update, context: Context) -> None:
+    person, ctx, message = caller(context), app_context(context), update.effective_message
+    match = TASK_COMMAND.match(message.text or "") if message is not None else None
+    if person is None or match is None:
+        return
+    assignment_id = int(match.group(1))
+    try:
+        card = await assignments.card_of(ctx, person, assignment_id)
+    except AssignmentProblem:
+        await _refused(update, context, person, f"task:{assignment_id}")
+        return
+    await reply(update, card.text, reply_markup=keyboard(card.buttons))
+    if card.location is not None and message is not None:
+        await message.reply_location(*card.location)
 
 
 async def on_accept(update: Update, context: Context, person: Person, assignment_id: int) -> None:
@@ -87,15 +99,23 @@ async def recusal_reason(update: Update, context: Context, person: Person, reaso
 
 
 async def _refused(update: Update, context: Context, person: Person, what: str) -> None:
-    """A forged or stale button: nothing changes, the attempt is logged, the user is told."""
-    user = update.effective_user
+    """A forged or stale button or task number: nothing changes, the attempt is logged, the
+    user is told."""
+    user, query = update.effective_user, update.callback_query
     await assignments.log_refused(
-        app_context(context), person, user.id if user else 0, "callback", what
+        app_context(context),
+        person,
+        user.id if user else 0,
+        "callback" if query is not None else "command",
+        what,
     )
-    query = update.callback_query
     if query is not None:
         await query.answer(texts_of(update, context).not_yours(), show_alert=True)
+    else:
+        await reply(update, texts_of(update, context).not_yours())
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CommandHandler("tasks", tasks))
+    private = filters.ChatType.PRIVATE
+    application.add_handler(MessageHandler(filters.Regex(TASK_COMMAND) & private, task_card))

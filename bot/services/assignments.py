@@ -7,14 +7,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import AppContext
 from bot.services import draws, forms, outbox
 from bot.services.identity import Person
 from bot.services.problems import ServiceProblem
-from bot.services.pushes import accounts_of, enqueue_pushes, names_of
+from bot.services.pushes import (
+    accounts_of,
+    assignment_text,
+    enqueue_pushes,
+    items_for,
+    names_of,
+    task_buttons,
+)
 from bot.texts import texts_for
 from spotcheck.draw import DrawRefused, Refusal
 from spotcheck.roles import Role
@@ -237,24 +244,70 @@ async def _admins_of(session: AsyncSession, region: str) -> set[str]:
     return {cert for cert, role, where in rows if role == Role.ADMIN.value or where == region}
 
 
+_TASKS_OF = (
+    select(
+        Assignment.id, Assignment.quarter, Target.name, Assignment.credit_code,
+        Assignment.due_date, AssignmentMember.state, AssignmentMember.is_lead,
+    )
+    .join(AssignmentMember, AssignmentMember.assignment_id == Assignment.id)
+    .join(Target, Target.credit_code == Assignment.credit_code)
+    .where(
+        Assignment.state != SUPERSEDED,
+        AssignmentMember.person_kind == "inspector",
+        AssignmentMember.person_key == bindparam("cert_no"),
+        AssignmentMember.state != "replaced",
+    )
+    .order_by(Assignment.due_date, Assignment.id)
+)  # fmt: skip
+
+
 async def tasks_of(ctx: AppContext, person: Person) -> list[Task]:
-    async with ctx.engine.connect() as connection:
-        rows = await connection.execute(
-            select(
-                Assignment.id, Assignment.quarter, Target.name, Assignment.credit_code,
-                Assignment.due_date, AssignmentMember.state, AssignmentMember.is_lead,
+    rows = await ctx.point_reads.all(_TASKS_OF, {"cert_no": person.cert_no})
+    return [Task(*row) for row in rows]
+
+
+@dataclass(frozen=True)
+class TaskCard:
+    """One of his assignments shown again, as it was pushed, with what he may still do."""
+
+    text: str
+    buttons: list[list[tuple[str, str]]]
+    location: tuple[float, float] | None  # (latitude, longitude) for a map pin
+
+
+async def card_of(ctx: AppContext, person: Person, assignment_id: int) -> TaskCard:
+    """/task_<id> from the /tasks list: only a member of the team in force gets it; anyone
+    else gets AssignmentProblem (and the attempt is the handler's to log)."""
+    async with ctx.sessions() as session:
+        assignment, member = await _membership(session, person, assignment_id)
+        target = (
+            await session.scalars(
+                select(Target).where(Target.credit_code == assignment.credit_code)
             )
-            .join(AssignmentMember, AssignmentMember.assignment_id == Assignment.id)
-            .join(Target, Target.credit_code == Assignment.credit_code)
-            .where(
-                Assignment.state != SUPERSEDED,
-                AssignmentMember.person_kind == "inspector",
-                AssignmentMember.person_key == person.cert_no,
-                AssignmentMember.state != "replaced",
+        ).one()
+        team = list(
+            await session.scalars(
+                select(AssignmentMember)
+                .where(
+                    AssignmentMember.assignment_id == assignment_id,
+                    AssignmentMember.person_kind == "inspector",
+                    AssignmentMember.state != "replaced",
+                )
+                .order_by(AssignmentMember.id)
             )
-            .order_by(Assignment.due_date, Assignment.id)
-        )  # fmt: skip
-        return [Task(*row) for row in rows]
+        )
+        names = await names_of(session, {m.person_key for m in team})
+        items = await items_for(session, assignment.level, assignment.supervision_class)
+    texts = texts_for(person.language)
+    listed = [(names.get(m.person_key, m.person_key), m.is_lead) for m in team]
+    pin = None
+    if target.latitude is not None and target.longitude is not None:
+        pin = (target.latitude, target.longitude)
+    return TaskCard(
+        assignment_text(texts, assignment, target, items, listed),
+        task_buttons(texts, assignment_id, may_accept=member.state == "assigned"),
+        pin,
+    )
 
 
 async def notify_unreachable(session: AsyncSession, chat_id: int) -> None:

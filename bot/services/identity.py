@@ -7,9 +7,9 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import AppContext
 from bot.services.problems import ServiceProblem
@@ -165,24 +165,23 @@ def _person(account: TelegramAccount, inspector: Inspector) -> Person:
                   Role(inspector.role), inspector.region_code, account.language)  # fmt: skip
 
 
+# Built once: this runs for every update, and building a statement costs more than running it.
+_WHO = (
+    select(
+        TelegramAccount.user_id, TelegramAccount.chat_id, TelegramAccount.language,
+        TelegramAccount.reachable,
+        Inspector.cert_no, Inspector.name, Inspector.role, Inspector.region_code, Inspector.status,
+    )
+    .join(Inspector, Inspector.cert_no == TelegramAccount.cert_no)
+    .where(TelegramAccount.user_id == bindparam("user_id"), Inspector.active)
+)  # fmt: skip
+
+
 async def who(ctx: AppContext, user_id: int) -> Person | None:
-    """The bound, active inspector behind a Telegram user, or None for a stranger."""
-    async with ctx.engine.connect() as connection:  # Core: this runs for every update
-        return await _who(connection, user_id)
-
-
-async def _who(connection: AsyncConnection, user_id: int) -> Person | None:
-    row = (
-        await connection.execute(
-            select(
-                TelegramAccount.user_id, TelegramAccount.chat_id, TelegramAccount.language,
-                TelegramAccount.reachable,
-                Inspector.cert_no, Inspector.name, Inspector.role, Inspector.region_code, Inspector.status,
-            )
-            .join(Inspector, Inspector.cert_no == TelegramAccount.cert_no)
-            .where(TelegramAccount.user_id == user_id, Inspector.active)
-        )
-    ).one_or_none()  # fmt: skip
+    """The bound, active inspector behind a Telegram user, or None for a stranger. Read from
+    the database on every update: a deactivated or transferred inspector loses access at once."""
+    rows = await ctx.point_reads.all(_WHO, {"user_id": user_id})
+    row = rows[0] if rows else None
     if row is None or row.status == DutyStatus.TRANSFERRED.value:
         return None
     return Person(

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import callback_data
 from bot.services import outbox
-from bot.texts import texts_for
+from bot.texts import Texts, texts_for
 from storage.bot_models import TelegramAccount
 from storage.draw_models import Assignment, AssignmentMember
 from storage.draw_store import SUPERSEDED
@@ -27,7 +27,7 @@ async def names_of(session: AsyncSession, certs: set[str]) -> dict[str, str]:
     return {cert: name for cert, name in rows}
 
 
-async def _items(session: AsyncSession, level: str, cls: str) -> list[str]:
+async def items_for(session: AsyncSession, level: str, cls: str) -> list[str]:
     """The inspection items (抽查事项) that apply to this level and class."""
     rows = await session.scalars(
         select(InspectionItem).where(InspectionItem.active).order_by(InspectionItem.code)
@@ -73,7 +73,7 @@ async def enqueue_pushes(
         assignment = assignments[assignment_id]
         key = (assignment.level, assignment.supervision_class)
         if key not in items_by:
-            items_by[key] = await _items(session, *key)
+            items_by[key] = await items_for(session, *key)
         target = targets[assignment.credit_code]
         for member in members:
             if only is not None and member.person_key != only[1]:
@@ -82,23 +82,44 @@ async def enqueue_pushes(
             if account is None:
                 continue
             texts = texts_for(account.language)
-            text = texts.assignment_pushed(
-                quarter=assignment.quarter,
-                target_name=target.name,
-                credit_code=target.credit_code,
-                address=target.address,
-                items=items_by[key],
-                team=[(names.get(m.person_key, m.person_key), m.is_lead) for m in members],
-                due=assignment.due_date,
-                replacement=only is not None,
+            team = [(names.get(m.person_key, m.person_key), m.is_lead) for m in members]
+            text = assignment_text(
+                texts, assignment, target, items_by[key], team, replacement=only is not None
             )
-            buttons = [[(texts.button_accept(), callback_data.accept(assignment.id)),
-                        (texts.button_recuse(), callback_data.recuse(assignment.id))]]  # fmt: skip
-            session.add(outbox.message(account.chat_id, text, buttons))
+            session.add(outbox.message(account.chat_id, text, task_buttons(texts, assignment.id)))
             if target.latitude is not None and target.longitude is not None:
                 session.add(outbox.location(account.chat_id, target.latitude, target.longitude))
             queued += 1
     return queued
+
+
+def assignment_text(
+    texts: Texts,
+    assignment: Assignment,
+    target: Target,
+    items: list[str],
+    team: list[tuple[str, bool]],
+    replacement: bool = False,
+) -> str:
+    """An assignment as its team receives it: pushed, or shown again from /tasks."""
+    return texts.assignment_pushed(
+        quarter=assignment.quarter,
+        target_name=target.name,
+        credit_code=target.credit_code,
+        address=target.address,
+        items=items,
+        team=team,
+        due=assignment.due_date,
+        replacement=replacement,
+    )
+
+
+def task_buttons(
+    texts: Texts, assignment_id: int, may_accept: bool = True
+) -> list[list[tuple[str, str]]]:
+    """接受 (while not yet accepted) and 申请回避 under an assignment."""
+    accept = [(texts.button_accept(), callback_data.accept(assignment_id))] if may_accept else []
+    return [[*accept, (texts.button_recuse(), callback_data.recuse(assignment_id))]]
 
 
 async def enqueue_withdrawn(session: AsyncSession, plan_id: int) -> int:

@@ -5,6 +5,7 @@ plan, both are said."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 import zlib
 from dataclasses import dataclass
@@ -47,10 +48,17 @@ class PolicyLibrary:
         # Which documents are in the index: "next passage" buttons carry it, so that a button
         # from before a change (or from another process) is recognised as stale.
         self.fingerprint = 0
+        self._building = asyncio.Lock()  # one build at a time; who waited takes its result
 
     async def index(self) -> PolicyIndex:
         if self._index is not None:
             return self._index
+        async with self._building:
+            if self._index is not None:
+                return self._index
+            return await self._build()
+
+    async def _build(self) -> PolicyIndex:
         generation = self.generation
         passages = list(load_shipped())
         ids = []
@@ -63,7 +71,9 @@ class PolicyLibrary:
             for document_id, name, text in rows:
                 ids.append(str(document_id))
                 passages += split_text(name, text)
-        index = PolicyIndex(passages)
+        # jieba cuts every passage (a second or more at start): in a thread, so that the bot
+        # keeps answering inspectors meanwhile.
+        index = await asyncio.to_thread(PolicyIndex, passages)
         if generation == self.generation:
             # Not when a document was added or removed while we read: that index is stale.
             self._index = index

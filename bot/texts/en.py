@@ -114,13 +114,15 @@ class EnglishTexts(Texts):
     def tasks_empty(self) -> str:
         return "You have no inspection tasks."
 
-    def tasks_list(self, tasks: list[tuple[str, str, str, str, bool]]) -> str:
+    def tasks_list(self, tasks: list[tuple[int, str, str, str, str, bool]]) -> str:
         states = {"assigned": "to accept", "accepted": "accepted"}
         lines = ["My inspection tasks:"]
-        for i, (quarter, name, due, state, lead) in enumerate(tasks, start=1):
+        for i, (task, quarter, name, due, state, lead) in enumerate(tasks, start=1):
             lines.append(
-                f"{i}. {quarter} {name}{' (lead)' if lead else ''} — due {due}, {states.get(state, state)}"
+                f"{i}. {quarter} {name}{' (lead)' if lead else ''} — due {due},"
+                f" {states.get(state, state)} /task_{task}"
             )
+        lines.append("Tap the link after a task to see it, accept it or ask to recuse.")
         return "\n".join(lines)
 
     def nothing_to_cancel(self) -> str:

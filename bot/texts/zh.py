@@ -378,15 +378,17 @@ class Texts:
     def tasks_empty(self) -> str:
         return "您目前没有检查任务。"
 
-    def tasks_list(self, tasks: list[tuple[str, str, str, str, bool]]) -> str:
-        """(quarter, target name, due, state, is lead) per task."""
+    def tasks_list(self, tasks: list[tuple[int, str, str, str, str, bool]]) -> str:
+        """(assignment id, quarter, target name, due, state, is lead) per task."""
         states = {"assigned": "待接受", "accepted": "已接受"}
         lines = ["我的检查任务："]
-        for i, (quarter, name, due, state, lead) in enumerate(tasks, start=1):
+        for i, (task, quarter, name, due, state, lead) in enumerate(tasks, start=1):
             lead_mark = "（组长）" if lead else ""
             lines.append(
                 f"{i}. {quarter} {name}{lead_mark} — 期限 {due}，{states.get(state, state)}"
+                f" /task_{task}"
             )
+        lines.append("点击任务后的链接查看详情，并接受或申请回避。")
         return "\n".join(lines)
 
     def nothing_to_cancel(self) -> str:

@@ -271,6 +271,7 @@ class FakeTelegram:
         self._messages: dict[int, dict[int, JSON]] = defaultdict(dict)
         self._message_ids: dict[int, itertools.count[int]] = {}
         self._bot_messages: list[tuple[int, int]] = []
+        self._message_waiters: list[tuple[int, asyncio.Future[None]]] = []
         self._deleted: set[tuple[int, int]] = set()
         self._reply_keyboards: dict[int, list[list[str]] | None] = {}
         self._callback_queries: dict[str, JSON] = {}
@@ -546,6 +547,15 @@ class FakeTelegram:
             for c, m in self._bot_messages
             if c == chat_id and (c, m) not in self._deleted
         ]
+
+    async def wait_sent(self, count: int, timeout: float = 10.0) -> None:
+        """Until the bot has sent ``count`` messages in all, woken by the send itself: no
+        polling loop competes with the bot (or with a database driver's thread) meanwhile."""
+        if len(self._bot_messages) >= count:
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        self._message_waiters.append((count, waiter))
+        await asyncio.wait_for(waiter, timeout)
 
     def texts(self, chat_id: int) -> list[str]:
         return [_text_of(m) for m in self.sent_to(chat_id)]
@@ -1066,6 +1076,12 @@ class FakeTelegram:
             self._reply_keyboards[chat_id] = None
         self._messages[chat_id][message["message_id"]] = message
         self._bot_messages.append((chat_id, message["message_id"]))
+        waiting, self._message_waiters = self._message_waiters, []
+        for count, waiter in waiting:
+            if len(self._bot_messages) < count:
+                self._message_waiters.append((count, waiter))
+            elif not waiter.done():
+                waiter.set_result(None)
         return copy.deepcopy(message)
 
     def _bot_user(self) -> JSON:

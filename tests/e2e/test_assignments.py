@@ -100,16 +100,77 @@ async def test_tasks_lists_my_assignments_with_their_state(bot: BotHarness) -> N
         name = (await bot.target(a.credit_code)).name
         lead = "（组长）" if m.is_lead else ""
         state = {"assigned": "待接受", "accepted": "已接受"}[m.state]
-        expected.append(f"{i}. {a.quarter} {name}{lead} — 期限 {a.due_date}，{state}")
+        expected.append(f"{i}. {a.quarter} {name}{lead} — 期限 {a.due_date}，{state} /task_{a.id}")
+    expected.append("点击任务后的链接查看详情，并接受或申请回避。")
     listing = bot.fake.last_message(user.id)
     assert listing is not None and listing["text"] == "\n".join(expected)
-    open_ones = [(i, a.id) for i, (a, m) in enumerate(pairs, start=1) if m.state == "assigned"]
-    assert bot.fake.buttons(listing) == [
-        button
-        for i, a in open_ones
-        for button in ((f"接受 {i}", f"1:ok:{a}"), (f"申请回避 {i}", f"1:rc:{a}"))
-    ]
+    assert bot.fake.buttons(listing) == []  # a long list stays light: the links do the work
     assert bot.fake.last_text(people[idle_cert].id) == "您目前没有检查任务。"
+
+
+def _task_links(text: str) -> list[int]:
+    return [int(word.removeprefix("/task_")) for word in text.split() if word.startswith("/task_")]
+
+
+async def test_a_task_from_the_list_shows_again_as_pushed_and_can_be_accepted(
+    bot: BotHarness,
+) -> None:
+    async with bot.running():
+        people = await bind_county(bot)
+        await bot.draw_county(JINGXIU, SupervisionClass.SPECIAL)
+        await bot.settle()
+        cert, user = next((c, u) for c, u in people.items() if pushes(bot, u))
+        push = pushes(bot, user)[0]
+        assignment_id = int(str(bot.fake.buttons(push)[0][1]).split(":")[2])
+        await bot.send(user, "/tasks")
+        links = _task_links(bot.fake.last_text(user.id) or "")
+        await bot.send(user, f"/task_{assignment_id}")
+        shown = [m for m in bot.fake.sent_to(user.id) if m.get("text") == push["text"]][-1]
+        pin_after_card = bot.fake.sent_to(user.id)[-1]
+        await bot.press(user, "接受", shown)
+        await bot.send(user, f"/task_{assignment_id}")
+        again = [m for m in bot.fake.sent_to(user.id) if m.get("text") == push["text"]][-1]
+
+    assert assignment_id in links
+    assert shown is not push and shown["text"] == push["text"]
+    assert bot.fake.buttons(shown) == [
+        ("接受", f"1:ok:{assignment_id}"),
+        ("申请回避", f"1:rc:{assignment_id}"),
+    ]
+    [assignment] = await bot.all(select(Assignment).where(Assignment.id == assignment_id))
+    target = await bot.target(assignment.credit_code)
+    # the demo's targets all have coordinates: the map pin follows the card
+    assert pin_after_card["location"] == {
+        "latitude": target.latitude,
+        "longitude": target.longitude,
+    }
+    [me] = [m for m in await members_of(bot, assignment_id) if m.person_key == cert]
+    assert me.state == "accepted"
+    # accepted: the card offers only 申请回避
+    assert bot.fake.buttons(again) == [("申请回避", f"1:rc:{assignment_id}")]
+
+
+async def test_someone_elses_task_number_shows_nothing_and_is_logged(bot: BotHarness) -> None:
+    async with bot.running():
+        people = await bind_county(bot)
+        await bot.draw_county(JINGXIU, SupervisionClass.SPECIAL)
+        await bot.settle()
+        before = await states(bot)
+        snoop_cert, snoop = next(iter(people.items()))
+        mine = {a for a, c, _, _ in before if c == snoop_cert}
+        theirs = next(a for a, _, _, _ in before if a not in mine)
+        said_before = len(bot.said(snoop.id))
+        await bot.send(snoop, f"/task_{theirs}")
+        await bot.send(snoop, "/task_999999")
+        after = await states(bot)
+
+    assert bot.said(snoop.id)[said_before:] == [NOT_YOURS, NOT_YOURS]
+    assert after == before
+    refused = await bot.all(select(AuditLog).where(AuditLog.action == "refused"))
+    assert [(r.actor, r.entity, r.entity_key, r.new["cert_no"]) for r in refused] == [
+        (f"tg:{snoop.id}", "command", f"task:{theirs}", snoop_cert),
+        (f"tg:{snoop.id}", "command", "task:999999", snoop_cert),
+    ]
 
 
 async def test_recusal_draws_a_replacement_who_is_notified(bot: BotHarness) -> None:

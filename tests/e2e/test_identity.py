@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.services import identity
-from spotcheck.roles import Role
+from spotcheck.roles import DutyStatus, Role
 from storage.bot_models import ChatForm, HandledUpdate, Invite, Stranger, TelegramAccount
 from storage.draw_models import DrawPlan, DrawRecord
-from storage.models import AuditLog, utcnow
+from storage.models import AuditLog, Inspector, utcnow
 from tests.e2e.conftest import (
     ADMIN_MENU,
     COUNTY_ADMIN_MENU,
@@ -251,3 +251,27 @@ async def test_start_delivered_again_after_a_restart_is_handled_once(bot: BotHar
     assert len(await bot.all(select(AuditLog).where(AuditLog.action == "bind"))) == 1
     handled = await bot.all(select(HandledUpdate.update_id))
     assert handled.count(first["update_id"]) == 1
+
+
+async def test_an_inspector_taken_off_the_directory_loses_access_at_once(bot: BotHarness) -> None:
+    """Who is writing is read from the database on every update: no cache keeps a
+    deactivated or transferred inspector in."""
+    [gone, moved] = (await bot.staff(Role.INSPECTOR, JINGXIU))[:2]
+    async with bot.running():
+        first, second = await bot.bind(2101, gone.cert_no), await bot.bind(2102, moved.cert_no)
+        await bot.send(first, "/tasks")
+        async with bot.ctx.sessions() as session, session.begin():
+            await session.execute(
+                update(Inspector).where(Inspector.cert_no == gone.cert_no).values(active=False)
+            )
+            await session.execute(
+                update(Inspector)
+                .where(Inspector.cert_no == moved.cert_no)
+                .values(status=DutyStatus.TRANSFERRED.value)
+            )
+        await bot.send(first, "/tasks")
+        await bot.send(second, "/tasks")
+        await bot.send(second, "/help")
+
+    assert bot.said(first.id)[1:] == ["您目前没有检查任务。", STRANGER_REFUSAL]
+    assert bot.said(second.id)[1:] == [STRANGER_REFUSAL]
