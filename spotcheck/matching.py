@@ -118,6 +118,10 @@ class _Pool:
     """People bucketed by load, also per specialty key; a bucket is a sorted list of entries
     ``county ‖ 0x1F ‖ id``, which sort exactly as (county, id) since counties hold no control
     characters, and one county's people are a contiguous slice.
+
+    A target preferring several keys draws from the union of their buckets. A city has few
+    distinct key sets and thousands of teams, so each union is built once per (key set, load)
+    and kept up to date as loads rise, rather than merged again at every pick.
     """
 
     def __init__(self, people: Iterable[tuple[str, str, Iterable[str], int]], cap: int | None):
@@ -143,14 +147,31 @@ class _Pool:
         for by_load in self.keyed.values():
             for bucket in by_load.values():
                 bucket.sort()
+        self.unions: dict[tuple[str, ...], dict[int, list[str]]] = {}
 
     def bump(self, pid: str) -> None:
-        load, entry = self.load[pid], self.region[pid] + _SEP + pid
-        for by_load in [self.buckets, *(self.keyed[k] for k in self.keys[pid])]:
+        load, entry, keys = self.load[pid], self.region[pid] + _SEP + pid, self.keys[pid]
+        for by_load in [self.buckets, *(self.keyed[k] for k in keys)]:
             bucket = by_load[load]
             del bucket[bisect_left(bucket, entry)]
             insort(by_load[load + 1], entry)
+        for key_set, unions in self.unions.items():
+            if keys.isdisjoint(key_set):
+                continue
+            if (left := unions.get(load)) is not None:
+                del left[bisect_left(left, entry)]
+            if (joined := unions.get(load + 1)) is not None:
+                insort(joined, entry)
         self.load[pid] = load + 1
+
+    def _union(self, key_set: tuple[str, ...], load: int) -> list[str]:
+        """The sorted union of the keys' buckets at this load (kept current by ``bump``)."""
+        if len(key_set) == 1:
+            return self.keyed[key_set[0]].get(load, [])
+        by_load = self.unions.setdefault(key_set, {})
+        if load not in by_load:
+            by_load[load] = sorted(set().union(*(self.keyed[k].get(load, ()) for k in key_set)))
+        return by_load[load]
 
     def choose(
         self, scope: _Scope, banned: AbstractSet[str], h: int, preferred: AbstractSet[str]
@@ -159,11 +180,9 @@ class _Pool:
         levels = sorted(
             n for n, b in self.buckets.items() if b and (self.cap is None or n < self.cap)
         )
-        keyed = [self.keyed[k] for k in sorted(preferred) if k in self.keyed]
-        for n in levels if keyed else ():
-            lists = [bucket for by_load in keyed if (bucket := by_load.get(n))]
-            merged = lists[0] if len(lists) == 1 else sorted(set().union(*lists))
-            pid = self._nth_allowed(merged, scope, banned, h)
+        key_set = tuple(k for k in sorted(preferred) if k in self.keyed)
+        for n in levels if key_set else ():
+            pid = self._nth_allowed(self._union(key_set, n), scope, banned, h)
             if pid is not None:
                 return pid
         for n in levels:

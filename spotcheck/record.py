@@ -15,12 +15,13 @@ the encoding is unambiguous. A commitment is SHA-256(entropy) in hex, published 
 from __future__ import annotations
 
 import hashlib
-import json
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import TypeVar
+
+import orjson
 
 from spotcheck.classes import CreditRiskGrade, SupervisionClass
 from spotcheck.deadlines import QUARTER_PATTERN
@@ -61,13 +62,15 @@ T = TypeVar("T")
 
 
 def canonical_json(value: object) -> bytes:
-    """Sorted keys, ensure_ascii=False, separators (",", ":"), UTF-8.
+    """Sorted keys, no whitespace, UTF-8 unescaped: the bytes of the standard library's
+    ``json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))``.
 
-    Records hold only strings, integers, booleans, null, lists and objects: ratios are
-    fraction strings such as "1/4", never floats.
+    Written by orjson, which produces exactly those bytes for what records hold (a test holds
+    it to that) about ten times faster: a city draw's candidate lists run to tens of
+    megabytes. Records hold only strings, integers, booleans, null, lists and objects: ratios
+    are fraction strings such as "1/4", never floats.
     """
-    text = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return text.encode("utf-8")
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
 
 
 def list_sha256(items: Sequence[object]) -> str:

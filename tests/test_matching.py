@@ -15,7 +15,14 @@ from spotcheck.draw import (
     RefusalKind,
     TargetCandidate,
 )
-from spotcheck.matching import Assignment, MatchRules, match_inspectors, replace_inspector
+from spotcheck.matching import (
+    Assignment,
+    MatchRules,
+    match_inspectors,
+    pick_index,
+    replace_inspector,
+    tie_key,
+)
 from spotcheck.quota import Level, TaskKind
 from spotcheck.roles import Role
 from tests.factories_draw import (
@@ -253,6 +260,117 @@ def test_every_team_keeps_every_rule_or_the_draw_is_refused(
                 assert by_cert[cert].region != t.region
     if rules.max_per_quarter is not None:
         assert all(by_cert[c].load + k <= rules.max_per_quarter for c, k in added.items())
+
+
+KEYS = ["化工", "电镀", "涉VOCs", "涉重金属"]
+
+
+@st.composite
+def crowded_scenarios(
+    draw: st.DrawFn,
+) -> tuple[list[TargetCandidate], list[InspectorCandidate], set[tuple[str, str]], MatchRules]:
+    """Many targets with several preferred keys each, for few people: loads rise quickly, so
+    the matcher's kept-up unions of specialists are consulted at every load."""
+    counties = [COUNTY, OTHER_COUNTY, THIRD_COUNTY]
+    people = [
+        inspector(
+            i,
+            region=draw(st.sampled_from(counties)),
+            specialties=tuple(draw(st.sets(st.sampled_from(KEYS), max_size=2))),
+            role=draw(st.sampled_from([Role.INSPECTOR, Role.LEAD])),
+            load=draw(st.integers(0, 3)),
+        )
+        for i in range(draw(st.integers(4, 16)))
+    ]
+    population = [
+        target(
+            n,
+            region=draw(st.sampled_from(counties)),
+            industry=draw(st.sampled_from(KEYS)),
+            tags=tuple(draw(st.sets(st.sampled_from(KEYS), max_size=3))),
+        )
+        for n in range(draw(st.integers(1, 25)))
+    ]
+    conflicts = draw(
+        st.sets(
+            st.tuples(
+                st.sampled_from([p.cert_no for p in people]),
+                st.sampled_from([t.credit_code for t in population]),
+            ),
+            max_size=8,
+        )
+    )
+    level = draw(st.sampled_from([Level.COUNTY, Level.CITY]))
+    rules = MatchRules(
+        per_check=draw(st.integers(2, 3)),
+        max_per_quarter=draw(st.none() | st.integers(3, 12)),
+        level=level,
+        cross_region=level is Level.CITY and draw(st.booleans()),
+    )
+    return population, people, conflicts, rules
+
+
+def documented_matching(
+    population: list[TargetCandidate],
+    people: list[InspectorCandidate],
+    conflicts: set[tuple[str, str]],
+    seed_bytes: bytes,
+    rules: MatchRules,
+) -> list[tuple[tuple[str, ...], str | None]] | None:
+    """The module docstring's rule, written the slow, obvious way: each pick takes, among the
+    eligible with the lowest load (specialists first at pick 0), sorted by (county, cert no),
+    the one at index H mod n. None when a team cannot be formed."""
+    load = {p.cert_no: p.load for p in people if p.role.inspects}
+    by_cert = {p.cert_no: p for p in people}
+    result = []
+    for t in population:
+        team: list[str] = []
+        wanted = {*t.tags, t.industry}
+        for k in range(rules.per_check):
+            eligible = [
+                c
+                for c in load
+                if c not in team
+                and (c, t.credit_code) not in conflicts
+                and (rules.max_per_quarter is None or load[c] < rules.max_per_quarter)
+                and (rules.level is Level.CITY or by_cert[c].region == t.region)
+                and not (rules.cross_region and by_cert[c].region == t.region)
+            ]
+            specialists = [c for c in eligible if wanted & set(by_cert[c].specialties)]
+            pool = specialists if k == 0 and specialists else eligible
+            if not pool:
+                return None
+            lowest = min(load[c] for c in pool)
+            least = sorted(
+                (c for c in pool if load[c] == lowest), key=lambda c: (by_cert[c].region, c)
+            )
+            chosen = least[
+                pick_index(seed_bytes, "inspector-pick", t.credit_code, str(k)) % len(least)
+            ]
+            load[chosen] += 1
+            team.append(chosen)
+        leads = [c for c in team if by_cert[c].role is Role.LEAD]
+        lead = min(leads, key=lambda c: tie_key(seed_bytes, t.credit_code, c)) if leads else team[0]
+        result.append((tuple(team), lead))
+    return result
+
+
+@settings(max_examples=150, deadline=None)
+@given(crowded_scenarios(), st.integers(0, 5))
+def test_matching_follows_the_documented_rule_pick_by_pick(
+    scenario: tuple[
+        list[TargetCandidate], list[InspectorCandidate], set[tuple[str, str]], MatchRules
+    ],
+    n: int,
+) -> None:
+    population, people, conflicts, rules = scenario
+    expected = documented_matching(population, people, conflicts, seed(n), rules)
+    try:
+        result = match_inspectors(onsite(population), people, conflicts, seed(n), rules)
+    except DrawRefused:
+        assert expected is None
+        return
+    assert [(a.inspectors, a.lead) for a in result] == expected
 
 
 def test_replacement_takes_the_place_of_the_removed_inspector() -> None:

@@ -9,6 +9,8 @@ import random
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from spotcheck.classes import CreditRiskGrade, SupervisionClass
 from spotcheck.matching import MatchRules
@@ -252,3 +254,19 @@ def test_replacement_record_verifies_alone() -> None:
     tampered = copy.deepcopy(body)
     tampered["replaced"]["inspector"] = changed[0][1]["inspectors"][1]
     assert not verify_record(tampered).ok
+
+
+# What a record may hold: strings of any characters (control characters, quotes, backslashes,
+# CJK, U+2028), 64-bit integers, booleans, null, lists and objects.
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(JSON_VALUES)
+def test_canonical_bytes_are_the_documented_json_dumps_form(value: Any) -> None:
+    documented = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    assert canonical_json(value) == documented.encode("utf-8")
