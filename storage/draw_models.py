@@ -72,7 +72,7 @@ class Assignment(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("draw_plans.id"), index=True)
-    record_id: Mapped[int] = mapped_column(ForeignKey("draw_records.id"))
+    record_id: Mapped[int] = mapped_column(ForeignKey("draw_records.id"), index=True)
     quarter: Mapped[str] = mapped_column(String(6))
     level: Mapped[str] = mapped_column(String(10))
     supervision_class: Mapped[str] = mapped_column(String(10))

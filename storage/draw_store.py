@@ -39,7 +39,8 @@ async def target_candidates(
 
     Tags come as raw JSON text and are decoded once per distinct list, and class and grade
     through dict lookups: a city of 200,000 targets has a few hundred distinct tag lists, and
-    this is the floor every draw stands on.
+    this is the floor every draw stands on. Plain Core rows, sorted here: walking the
+    credit-code index costs SQLite more than sorting costs Python.
     """
     classes = {c.value: c for c in SupervisionClass}
     grades = {g.value: g for g in CreditRiskGrade}
@@ -56,12 +57,12 @@ async def target_candidates(
         # CAST, not type_coerce: asyncpg decodes json itself unless the server sends text.
         cast(Target.tags, Text),
         Target.active,
-    ).order_by(Target.credit_code)
+    )
     if only is not None:
         query = query.where(Target.credit_code == only)
     if region is not None:
         query = query.where(Target.region_code == region)
-    rows = await session.execute(query)
+    rows = await (await session.connection()).execute(query)
     result = []
     for code, name, region, industry, permit, cls, positive, grade, tags, active in rows:
         parsed = tag_lists.get(tags)
@@ -79,6 +80,7 @@ async def target_candidates(
             parsed,
         )
         result.append((target, bool(active)))
+    result.sort(key=lambda pair: pair[0].credit_code)
     return result
 
 
@@ -226,8 +228,11 @@ async def insert_assignments(
     if not rows:
         return
     table = Assignment.__table__
+    # A plain executemany and one read of the ids beats RETURNING, which SQLAlchemy must
+    # batch into multi-row statements.
+    await connection.execute(insert(table), rows)
     inserted = await connection.execute(
-        insert(table).returning(table.c.credit_code, table.c.id), rows
+        select(table.c.credit_code, table.c.id).where(table.c.record_id == record_id)
     )
     ids = {code: id_ for code, id_ in inserted}
     onsite = [t for t in tasks if t.inspectors]

@@ -9,7 +9,7 @@ from bot.services import demo, identity
 from bot.services.draws import DrawRequest, execute
 from spotcheck.classes import SupervisionClass
 from spotcheck.quota import Level
-from storage.bot_models import OutboxMessage
+from storage.bot_models import OutboxMessage, TelegramAccount
 from storage.models import Inspector
 
 
@@ -73,3 +73,25 @@ async def test_a_redraw_withdraws_the_old_tasks_before_pushing_the_new(ctx: AppC
     withdrawn = [text for _, text in after if text.startswith("【任务撤回】")]
     assert len(withdrawn) == before  # every old push is withdrawn, once
     assert after[: len(withdrawn)] == [(c, t) for c, t in after if t.startswith("【任务撤回】")]
+
+
+async def test_a_push_names_the_whole_team_when_only_one_member_is_bound(ctx: AppContext) -> None:
+    await demo.load_demo_directory(ctx)
+    chats = await _bind_county(ctx, "130602")
+    bound_chat, bound = next(iter(chats.items()))
+    async with ctx.sessions() as session, session.begin():  # everyone else unbinds
+        for account in await session.scalars(
+            select(TelegramAccount).where(TelegramAccount.cert_no != bound)
+        ):
+            await session.delete(account)
+        names = dict((await session.execute(select(Inspector.cert_no, Inspector.name))).all())
+    outcome = await execute(ctx, DrawRequest("2024Q1", Level.COUNTY, "t", region="130602",
+                                             supervision_class=SupervisionClass.KEY, seed_text="s"))  # fmt: skip
+    his = [t for t in outcome.tasks if bound in t["inspectors"]]
+    pushed = await _texts(ctx)
+    assert his and len(pushed) == len(his)
+    assert {chat for chat, _ in pushed} == {bound_chat}
+    for task, (_, text) in zip(his, pushed, strict=True):
+        [team_line] = [line for line in text.splitlines() if line.startswith("检查组：")]
+        for cert in task["inspectors"]:
+            assert names[cert] in team_line

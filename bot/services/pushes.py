@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from bot import callback_data
 from bot.services import outbox
@@ -55,6 +56,20 @@ async def enqueue_pushes(
         query = query.where(Assignment.record_id == record_id)
     else:
         query = query.where(Assignment.id == only[0])
+    # Only teams with someone to tell: a city draw holds thousands of teams, and whoever has
+    # no bound account learns of his task in /tasks.
+    anyone = aliased(AssignmentMember)  # any member of the team, not the row at hand
+    told = (
+        select(anyone.id)
+        .join(TelegramAccount, TelegramAccount.cert_no == anyone.person_key)
+        .where(
+            anyone.assignment_id == Assignment.id,
+            anyone.person_kind == "inspector",
+            anyone.state != "replaced",
+            TelegramAccount.reachable,
+        )
+    )
+    query = query.where(told.exists())
     pairs = (await session.execute(query.order_by(Assignment.id, AssignmentMember.id))).all()
     teams: dict[int, list[AssignmentMember]] = {}
     for assignment, member in pairs:
