@@ -19,6 +19,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from operator import itemgetter
 from typing import TypeVar
 
 import orjson
@@ -248,14 +249,14 @@ def _lists(
     encoded: dict[str, bytes] = {}
     targets_json = [x.to_json() for x in targets]
     inspectors_json = [x.to_json() for x in inspectors]
-    targets_json.sort(key=lambda d: str(d["credit_code"]))
-    inspectors_json.sort(key=lambda d: str(d["cert_no"]))
+    targets_json.sort(key=itemgetter("credit_code"))
+    inspectors_json.sort(key=itemgetter("cert_no"))
     _encoded_list("targets", targets_json, body, encoded)
     _encoded_list("inspectors", inspectors_json, body, encoded)
     _encoded_list("conflicts", sorted([person, code] for person, code in conflicts), body, encoded)
     if experts is not None:
         experts_json = [x.to_json() for x in experts]
-        experts_json.sort(key=lambda d: str(d["expert_id"]))
+        experts_json.sort(key=itemgetter("expert_id"))
         _encoded_list("experts", experts_json, body, encoded)
     return body, encoded
 

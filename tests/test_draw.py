@@ -18,6 +18,7 @@ from spotcheck.draw import (
     TargetCandidate,
     draw_targets,
     filter_candidates,
+    hmac_sha256,
     planning_population,
 )
 from spotcheck.quota import GradeMultipliers, Level, Ratios, StratumPlan, TaskKind, plan_quarter
@@ -160,3 +161,13 @@ def test_every_candidate_of_a_stratum_is_drawn_about_equally_often() -> None:
     expected = draws * 5 / 20
     chi_square = sum((observed - expected) ** 2 / expected for observed in counts.values())
     assert chi_square < 43.82  # the 0.999 quantile of chi-square with 19 degrees of freedom
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=100), st.lists(st.binary(max_size=80), min_size=1, max_size=5))
+def test_the_ranking_key_is_hmac_sha256_for_any_key_and_message(
+    key: bytes, messages: list[bytes]
+) -> None:
+    keyed = hmac_sha256(key)
+    for message in messages:  # one key, many messages: the states are reused, not consumed
+        assert keyed(message) == hmac.digest(key, message, hashlib.sha256)

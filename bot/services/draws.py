@@ -241,12 +241,18 @@ async def _execute(ctx: AppContext, request: DrawRequest) -> DrawOutcome:
         if request.amends is not None:
             await enqueue_withdrawn(session, plan.id)
             await draw_store.supersede_plan_assignments(session, plan.id)
-        classes = {t.credit_code: t.supervision_class.value for t in inputs.targets}
+        tasks = [_task(a) for a in outcome.tasks]
+        drawn = {t.target for t in tasks}
+        classes = {
+            t.credit_code: t.supervision_class.value
+            for t in inputs.targets
+            if t.credit_code in drawn
+        }
         await draw_store.insert_assignments(
             session,
             plan=plan,
             record_id=outcome.record_id,
-            tasks=[_task(a) for a in outcome.tasks],
+            tasks=tasks,
             classes=classes,
             due=_quarter(request.quarter).last_day,
         )

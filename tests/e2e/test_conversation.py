@@ -43,12 +43,16 @@ async def test_conversation_from_invite_to_replacement(bot: BotHarness) -> None:
         )
         user = team[cert]
         before = {m.person_key for m in members if m.assignment_id == assignment_id}
-        [push] = [
+        # he finds it in /tasks and opens it from its link: the same card as the push
+        await bot.send(user, "/tasks")
+        await bot.send(user, f"/task_{assignment_id}")
+        push, card = [
             m
             for m in bot.fake.sent_to(user.id)
             if (f"1:rc:{assignment_id}") in [d for _, d in bot.fake.buttons(m)]
         ]
-        await bot.press(user, "申请回避", push)
+        assert card["text"] == push["text"]
+        await bot.press(user, "申请回避", card)
         await bot.send(user, "本人配偶在该企业任职")
         await bot.settle()
 
@@ -70,6 +74,9 @@ async def test_conversation_from_invite_to_replacement(bot: BotHarness) -> None:
         "[确认抽取]",
         "抽查记录已生成",
         f"sendMessage chat={user.id} '【检查任务】",
+        f"{user.first_name}({user.id}) ⇒ '/tasks'",
+        f"/task_{assignment_id}",
+        f"{user.first_name}({user.id}) ⇒ '/task_{assignment_id}'",
         f"{user.first_name}({user.id}) ⇒ [申请回避]",
         f"sendMessage chat={user.id} '申请回避：{target.name}",
         f"sendMessage chat={user.id} '回避申请已登记：{target.name}",
