@@ -2,8 +2,11 @@
 python-telegram-bot echo handler through the same fake Bot API (the floor).
 
 Both run the real Application and long polling against the in-process fake; ours also checks
-the update was not handled before, identifies the caller, reads his assignments and records the
-update as handled. Target: ratio ≤ 2.
+the update was not handled before, identifies the caller, reads his assignments (eleven, from
+a county draw on the demo data) and records the update as handled. Each bot runs in a process
+of its own, started once and warmed up (its start-up catch-up done); the two take turns at
+batches of round trips, so that the machine's ups and downs fall on both alike and neither's
+background work is timed in the other's batch. Target: ratio ≤ 2.
 
     python -m benchmarks.tasks_roundtrip [--rounds 300]
 """
@@ -13,10 +16,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -36,30 +39,29 @@ STARTUP_TASKS = ("catch_up_task", "digest_catch_up_task", "library_task")
 USER = 4242
 
 
-@dataclass
-class Bot:
-    app: Any
-    fake: FakeTelegram
-    sent: int = 0
-
-    async def warm_up(self) -> None:
-        await self.batch(1)  # first queries, first reply
+async def round_trips(app: Any, fake: FakeTelegram, count: int) -> None:
+    """Serve batches: for each line on stdin, ``count`` /tasks one after the other; print the
+    seconds per round trip."""
+    user = fake.user(USER, "王伟")
+    loop = asyncio.get_running_loop()
+    async with run_application(app, fake):
+        fake.send_text(user, "/tasks")  # first queries, first reply
+        await fake.wait_sent(1)
         for name in STARTUP_TASKS:  # steady state: the start-up catch-up is done
-            if name in self.app.bot_data:
-                await self.app.bot_data[name]
+            if name in app.bot_data:
+                await app.bot_data[name]
+        print("ready", flush=True)
+        sent = fake.sent_count()
+        while await loop.run_in_executor(None, sys.stdin.readline):
+            started = time.perf_counter()
+            for _ in range(count):
+                sent += 1
+                fake.send_text(user, "/tasks")
+                await fake.wait_sent(sent)
+            print((time.perf_counter() - started) / count, flush=True)
 
-    async def batch(self, count: int) -> float:
-        """Seconds per round trip over ``count`` /tasks sent one after the other."""
-        user = self.fake.user(USER, "王伟")
-        started = time.perf_counter()
-        for _ in range(count):
-            self.sent += 1
-            self.fake.send_text(user, "/tasks")
-            await self.fake.wait_sent(self.sent)
-        return (time.perf_counter() - started) / count
 
-
-def echo_bot() -> Bot:
+async def serve_echo(count: int) -> None:
     fake = FakeTelegram()
 
     async def reply(update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
@@ -68,45 +70,69 @@ def echo_bot() -> Bot:
 
     app = fake.application_builder().build()
     app.add_handler(CommandHandler("tasks", reply))
-    return Bot(app, fake)
+    await round_trips(app, fake, count)
 
 
-async def our_bot(folder: Path) -> tuple[Bot, AppContext]:
-    """An inspector with his county's draw on him (eleven tasks in the demo data)."""
-    config = config_from_mapping(
-        {"database": {"url": f"sqlite:///{folder / 'rt.db'}"}, "telegram": {"token": TOKEN}}
-    )
-    ctx = await AppContext.open(config)
-    await demo.load_demo_directory(ctx)
-    await execute(
-        ctx, DrawRequest("2024Q1", Level.COUNTY, "benchmark", region="130602", seed_text="rt")
-    )
-    code, _ = await identity.create_invite(ctx, "13060200001", "benchmark")
-    await identity.redeem(ctx, code, USER, USER, "zh")
-    fake = FakeTelegram()
-    return Bot(build_application(ctx, FakeRequest(fake), FakeRequest(fake)), fake), ctx
+async def serve_ours(count: int) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        config = config_from_mapping(
+            {"database": {"url": f"sqlite:///{Path(folder) / 'rt.db'}"},
+             "telegram": {"token": TOKEN}}
+        )  # fmt: skip
+        ctx = await AppContext.open(config)
+        await demo.load_demo_directory(ctx)
+        await execute(
+            ctx, DrawRequest("2024Q1", Level.COUNTY, "benchmark", region="130602", seed_text="rt")
+        )
+        code, _ = await identity.create_invite(ctx, "13060200001", "benchmark")
+        await identity.redeem(ctx, code, USER, USER, "zh")
+        fake = FakeTelegram()
+        await round_trips(build_application(ctx, FakeRequest(fake), FakeRequest(fake)), fake, count)
+        await ctx.close()
 
 
-async def measure(count: int, folder: Path) -> list[tuple[float, float]]:
-    """(echo, ours) seconds per round trip, batch after batch, the two bots taking turns so
-    that the machine's ups and downs fall on both alike."""
-    echo, (ours, ctx) = echo_bot(), await our_bot(folder)
-    pairs = []
-    async with run_application(echo.app, echo.fake), run_application(ours.app, ours.fake):
-        await echo.warm_up()
-        await ours.warm_up()
-        for _ in range(BATCHES):
-            pairs.append((await echo.batch(count), await ours.batch(count)))
-    await ctx.close()
-    return pairs
+class Server:
+    """One bot in a process of its own, answering "run a batch" with its seconds per trip."""
+
+    def __init__(self, kind: str, rounds: int) -> None:
+        command = [sys.executable, "-m", "benchmarks.tasks_roundtrip", "--serve", kind]
+        self.process = subprocess.Popen(
+            [*command, "--rounds", str(rounds)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        if self._line() != "ready":
+            raise SystemExit(f"the {kind} bot did not start")
+
+    def _line(self) -> str:
+        assert self.process.stdout is not None
+        return self.process.stdout.readline().strip()
+
+    def batch(self) -> float:
+        assert self.process.stdin is not None
+        self.process.stdin.write("go\n")
+        self.process.stdin.flush()
+        return float(self._line())
+
+    def close(self) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.close()
+        self.process.wait(timeout=60)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=300)
+    parser.add_argument("--serve", choices=["echo", "ours"])
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        pairs = asyncio.run(measure(args.rounds, Path(folder)))
+    if args.serve:
+        asyncio.run((serve_echo if args.serve == "echo" else serve_ours)(args.rounds))
+        return
+    echo, ours = Server("echo", args.rounds), Server("ours", args.rounds)
+    pairs = [(echo.batch(), ours.batch()) for _ in range(BATCHES)]
+    echo.close()
+    ours.close()
     ratio = statistics.median(mine / base for base, mine in pairs)
     base, mine = min(b for b, _ in pairs), min(m for _, m in pairs)
     print(f"bare PTB echo (floor) {base * 1000:.2f} ms per round trip (best of {BATCHES} batches)")

@@ -60,5 +60,12 @@ def draw_step(version: int, field: str, value: object) -> str:
     return encode("dw", version, field, value)
 
 
+MAX_ID = 2**31 - 1  # ids are INTEGER columns: int4 on PostgreSQL
+
+
 def as_int(text: str) -> int | None:
-    return int(text) if text.isascii() and text.isdigit() and len(text) < 12 else None
+    """A row id or number we could have made, else None (a larger one is forged)."""
+    if not (text.isascii() and text.isdigit() and len(text) < 12):
+        return None
+    number = int(text)
+    return number if number <= MAX_ID else None

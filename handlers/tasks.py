@@ -3,11 +3,13 @@ and 申请回避 (then the reason)."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 
 from telegram import Update
 from telegram.ext import Application, CommandHandler, MessageHandler, filters
 
+from bot import callback_data
 from bot.services import assignments
 from bot.services.assignments import AssignmentProblem
 from bot.services.draws import DrawProblem
@@ -17,7 +19,7 @@ from handlers.keyboards import keyboard
 
 # Telegram shows /task_12 in a message as a command to tap: the list needs no keyboard, however
 # many tasks it holds. Typed by hand it is checked like a button.
-TASK_COMMAND = re.compile(r"^/task_(\d{1,12})(?:@\w+)?$")
+TASK_COMMAND = re.compile(r"^/task_(\d{1,20})(?:@\w+)?$")
 
 
 async def tasks(update: Update, context: Context) -> None:
@@ -41,11 +43,12 @@ async def task_card(update: Update, context: Context) -> None:
     match = TASK_COMMAND.match(message.text or "") if message is not None else None
     if person is None or match is None:
         return
-    assignment_id = int(match.group(1))
-    try:
-        card = await assignments.card_of(ctx, person, assignment_id)
-    except AssignmentProblem:
-        await _refused(update, context, person, f"task:{assignment_id}")
+    assignment_id, card = callback_data.as_int(match.group(1)), None
+    if assignment_id is not None:  # else larger than any id we made: forged
+        with contextlib.suppress(AssignmentProblem):
+            card = await assignments.card_of(ctx, person, assignment_id)
+    if card is None:
+        await _refused(update, context, person, f"task:{match.group(1)}")
         return
     await reply(update, card.text, reply_markup=keyboard(card.buttons))
     if card.location is not None and message is not None:

@@ -15,6 +15,7 @@ the encoding is unambiguous. A commitment is SHA-256(entropy) in hex, published 
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -71,7 +72,12 @@ def canonical_json(value: object) -> bytes:
     megabytes. Records hold only strings, integers, booleans, null, lists and objects: ratios
     are fraction strings such as "1/4", never floats.
     """
-    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+    try:
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+    except TypeError:  # orjson refuses integers beyond 64 bits and keys that are not plain str
+        # (a tampered record read back may hold them): the standard library writes them.
+        text = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return text.encode("utf-8")
 
 
 def list_sha256(items: Sequence[object]) -> str:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Executable, Row, event
+from sqlalchemy import Connection, Dialect, Engine, Select, event
 from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import (
@@ -14,6 +15,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.sql.compiler import Compiled
 
 _ASYNC_DRIVERS = {
     "sqlite": "sqlite+aiosqlite",
@@ -61,40 +63,95 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 
 class PointReads:
     """Small reads by key on the hot path (who is writing, his tasks), run where they are
-    cheapest. On an SQLite file that is the plain sqlite3 driver, in the event loop: a lookup
-    by index takes tens of microseconds there, while each of the several hops to aiosqlite's
-    thread costs more than that. Elsewhere (PostgreSQL, an in-memory SQLite) the async engine.
+    cheapest. On an SQLite file in WAL mode that is the plain sqlite3 driver, in the event
+    loop: a lookup by index takes tens of microseconds there, while each of the several hops
+    to aiosqlite's thread costs more than that, and a WAL reader never waits for a writer.
+    Anywhere else (PostgreSQL, an in-memory or shared-cache SQLite, a file not in WAL mode,
+    where a read could wait on a writer's lock and stall the loop) the async engine.
     Only reads, and only by index: the connection is query_only, and in autocommit mode each
-    read sees what was committed before it.
+    read sees what was committed before it. On the sqlite3 path a statement is compiled once
+    and run on the driver itself, its columns converted as SQLAlchemy would (dates, booleans);
+    parameters must be plain values the driver takes (str, int), and statements are built once
+    (module constants: each is prepared once, and kept). Rows are tuples.
     """
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
         self._sync: Engine | None = None
         self._held: Connection | None = None
+        self._prepared: dict[Select[Any], _Prepared] = {}
         url = engine.url
         if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-            # A reader in WAL mode waits for nobody; the timeout only covers recovery.
             self._sync = create_sync_engine(
                 url.set(drivername="sqlite+pysqlite"), connect_args={"timeout": 5}
             )
             event.listen(self._sync, "connect", _read_only)
 
-    async def all(self, statement: Executable, params: Mapping[str, Any]) -> Sequence[Row[Any]]:
-        if self._sync is not None:
-            if self._held is None or self._held.closed:
-                # One connection, used only from the event loop's thread, one read at a time.
-                self._held = self._sync.connect().execution_options(isolation_level="AUTOCOMMIT")
-            return self._held.execute(statement, params).all()
-        async with self._engine.connect() as connection:
-            return (await connection.execute(statement, params)).all()
+    async def all(
+        self, statement: Select[Any], params: Mapping[str, Any]
+    ) -> Sequence[tuple[Any, ...]]:
+        held = self._held or self._hold()
+        if held is None:
+            async with self._engine.connect() as connection:
+                return list((await connection.execute(statement, params)).all())
+        prepared = self._prepared.get(statement) or self._prepare(statement, held.dialect)
+        values = prepared.compiled.construct_params(params) or {}
+        cursor = held.connection.driver_connection.execute(  # type: ignore[union-attr]
+            prepared.compiled.string, [values[name] for name in prepared.order]
+        )
+        rows: list[tuple[Any, ...]] = cursor.fetchall()
+        if not prepared.converts:
+            return rows
+        return [
+            tuple(
+                v if f is None or v is None else f(v)
+                for f, v in zip(prepared.converts, row, strict=True)
+            )
+            for row in rows
+        ]
+
+    def _prepare(self, statement: Select[Any], dialect: Dialect) -> _Prepared:
+        compiled = statement.compile(dialect=dialect)
+        converts = tuple(
+            c.type.dialect_impl(dialect).result_processor(dialect, None)
+            for c in statement.selected_columns
+        )
+        prepared = _Prepared(
+            compiled,
+            tuple(compiled.positiontup or ()),
+            converts if any(converts) else (),
+        )
+        self._prepared[statement] = prepared
+        return prepared
+
+    def _hold(self) -> Connection | None:
+        """One connection, used only from the event loop's thread, one read at a time; None
+        (and the async engine from then on) unless the database is a file in WAL mode."""
+        if self._sync is None:
+            return None
+        held = self._sync.connect().execution_options(isolation_level="AUTOCOMMIT")
+        if held.exec_driver_sql("PRAGMA journal_mode").scalar() != "wal":
+            held.close()
+            self.dispose()
+            return None
+        self._held = held
+        return held
 
     def dispose(self) -> None:
+        """Close the sync side for good: later reads go through the async engine."""
         if self._held is not None:
             self._held.close()
             self._held = None
         if self._sync is not None:
             self._sync.dispose()
+            self._sync = None
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    compiled: Compiled
+    order: tuple[str, ...]  # the bind names in the order of the SQL's placeholders
+    converts: tuple[Callable[[Any], Any] | None, ...]  # per column; () when none converts
 
 
 def _read_only(dbapi_connection: object, _record: object) -> None:

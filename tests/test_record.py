@@ -168,6 +168,7 @@ def test_tampered_assignment_fails_on_its_path() -> None:
         (lambda b: b["algorithm"].update(version=2), "algorithm"),
         (lambda b: b.pop("exclusions"), "exclusions"),
         (lambda b: b["targets"][0].update(credit_grade="Z"), "targets[0].credit_grade"),
+        (lambda b: b["inspectors"][0].update(load=2**70), "inspectors_sha256"),
     ],
 )
 def test_tampered_record_fails_verify_with_the_first_difference(change: Any, path: str) -> None:
@@ -259,8 +260,11 @@ def test_replacement_record_verifies_alone() -> None:
 # What a record may hold: strings of any characters (control characters, quotes, backslashes,
 # CJK, U+2028), 64-bit integers, booleans, null, lists and objects.
 JSON_VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.text(),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    st.none() | st.booleans() | st.integers() | st.text() | st.sampled_from(list(Level)),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(st.text() | st.sampled_from(list(SupervisionClass)), inner, max_size=4)
+    ),
     max_leaves=20,
 )
 

@@ -181,19 +181,12 @@ async def who(ctx: AppContext, user_id: int) -> Person | None:
     """The bound, active inspector behind a Telegram user, or None for a stranger. Read from
     the database on every update: a deactivated or transferred inspector loses access at once."""
     rows = await ctx.point_reads.all(_WHO, {"user_id": user_id})
-    row = rows[0] if rows else None
-    if row is None or row.status == DutyStatus.TRANSFERRED.value:
+    if not rows:
         return None
-    return Person(
-        row.user_id,
-        row.chat_id,
-        row.cert_no,
-        row.name,
-        Role(row.role),
-        row.region_code,
-        row.language,
-        bool(row.reachable),
-    )
+    user, chat, language, reachable, cert_no, name, role, region, status = rows[0]
+    if status == DutyStatus.TRANSFERRED.value:
+        return None
+    return Person(user, chat, cert_no, name, Role(role), region, language, bool(reachable))
 
 
 async def reachable_again(ctx: AppContext, user_id: int) -> None:

@@ -114,16 +114,23 @@ class EnglishTexts(Texts):
     def tasks_empty(self) -> str:
         return "You have no inspection tasks."
 
-    def tasks_list(self, tasks: list[tuple[int, str, str, str, str, bool]]) -> str:
+    def tasks_head(self) -> str:
+        return "My inspection tasks:"
+
+    def task_line(
+        self, i: int, task: int, quarter: str, name: str, due: str, state: str, lead: bool
+    ) -> str:
         states = {"assigned": "to accept", "accepted": "accepted"}
-        lines = ["My inspection tasks:"]
-        for i, (task, quarter, name, due, state, lead) in enumerate(tasks, start=1):
-            lines.append(
-                f"{i}. {quarter} {name}{' (lead)' if lead else ''} — due {due},"
-                f" {states.get(state, state)} /task_{task}"
-            )
-        lines.append("Tap the link after a task to see it, accept it or ask to recuse.")
-        return "\n".join(lines)
+        return (
+            f"{i}. {quarter} {name}{' (lead)' if lead else ''} — due {due},"
+            f" {states.get(state, state)} /task_{task}"
+        )
+
+    def tasks_more(self, count: int) -> str:
+        return f"… and {count} more, not listed (earliest due first: start with these)."
+
+    def tasks_hint(self) -> str:
+        return "Tap the link after a task to see it, accept it or ask to recuse."
 
     def nothing_to_cancel(self) -> str:
         return "Nothing to cancel."

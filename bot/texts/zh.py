@@ -378,18 +378,38 @@ class Texts:
     def tasks_empty(self) -> str:
         return "您目前没有检查任务。"
 
+    TASKS_LIMIT = 4000  # characters: one Telegram message holds 4096
+
     def tasks_list(self, tasks: list[tuple[int, str, str, str, str, bool]]) -> str:
-        """(assignment id, quarter, target name, due, state, is lead) per task."""
+        """(assignment id, quarter, target name, due, state, is lead) per task, in order: as
+        many as one message holds, the rest counted."""
+        lines = [self.task_line(i, *task) for i, task in enumerate(tasks, start=1)]
+        head, hint = self.tasks_head(), self.tasks_hint()
+        budget = self.TASKS_LIMIT - len(head) - len(hint) - len(self.tasks_more(len(lines))) - 2
+        shown = 0
+        for line in lines:
+            budget -= len(line) + 1
+            if budget < 0:
+                break
+            shown += 1
+        more = [self.tasks_more(len(lines) - shown)] if shown < len(lines) else []
+        return "\n".join([head, *lines[:shown], *more, hint])
+
+    def tasks_head(self) -> str:
+        return "我的检查任务："
+
+    def task_line(
+        self, i: int, task: int, quarter: str, name: str, due: str, state: str, lead: bool
+    ) -> str:
         states = {"assigned": "待接受", "accepted": "已接受"}
-        lines = ["我的检查任务："]
-        for i, (task, quarter, name, due, state, lead) in enumerate(tasks, start=1):
-            lead_mark = "（组长）" if lead else ""
-            lines.append(
-                f"{i}. {quarter} {name}{lead_mark} — 期限 {due}，{states.get(state, state)}"
-                f" /task_{task}"
-            )
-        lines.append("点击任务后的链接查看详情，并接受或申请回避。")
-        return "\n".join(lines)
+        lead_mark = "（组长）" if lead else ""
+        return f"{i}. {quarter} {name}{lead_mark} — 期限 {due}，{states.get(state, state)} /task_{task}"
+
+    def tasks_more(self, count: int) -> str:
+        return f"……另有 {count} 项未列出（按期限先后，请先处理以上任务）。"
+
+    def tasks_hint(self) -> str:
+        return "点击任务后的链接查看详情，并接受或申请回避。"
 
     def nothing_to_cancel(self) -> str:
         return "当前没有进行中的操作。"

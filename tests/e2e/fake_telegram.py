@@ -548,6 +548,10 @@ class FakeTelegram:
             if c == chat_id and (c, m) not in self._deleted
         ]
 
+    def sent_count(self) -> int:
+        """How many messages the bot has sent so far, in all chats."""
+        return len(self._bot_messages)
+
     async def wait_sent(self, count: int, timeout: float = 10.0) -> None:
         """Until the bot has sent ``count`` messages in all, woken by the send itself: no
         polling loop competes with the bot (or with a database driver's thread) meanwhile."""

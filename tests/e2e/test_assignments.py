@@ -162,14 +162,16 @@ async def test_someone_elses_task_number_shows_nothing_and_is_logged(bot: BotHar
         said_before = len(bot.said(snoop.id))
         await bot.send(snoop, f"/task_{theirs}")
         await bot.send(snoop, "/task_999999")
+        await bot.send(snoop, "/task_99999999999")  # beyond any id (int4 on PostgreSQL)
         after = await states(bot)
 
-    assert bot.said(snoop.id)[said_before:] == [NOT_YOURS, NOT_YOURS]
+    assert bot.said(snoop.id)[said_before:] == [NOT_YOURS, NOT_YOURS, NOT_YOURS]
     assert after == before
     refused = await bot.all(select(AuditLog).where(AuditLog.action == "refused"))
     assert [(r.actor, r.entity, r.entity_key, r.new["cert_no"]) for r in refused] == [
         (f"tg:{snoop.id}", "command", f"task:{theirs}", snoop_cert),
         (f"tg:{snoop.id}", "command", "task:999999", snoop_cert),
+        (f"tg:{snoop.id}", "command", "task:99999999999", snoop_cert),
     ]
 
 
@@ -269,7 +271,8 @@ async def test_forged_callback_for_someone_elses_task_changes_nothing(bot: BotHa
         recuse = await bot.forge(forger, f"1:rc:{theirs}")
         missing = await bot.forge(forger, "1:ok:999999")
         garbage = [
-            await bot.forge(forger, data) for data in ("hello", "1:xx:1", "1:ok:abc", "0:ok:1")
+            await bot.forge(forger, data)
+            for data in ("hello", "1:xx:1", "1:ok:abc", "0:ok:1", "1:ok:99999999999")
         ]
         after = await states(bot)
 
@@ -295,6 +298,7 @@ async def test_forged_callback_for_someone_elses_task_changes_nothing(bot: BotHa
         (f"tg:{forger.id}", "callback", "1:xx:1"),
         (f"tg:{forger.id}", "callback", "1:ok:abc"),
         (f"tg:{forger.id}", "callback", "0:ok:1"),
+        (f"tg:{forger.id}", "callback", "1:ok:99999999999"),  # beyond int4: never ours
     ]
     assert {r.new["cert_no"] for r in refused} == {forger_cert}
 
