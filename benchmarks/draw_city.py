@@ -2,10 +2,10 @@
 
 Prints the time of the draw (load the candidates, compute, store the record and the
 assignments), the ratio to just loading the same candidates from the database (the floor,
-measured in the same run), and the time of `verify` on the record. Targets: ratio ≤ 1.5 and
-under 2 s.
+measured in the same run; best of --repeat alternating runs of each), and the time of
+`verify` on the record. Targets: ratio ≤ 1.5 and under 2 s.
 
-    python -m benchmarks.draw_city [--targets 200000] [--inspectors 5000]
+    python -m benchmarks.draw_city [--targets 200000] [--inspectors 5000] [--repeat 2]
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import argparse
 import asyncio
 import gc
 import json
+import shutil
 import sys
 import tempfile
 import time
@@ -116,6 +117,7 @@ def main() -> None:
     parser.add_argument("--phase", choices=["floor", "ours", "verify"])
     parser.add_argument("--db", type=Path)
     parser.add_argument("--record", type=Path)
+    parser.add_argument("--repeat", type=int, default=2, help="best of N runs of each phase")
     args = parser.parse_args()
     if args.phase:
         result: dict[str, float]
@@ -131,16 +133,20 @@ def main() -> None:
         database, record = Path(folder) / "draw.db", Path(folder) / "record.json"
         asyncio.run(build(database, args.targets, args.inspectors))
         gc.collect()
-        base = run_phase("benchmarks.draw_city", "--phase", "floor", "--db", str(database))
-        mine = run_phase(
-            "benchmarks.draw_city",
-            "--phase",
-            "ours",
-            "--db",
-            str(database),
-            "--record",
-            str(record),
-        )
+        built = Path(folder) / "built.db"
+        shutil.copyfile(database, built)
+        bases, mines = [], []
+        for _ in range(args.repeat):  # alternate, so a busy moment hurts both alike
+            shutil.copyfile(built, database)  # a draw is stored: each run starts undrawn
+            bases.append(
+                run_phase("benchmarks.draw_city", "--phase", "floor", "--db", str(database))
+            )
+            mines.append(
+                run_phase("benchmarks.draw_city", "--phase", "ours", "--db", str(database),
+                          "--record", str(record))
+            )  # fmt: skip
+        base = min(bases, key=lambda r: r["seconds"])
+        mine = min(mines, key=lambda r: r["seconds"])
         check = run_phase("benchmarks.draw_city", "--phase", "verify", "--record", str(record))
     ratio = mine["seconds"] / base["seconds"]
     print(

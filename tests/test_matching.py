@@ -189,30 +189,35 @@ def test_experts_are_drawn_by_industry_when_asked() -> None:
     assert refused.value.reason.kind is RefusalKind.TOO_FEW_EXPERTS
 
 
+KEYS = ["化工", "电镀", "涉VOCs", "涉重金属"]
+Scenario = tuple[list[TargetCandidate], list[InspectorCandidate], set[tuple[str, str]], MatchRules]
+
+
 @st.composite
-def scenarios(
-    draw: st.DrawFn,
-) -> tuple[list[TargetCandidate], list[InspectorCandidate], set[tuple[str, str]], MatchRules]:
+def scenarios(draw: st.DrawFn, crowded: bool = False) -> Scenario:
+    """Targets, people, conflicts and rules. ``crowded``: many targets with several preferred
+    keys each for few people, so that loads rise quickly and the matcher's kept-up unions of
+    specialists are consulted at every load."""
     counties = [COUNTY, OTHER_COUNTY, THIRD_COUNTY]
+    keys = KEYS if crowded else KEYS[:3]
     people = [
         inspector(
             i,
             region=draw(st.sampled_from(counties)),
-            specialties=tuple(
-                draw(st.sets(st.sampled_from(["化工", "电镀", "涉VOCs"]), max_size=2))
-            ),
+            specialties=tuple(draw(st.sets(st.sampled_from(keys), max_size=2))),
             role=draw(st.sampled_from([Role.INSPECTOR, Role.LEAD])),
-            load=draw(st.integers(0, 2)),
+            load=draw(st.integers(0, 3 if crowded else 2)),
         )
-        for i in range(draw(st.integers(2, 14)))
+        for i in range(draw(st.integers(4, 16) if crowded else st.integers(2, 14)))
     ]
     population = [
         target(
             n,
             region=draw(st.sampled_from(counties)),
-            industry=draw(st.sampled_from(["化工", "电镀"])),
+            industry=draw(st.sampled_from(keys if crowded else keys[:2])),
+            tags=tuple(draw(st.sets(st.sampled_from(keys), max_size=3))) if crowded else (),
         )
-        for n in range(draw(st.integers(1, 10)))
+        for n in range(draw(st.integers(1, 25 if crowded else 10)))
     ]
     conflicts = draw(
         st.sets(
@@ -220,13 +225,13 @@ def scenarios(
                 st.sampled_from([p.cert_no for p in people]),
                 st.sampled_from([t.credit_code for t in population]),
             ),
-            max_size=6,
+            max_size=8 if crowded else 6,
         )
     )
     level = draw(st.sampled_from([Level.COUNTY, Level.CITY]))
     rules = MatchRules(
         per_check=draw(st.integers(2, 3)),
-        max_per_quarter=draw(st.none() | st.integers(2, 6)),
+        max_per_quarter=draw(st.none() | (st.integers(3, 12) if crowded else st.integers(2, 6))),
         level=level,
         cross_region=level is Level.CITY and draw(st.booleans()),
     )
@@ -236,9 +241,7 @@ def scenarios(
 @settings(max_examples=100, deadline=None)
 @given(scenarios(), st.integers(0, 3))
 def test_every_team_keeps_every_rule_or_the_draw_is_refused(
-    scenario: tuple[
-        list[TargetCandidate], list[InspectorCandidate], set[tuple[str, str]], MatchRules
-    ],
+    scenario: Scenario,
     n: int,
 ) -> None:
     population, people, conflicts, rules = scenario
@@ -260,54 +263,6 @@ def test_every_team_keeps_every_rule_or_the_draw_is_refused(
                 assert by_cert[cert].region != t.region
     if rules.max_per_quarter is not None:
         assert all(by_cert[c].load + k <= rules.max_per_quarter for c, k in added.items())
-
-
-KEYS = ["化工", "电镀", "涉VOCs", "涉重金属"]
-
-
-@st.composite
-def crowded_scenarios(
-    draw: st.DrawFn,
-) -> tuple[list[TargetCandidate], list[InspectorCandidate], set[tuple[str, str]], MatchRules]:
-    """Many targets with several preferred keys each, for few people: loads rise quickly, so
-    the matcher's kept-up unions of specialists are consulted at every load."""
-    counties = [COUNTY, OTHER_COUNTY, THIRD_COUNTY]
-    people = [
-        inspector(
-            i,
-            region=draw(st.sampled_from(counties)),
-            specialties=tuple(draw(st.sets(st.sampled_from(KEYS), max_size=2))),
-            role=draw(st.sampled_from([Role.INSPECTOR, Role.LEAD])),
-            load=draw(st.integers(0, 3)),
-        )
-        for i in range(draw(st.integers(4, 16)))
-    ]
-    population = [
-        target(
-            n,
-            region=draw(st.sampled_from(counties)),
-            industry=draw(st.sampled_from(KEYS)),
-            tags=tuple(draw(st.sets(st.sampled_from(KEYS), max_size=3))),
-        )
-        for n in range(draw(st.integers(1, 25)))
-    ]
-    conflicts = draw(
-        st.sets(
-            st.tuples(
-                st.sampled_from([p.cert_no for p in people]),
-                st.sampled_from([t.credit_code for t in population]),
-            ),
-            max_size=8,
-        )
-    )
-    level = draw(st.sampled_from([Level.COUNTY, Level.CITY]))
-    rules = MatchRules(
-        per_check=draw(st.integers(2, 3)),
-        max_per_quarter=draw(st.none() | st.integers(3, 12)),
-        level=level,
-        cross_region=level is Level.CITY and draw(st.booleans()),
-    )
-    return population, people, conflicts, rules
 
 
 def documented_matching(
@@ -356,11 +311,9 @@ def documented_matching(
 
 
 @settings(max_examples=150, deadline=None)
-@given(crowded_scenarios(), st.integers(0, 5))
+@given(scenarios(crowded=True), st.integers(0, 5))
 def test_matching_follows_the_documented_rule_pick_by_pick(
-    scenario: tuple[
-        list[TargetCandidate], list[InspectorCandidate], set[tuple[str, str]], MatchRules
-    ],
+    scenario: Scenario,
     n: int,
 ) -> None:
     population, people, conflicts, rules = scenario

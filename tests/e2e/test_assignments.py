@@ -47,14 +47,19 @@ async def states(bot: BotHarness) -> list[tuple[int, str, str, bool]]:
     return [(m.assignment_id, m.person_key, m.state, m.is_lead) for m in rows]
 
 
+async def drawn_with_a_push(bot: BotHarness) -> tuple[str, TgUser, Any, int]:
+    """A county drawn and pushed; the first person with a task, his first push and its id."""
+    people = await bind_county(bot)
+    await bot.draw_county(JINGXIU, SupervisionClass.SPECIAL)
+    await bot.settle()
+    cert, user = next((c, u) for c, u in people.items() if pushes(bot, u))
+    push = pushes(bot, user)[0]
+    return cert, user, push, int(str(bot.fake.buttons(push)[0][1]).split(":")[2])
+
+
 async def test_accept_is_recorded_once(bot: BotHarness) -> None:
     async with bot.running():
-        people = await bind_county(bot)
-        await bot.draw_county(JINGXIU, SupervisionClass.SPECIAL)
-        await bot.settle()
-        cert, user = next((c, u) for c, u in people.items() if pushes(bot, u))
-        push = pushes(bot, user)[0]
-        assignment_id = int(bot.fake.buttons(push)[0][1].split(":")[2])  # type: ignore[union-attr]
+        cert, user, push, assignment_id = await drawn_with_a_push(bot)
         [assignment] = await bot.all(select(Assignment).where(Assignment.id == assignment_id))
         target = await bot.target(assignment.credit_code)
         first = await bot.press(user, "接受", push)
@@ -116,12 +121,7 @@ async def test_a_task_from_the_list_shows_again_as_pushed_and_can_be_accepted(
     bot: BotHarness,
 ) -> None:
     async with bot.running():
-        people = await bind_county(bot)
-        await bot.draw_county(JINGXIU, SupervisionClass.SPECIAL)
-        await bot.settle()
-        cert, user = next((c, u) for c, u in people.items() if pushes(bot, u))
-        push = pushes(bot, user)[0]
-        assignment_id = int(str(bot.fake.buttons(push)[0][1]).split(":")[2])
+        cert, user, push, assignment_id = await drawn_with_a_push(bot)
         await bot.send(user, "/tasks")
         links = _task_links(bot.fake.last_text(user.id) or "")
         await bot.send(user, f"/task_{assignment_id}")
@@ -150,15 +150,23 @@ async def test_a_task_from_the_list_shows_again_as_pushed_and_can_be_accepted(
     assert bot.fake.buttons(again) == [("申请回避", f"1:rc:{assignment_id}")]
 
 
+async def drawn_with_an_outsider(
+    bot: BotHarness,
+) -> tuple[list[tuple[int, str, str, bool]], str, TgUser, int]:
+    """A county drawn and pushed; its first bound person, and a task of which he is not part."""
+    people = await bind_county(bot)
+    await bot.draw_county(JINGXIU, SupervisionClass.SPECIAL)
+    await bot.settle()
+    before = await states(bot)
+    cert, user = next(iter(people.items()))
+    mine = {a for a, c, _, _ in before if c == cert}
+    theirs = next(a for a, _, _, _ in before if a not in mine)
+    return before, cert, user, theirs
+
+
 async def test_someone_elses_task_number_shows_nothing_and_is_logged(bot: BotHarness) -> None:
     async with bot.running():
-        people = await bind_county(bot)
-        await bot.draw_county(JINGXIU, SupervisionClass.SPECIAL)
-        await bot.settle()
-        before = await states(bot)
-        snoop_cert, snoop = next(iter(people.items()))
-        mine = {a for a, c, _, _ in before if c == snoop_cert}
-        theirs = next(a for a, _, _, _ in before if a not in mine)
+        before, snoop_cert, snoop, theirs = await drawn_with_an_outsider(bot)
         said_before = len(bot.said(snoop.id))
         await bot.send(snoop, f"/task_{theirs}")
         await bot.send(snoop, "/task_999999")
@@ -260,13 +268,7 @@ async def test_recusal_draws_a_replacement_who_is_notified(bot: BotHarness) -> N
 
 async def test_forged_callback_for_someone_elses_task_changes_nothing(bot: BotHarness) -> None:
     async with bot.running():
-        people = await bind_county(bot)
-        await bot.draw_county(JINGXIU, SupervisionClass.SPECIAL)
-        await bot.settle()
-        before = await states(bot)
-        forger_cert, forger = next(iter(people.items()))
-        mine = {a for a, c, _, _ in before if c == forger_cert}
-        theirs = next(a for a, _, _, _ in before if a not in mine)
+        before, forger_cert, forger, theirs = await drawn_with_an_outsider(bot)
         accept = await bot.forge(forger, f"1:ok:{theirs}")
         recuse = await bot.forge(forger, f"1:rc:{theirs}")
         missing = await bot.forge(forger, "1:ok:999999")
