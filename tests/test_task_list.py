@@ -11,9 +11,11 @@ from bot.texts import texts_for
 TELEGRAM_LIMIT = 4096
 
 
-def _tasks(count: int, name_length: int) -> list[tuple[int, str, str, str, str, bool]]:
+def _tasks(
+    count: int, name_length: int, char: str = "企"
+) -> list[tuple[int, str, str, str, str, bool]]:
     return [
-        (1000 + i, "2026Q4", "企" * name_length, "2026-12-31", "assigned", i % 3 == 0)
+        (1000 + i, "2026Q4", char * name_length, "2026-12-31", "assigned", i % 3 == 0)
         for i in range(count)
     ]
 
@@ -32,12 +34,21 @@ def test_a_long_list_shows_the_earliest_tasks_and_counts_the_rest(language: str)
     assert lines[-2] == texts.tasks_more(300 - len(listed))
 
 
-@settings(max_examples=60, deadline=None)
-@given(st.integers(0, 400), st.integers(1, 200))
-def test_every_list_fits_and_nothing_short_is_cut(count: int, name_length: int) -> None:
+def _units(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2  # Telegram counts UTF-16 code units
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.integers(0, 400), st.integers(1, 200), st.sampled_from(["企", "𠀋"]))
+def test_every_list_fits_and_is_cut_only_where_the_next_task_would_not(
+    count: int, name_length: int, char: str
+) -> None:
+    """Names of ordinary characters, and of characters beyond the BMP (two units each)."""
     texts = texts_for("zh")
-    text = texts.tasks_list(_tasks(count, name_length))
-    assert len(text) <= TELEGRAM_LIMIT
+    tasks = _tasks(count, name_length, char)
+    text = texts.tasks_list(tasks)
+    assert _units(text) <= TELEGRAM_LIMIT
     listed = sum("/task_" in line for line in text.split("\n"))
-    if len(text) + len(texts.tasks_more(count)) < texts.TASKS_LIMIT - 300:
-        assert listed == count  # a list with room to spare is whole
+    if listed < count:
+        following = texts.task_line(listed + 1, *tasks[listed])
+        assert _units(text) + _units(following) + 1 > texts.TASKS_LIMIT - 10

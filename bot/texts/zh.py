@@ -378,17 +378,18 @@ class Texts:
     def tasks_empty(self) -> str:
         return "您目前没有检查任务。"
 
-    TASKS_LIMIT = 4000  # characters: one Telegram message holds 4096
+    TASKS_LIMIT = 4000  # UTF-16 units, as Telegram counts them: one message holds 4096
 
     def tasks_list(self, tasks: list[tuple[int, str, str, str, str, bool]]) -> str:
         """(assignment id, quarter, target name, due, state, is lead) per task, in order: as
         many as one message holds, the rest counted."""
         lines = [self.task_line(i, *task) for i, task in enumerate(tasks, start=1)]
         head, hint = self.tasks_head(), self.tasks_hint()
-        budget = self.TASKS_LIMIT - len(head) - len(hint) - len(self.tasks_more(len(lines))) - 2
+        more_at_most = self.tasks_more(len(lines))
+        budget = self.TASKS_LIMIT - _units(head) - _units(hint) - _units(more_at_most) - 2
         shown = 0
         for line in lines:
-            budget -= len(line) + 1
+            budget -= _units(line) + 1
             if budget < 0:
                 break
             shown += 1
@@ -674,3 +675,8 @@ class Texts:
 
     def ask_usage(self) -> str:
         return "用法：/ask 问题，例如 /ask 县级重点监管对象每季度抽多少？"
+
+
+def _units(text: str) -> int:
+    """Length as Telegram counts it: UTF-16 code units (a character beyond the BMP is two)."""
+    return len(text.encode("utf-16-le")) // 2
