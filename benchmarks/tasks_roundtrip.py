@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import selectors
 import statistics
 import subprocess
 import sys
@@ -34,7 +35,8 @@ from bot.wiring import build_application
 from spotcheck.quota import Level
 from tests.e2e.fake_telegram import TOKEN, FakeRequest, FakeTelegram, run_application
 
-BATCHES = 7
+BATCHES = 15
+START_SECONDS, BATCH_SECONDS = 120.0, 60.0  # a bot silent longer than this is stuck
 STARTUP_TASKS = ("catch_up_task", "digest_catch_up_task", "library_task")
 USER = 4242
 
@@ -95,6 +97,7 @@ class Server:
     """One bot in a process of its own, answering "run a batch" with its seconds per trip."""
 
     def __init__(self, kind: str, rounds: int) -> None:
+        self.kind = kind
         command = [sys.executable, "-m", "benchmarks.tasks_roundtrip", "--serve", kind]
         self.process = subprocess.Popen(
             [*command, "--rounds", str(rounds)],
@@ -102,23 +105,55 @@ class Server:
             stdout=subprocess.PIPE,
             text=True,
         )
-        if self._line() != "ready":
+        self.lines = selectors.DefaultSelector()
+        assert self.process.stdout is not None
+        self.lines.register(self.process.stdout, selectors.EVENT_READ)
+        if self._line(START_SECONDS) != "ready":
             raise SystemExit(f"the {kind} bot did not start")
 
-    def _line(self) -> str:
+    def _line(self, seconds: float) -> str:
         assert self.process.stdout is not None
+        if not self.lines.select(seconds):
+            raise SystemExit(f"the {self.kind} bot did not answer within {seconds:.0f} s")
         return self.process.stdout.readline().strip()
 
     def batch(self) -> float:
         assert self.process.stdin is not None
         self.process.stdin.write("go\n")
         self.process.stdin.flush()
-        return float(self._line())
+        answer = self._line(BATCH_SECONDS)
+        if not answer:
+            raise SystemExit(f"the {self.kind} bot stopped (exit {self.process.wait()})")
+        return float(answer)
 
-    def close(self) -> None:
-        assert self.process.stdin is not None
-        self.process.stdin.close()
-        self.process.wait(timeout=60)
+    def stop(self) -> None:
+        if self.process.stdin is not None:
+            self.process.stdin.close()  # the bot's end of input: it stops
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+def measure(rounds: int) -> list[tuple[float, float]]:
+    """(echo, ours) per pair of batches; who goes first alternates from pair to pair."""
+    servers: list[Server] = []
+    try:
+        echo = Server("echo", rounds)
+        servers.append(echo)
+        ours = Server("ours", rounds)
+        servers.append(ours)
+        pairs = []
+        for n in range(BATCHES):
+            if n % 2:
+                mine = ours.batch()
+                pairs.append((echo.batch(), mine))
+            else:
+                pairs.append((echo.batch(), ours.batch()))
+        return pairs
+    finally:
+        for server in servers:
+            server.stop()
 
 
 def main() -> None:
@@ -129,10 +164,7 @@ def main() -> None:
     if args.serve:
         asyncio.run((serve_echo if args.serve == "echo" else serve_ours)(args.rounds))
         return
-    echo, ours = Server("echo", args.rounds), Server("ours", args.rounds)
-    pairs = [(echo.batch(), ours.batch()) for _ in range(BATCHES)]
-    echo.close()
-    ours.close()
+    pairs = measure(args.rounds)
     ratio = statistics.median(mine / base for base, mine in pairs)
     base, mine = min(b for b, _ in pairs), min(m for _, m in pairs)
     print(f"bare PTB echo (floor) {base * 1000:.2f} ms per round trip (best of {BATCHES} batches)")

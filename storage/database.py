@@ -72,7 +72,9 @@ class PointReads:
     read sees what was committed before it. On the sqlite3 path a statement is compiled once
     and run on the driver itself, its columns converted as SQLAlchemy would (dates, booleans);
     parameters must be plain values the driver takes (str, int), and statements are built once
-    (module constants: each is prepared once, and kept). Rows are tuples.
+    (module constants: each is prepared once, and kept); no expanding IN, and driver errors come
+    unwrapped. Rows are tuples. Like the pool's connections, the held one stays on the file it
+    opened: stop the bot before restoring a backup over the database.
     """
 
     def __init__(self, engine: AsyncEngine) -> None:

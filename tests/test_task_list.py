@@ -49,6 +49,9 @@ def test_every_list_fits_and_is_cut_only_where_the_next_task_would_not(
     text = texts.tasks_list(tasks)
     assert _units(text) <= TELEGRAM_LIMIT
     listed = sum("/task_" in line for line in text.split("\n"))
+    lines = [texts.task_line(i, *t) for i, t in enumerate(tasks, 1)]
+    if _units("\n".join([texts.tasks_head(), *lines, texts.tasks_hint()])) <= texts.TASKS_LIMIT:
+        assert listed == count  # what fits whole is shown whole
     if listed < count:
         following = texts.task_line(listed + 1, *tasks[listed])
         assert _units(text) + _units(following) + 1 > texts.TASKS_LIMIT - 10

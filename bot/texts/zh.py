@@ -385,6 +385,9 @@ class Texts:
         many as one message holds, the rest counted."""
         lines = [self.task_line(i, *task) for i, task in enumerate(tasks, start=1)]
         head, hint = self.tasks_head(), self.tasks_hint()
+        whole = "\n".join([head, *lines, hint])
+        if _units(whole) <= self.TASKS_LIMIT:
+            return whole
         more_at_most = self.tasks_more(len(lines))
         budget = self.TASKS_LIMIT - _units(head) - _units(hint) - _units(more_at_most) - 2
         shown = 0
