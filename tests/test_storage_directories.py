@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from bot.context import AppContext
 from bot.services.directories import export_directory, import_directory
+from storage.database import json_text
 from storage.models import AuditLog, Target
 from tests.factories import TARGET_HEADERS, target_row, write_workbook
 
@@ -116,3 +121,33 @@ async def test_credit_code_is_unique_in_the_database(ctx: AppContext, tmp_path) 
         )  # fmt: skip
         with pytest.raises(IntegrityError):
             await session.commit()
+
+
+# What JSON columns may hold: the audit log's old and new values, tag lists (finite numbers:
+# JSON has no NaN or infinity).
+STORED = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.text()
+    | st.floats(allow_nan=False, allow_infinity=False),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(STORED)
+def test_json_columns_read_back_what_was_written(value: object) -> None:
+    assert json.loads(json_text(value)) == value
+
+
+async def test_audit_entries_read_back_with_chinese_and_big_numbers(ctx: AppContext) -> None:
+    new = {"名称": "竞秀区宏达汽车零部件有限公司", "chat": 2**70, "tags": ["涉VOCs"], "ok": True}
+    async with ctx.sessions() as session, session.begin():
+        session.add(
+            AuditLog(actor="t", action="create", entity="x", entity_key="k", old=None, new=new)
+        )
+    async with ctx.sessions() as session:
+        [entry] = (await session.scalars(select(AuditLog).where(AuditLog.entity == "x"))).all()
+    assert (entry.old, entry.new) == (None, new)
