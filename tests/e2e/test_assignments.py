@@ -175,7 +175,9 @@ async def test_someone_elses_task_number_shows_nothing_and_is_logged(bot: BotHar
 
     assert bot.said(snoop.id)[said_before:] == [NOT_YOURS, NOT_YOURS, NOT_YOURS]
     assert after == before
-    refused = await bot.all(select(AuditLog).where(AuditLog.action == "refused"))
+    refused = await bot.all(
+        select(AuditLog).where(AuditLog.action == "refused").order_by(AuditLog.id)
+    )
     assert [(r.actor, r.entity, r.entity_key, r.new["cert_no"]) for r in refused] == [
         (f"tg:{snoop.id}", "command", f"task:{theirs}", snoop_cert),
         (f"tg:{snoop.id}", "command", "task:999999", snoop_cert),
