@@ -17,6 +17,7 @@ from spotcheck.draw import ExpertCandidate, InspectorCandidate, TargetCandidate
 from spotcheck.matching import Assignment as Task
 from spotcheck.record import EncodedRecord
 from spotcheck.roles import DutyStatus, Role
+from storage.bulk import insert_rows
 from storage.draw_models import (
     Assignment,
     AssignmentMember,
@@ -25,7 +26,7 @@ from storage.draw_models import (
     DrawPlan,
     DrawRecord,
 )
-from storage.models import Expert, Inspector, Target
+from storage.models import Expert, Inspector, Target, utcnow
 
 SUPERSEDED = "superseded"  # an assignment in any other state is in force
 
@@ -217,11 +218,13 @@ async def insert_assignments(
     """The record's tasks as assignments with their teams (Core executemany: city draws hold
     tens of thousands of off-site tasks)."""
     connection = await session.connection()
+    now = utcnow()
     rows = [
         {
             "plan_id": plan.id, "record_id": record_id, "quarter": plan.quarter,
             "level": plan.level, "supervision_class": classes[t.target], "credit_code": t.target,
             "kind": t.kind.value, "stratum": t.stratum, "state": "assigned", "due_date": due,
+            "checked_on": None, "created_at": now,
         }
         for t in tasks
     ]  # fmt: skip
@@ -230,7 +233,7 @@ async def insert_assignments(
     table = Assignment.__table__
     # A plain executemany and one read of the ids beats RETURNING, which SQLAlchemy must
     # batch into multi-row statements.
-    await connection.execute(insert(table), rows)
+    await insert_rows(connection, table, rows)
     inserted = await connection.execute(
         select(table.c.credit_code, table.c.id).where(table.c.record_id == record_id)
     )
@@ -247,7 +250,7 @@ async def insert_assignments(
          "is_lead": False, "state": "assigned"}
         for t in onsite for expert in t.experts
     ]  # fmt: skip
-    await connection.execute(insert(AssignmentMember.__table__), members)
+    await insert_rows(connection, AssignmentMember.__table__, members)
 
 
 async def plan_teams(
