@@ -4,7 +4,7 @@ Prints rows/s, peak memory, and the ratio to the time openpyxl alone needs to re
 file in read-only mode (the floor, measured in the same run; best of --repeat runs of each,
 alternating). Targets: ratio ≤ 1.5, < 300 MB. Exit status 1 when a target is missed.
 
-    python -m benchmarks.import_targets [--rows 100000]
+    python -m benchmarks.import_targets [--rows 100000] [--repeat 3]
 """
 
 from __future__ import annotations
@@ -79,7 +79,7 @@ def ours(path: Path, database: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=100_000)
-    parser.add_argument("--repeat", type=int, default=2, help="best of N runs of each phase")
+    parser.add_argument("--repeat", type=int, default=3, help="best of N runs of each phase")
     parser.add_argument("--phase", choices=["floor", "ours"])
     parser.add_argument("--file", type=Path)
     parser.add_argument("--db", type=Path)
