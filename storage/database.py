@@ -61,13 +61,20 @@ def json_text(value: object) -> str:
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
-    # WAL lets the bot read while an import writes; foreign keys are off by default in SQLite.
-    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
+def _pragmas(*settings: str) -> Callable[[object, object], None]:
+    """A connect listener setting these SQLite pragmas on every new connection."""
+
+    def set_on(dbapi_connection: object, _record: object) -> None:
+        cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+        for setting in settings:
+            cursor.execute(f"PRAGMA {setting}")
+        cursor.close()
+
+    return set_on
+
+
+# WAL lets the bot read while an import writes; foreign keys are off by default in SQLite.
+_sqlite_pragmas = _pragmas("journal_mode=WAL", "foreign_keys=ON", "synchronous=NORMAL")
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
@@ -100,7 +107,7 @@ class PointReads:
             self._sync = create_sync_engine(
                 url.set(drivername="sqlite+pysqlite"), connect_args={"timeout": 5}
             )
-            event.listen(self._sync, "connect", _read_only)
+            event.listen(self._sync, "connect", _pragmas("query_only=ON"))
 
     async def all(
         self, statement: Select[Any], params: Mapping[str, Any]
@@ -167,9 +174,3 @@ class _Prepared:
     compiled: Compiled
     order: tuple[str, ...]  # the bind names in the order of the SQL's placeholders
     converts: tuple[Callable[[Any], Any] | None, ...]  # per column; () when none converts
-
-
-def _read_only(dbapi_connection: object, _record: object) -> None:
-    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
-    cursor.execute("PRAGMA query_only=ON")
-    cursor.close()

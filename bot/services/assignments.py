@@ -113,13 +113,8 @@ async def begin_recusal(ctx: AppContext, person: Person, assignment_id: int) -> 
     """申请回避: remember which task, and ask for the reason (the next text message)."""
     async with ctx.sessions() as session, session.begin():
         assignment, _ = await _membership(session, person, assignment_id)
-        target = (
-            await session.scalars(
-                select(Target).where(Target.credit_code == assignment.credit_code)
-            )
-        ).one()
         await forms.put(session, person.user_id, "recusal", {"assignment": assignment_id})
-        return target.name
+        return await _target_name(session, assignment.credit_code)
 
 
 @dataclass(frozen=True)
