@@ -71,11 +71,24 @@ def may_draw(role: Role, own_region: str, level: str, region: str | None) -> boo
     return role is Role.COUNTY_ADMIN and level == "county" and region == own_region
 
 
-def may_invite(role: Role, own_region: str, invitee_region: str) -> bool:
-    """City admins invite anyone; county admins the people of their own county."""
+def may_invite(role: Role, own_region: str, invitee_role: Role, invitee_region: str) -> bool:
+    """City admins invite anyone; county admins only the inspectors and team leads of their own
+    county. An invitation binds the invitee's account and cuts off the phone bound before, so
+    a county admin inviting an admin (a peer, or a city admin) would take over that account."""
     if role is Role.ADMIN:
         return True
-    return role is Role.COUNTY_ADMIN and invitee_region == own_region
+    return role is Role.COUNTY_ADMIN and invitee_role.inspects and invitee_region == own_region
+
+
+def role_fits_region(role: Role, is_city_code: bool) -> bool:
+    """Which region code a role may carry in the directory: a city admin (管理员) the city
+    bureau's own code, a county admin (区县管理员) a county's; inspectors and team leads either
+    (市局 staff carry the city's code)."""
+    if role is Role.ADMIN:
+        return is_city_code
+    if role is Role.COUNTY_ADMIN:
+        return not is_city_code
+    return True
 
 
 def commands_for(role: Role) -> tuple[str, ...]:

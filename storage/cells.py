@@ -19,6 +19,7 @@ from openpyxl.cell.cell import ERROR_CODES
 
 from spotcheck.classes import SupervisionClass, parse_class, parse_grade, resolve_class
 from spotcheck.credit_code import credit_code_problem, normalise_code
+from spotcheck.numerals import is_decimal
 from spotcheck.regions import CityRegions
 from spotcheck.roles import parse_role, parse_status
 
@@ -40,6 +41,7 @@ class CellProblem(StrEnum):
     STATUS_UNKNOWN = "status_unknown"
     LEVEL_UNKNOWN = "level_unknown"
     PHONE = "phone"
+    ROLE_REGION = "role_region"
     DUPLICATE_KEY = "duplicate_key"
     FORMULA_ERROR = "formula_error"
 
@@ -255,7 +257,7 @@ def phone(value: Any, number_format: str | None = "General") -> str:
     number = "".join(ch for ch in code_text(value, number_format) if ch not in " -")
     if not number:
         raise CellError(CellProblem.REQUIRED)
-    if not number.isdigit() or not 7 <= len(number) <= 13:
+    if not is_decimal(number) or not 7 <= len(number) <= 13:
         raise CellError(CellProblem.PHONE, number)
     return number
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import DeclarativeBase
 
 from spotcheck.classes import SupervisionClass
 from spotcheck.regions import CityRegions
-from spotcheck.roles import DutyStatus, Role
+from spotcheck.roles import DutyStatus, Role, role_fits_region
 from storage import cells
 from storage.cells import CellError, CellProblem, Located
 from storage.models import Expert, InspectionItem, Inspector, Target
@@ -146,7 +146,17 @@ def _inspectors(regions: CityRegions) -> SheetSpec:
             Column("角色", "role", cells.role, lambda v: Role(v).label),
             Column("状态", "status", cells.duty_status, lambda v: DutyStatus(v).label),
         ),
+        check_row=partial(_inspector_row, regions=regions),
     )
+
+
+def _inspector_row(values: dict[str, Any], regions: CityRegions) -> list[tuple[str, CellError]]:
+    """A city admin carries the city's own code, a county admin a county's: the role and the
+    region together decide what an admin may draw and whom he may invite."""
+    role = Role(values["role"])
+    if role_fits_region(role, values["region_code"] == regions.code):
+        return []
+    return [("角色", CellError(CellProblem.ROLE_REGION, role.label))]
 
 
 def _experts(regions: CityRegions) -> SheetSpec:

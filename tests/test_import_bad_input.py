@@ -346,6 +346,33 @@ async def test_certificate_number_in_scientific_notation_text_is_refused(
     assert await _written(ctx) == (0, 0, 0)
 
 
+# --- roles and regions: who may be an admin of what ---------------------------------------
+
+
+async def test_admin_rows_must_carry_the_code_of_the_level_they_administer(
+    ctx: AppContext, tmp_path: Path
+) -> None:
+    """A 管理员 row with a county code would make a county clerk a city admin (draws of the
+    whole city, invitations of anyone); a 区县管理员 with the city's code would administer no
+    county. Both are refused; 管理员 with the city code and staff with either code are fine."""
+    rows = [
+        inspector_row(角色="管理员", 行政区划代码="130602"),
+        inspector_row(角色="区县管理员", 行政区划代码="130600"),
+        inspector_row(角色="管理员", 行政区划代码="130600"),
+        inspector_row(角色="区县管理员", 行政区划代码="130602"),
+        inspector_row(角色="执法人员", 行政区划代码="130600"),
+        inspector_row(角色="组长", 行政区划代码="130602"),
+    ]
+    report = await _import(
+        ctx, write_workbook(tmp_path / "i.xlsx", INSPECTOR_HEADERS, rows), "inspectors"
+    )
+    assert _cell_messages(ctx, report) == [
+        "第 2 行「角色」：管理员（市局）的行政区划代码须为市局本级代码；区县的管理员请填“区县管理员”",
+        "第 3 行「角色」：区县管理员的行政区划代码须为区县代码",
+    ]
+    assert await _written(ctx) == (0, 0, 0)
+
+
 # --- formulas: the cached value is read, the formula never evaluated ------------------------
 
 

@@ -89,7 +89,7 @@ async def invite_by(ctx: AppContext, person: Person, cert_no: str) -> tuple[str,
         invitee = await _inspector(session, cert_no)
     if invitee is None or not invitee.active:
         raise IdentityProblem("unknown_inspector", cert_no=cert_no)
-    if not may_invite(person.role, person.region, invitee.region_code):
+    if not may_invite(person.role, person.region, Role(invitee.role), invitee.region_code):
         raise IdentityProblem("not_allowed")
     code, expires = await create_invite(ctx, cert_no, person.actor)
     return invitee.name, code, expires

@@ -41,7 +41,7 @@ class EnglishTexts(Texts):
             "expired_code": "That invitation code has expired. Ask an administrator for a new one.",
             "unknown_inspector": "No active officer with that certificate number.",
             "account_taken": "This Telegram account is bound to another officer; ask an administrator.",
-            "not_allowed": "You can invite officers of your own county only.",
+            "not_allowed": "You can invite officers and team leads of your own county only.",
         }.get(kind, "Invalid invitation code.")
 
     def invite_not_admin(self) -> str:

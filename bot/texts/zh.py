@@ -78,6 +78,11 @@ class Texts:
             CellProblem.STATUS_UNKNOWN: f"状态“{d}”应为 在岗、休假 或 调离",
             CellProblem.LEVEL_UNKNOWN: f"实施层级“{d}”应为 市级 或 县级",
             CellProblem.PHONE: f"联系电话“{d}”无效",
+            CellProblem.ROLE_REGION: (
+                "管理员（市局）的行政区划代码须为市局本级代码；区县的管理员请填“区县管理员”"
+                if d == Role.ADMIN.label
+                else f"{d}的行政区划代码须为区县代码"
+            ),
             CellProblem.DUPLICATE_KEY: f"与第 {d} 行重复",
             CellProblem.FORMULA_ERROR: f"公式计算出错（{d}），请填写实际值",
         }
@@ -279,7 +284,7 @@ class Texts:
             "expired_code": "该邀请码已过期，请向管理员索取新的邀请码。",
             "unknown_inspector": "执法人员名录中没有这个执法证号，或其已停用。",
             "account_taken": "这个 Telegram 账号已绑定其他执法人员，如需更换请联系管理员。",
-            "not_allowed": "您只能为本区县的执法人员生成邀请码。",
+            "not_allowed": "您只能为本区县的执法人员和组长生成邀请码。",
         }.get(kind, "邀请码无效。")
 
     def invite_not_admin(self) -> str:

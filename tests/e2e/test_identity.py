@@ -173,7 +173,7 @@ async def test_county_admin_invites_his_county_only(bot: BotHarness) -> None:
         newcomer = bot.user(2007)
         await bot.send(newcomer, f"/start {code}")
 
-    assert refused == "您只能为本区县的执法人员生成邀请码。"
+    assert refused == "您只能为本区县的执法人员和组长生成邀请码。"
     assert created.startswith(
         f"已为 {own.name}（{own.cert_no}）生成一次性邀请码：{code}\n有效期至 "
     )
