@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from spotcheck.numerals import parse_decimal
+
 VERSION = "1"
 MAX_BYTES = 64
 ACTIONS = frozenset({"ok", "rc", "dw", "sb", "qa"})
@@ -64,8 +66,6 @@ MAX_ID = 2**31 - 1  # ids are INTEGER columns: int4 on PostgreSQL
 
 
 def as_int(text: str) -> int | None:
-    """A row id or number we could have made, else None (a larger one is forged)."""
-    if not (text.isascii() and text.isdigit() and len(text) < 12):
-        return None
-    number = int(text)
-    return number if number <= MAX_ID else None
+    """A row id or number we could have made, else None (a larger one, or any character but
+    0–9, is forged)."""
+    return parse_decimal(text, MAX_ID)

@@ -18,6 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from spotcheck.classes import CreditRiskGrade, SupervisionClass
+from spotcheck.numerals import is_decimal
 from spotcheck.quota import GradeMultipliers, Level, Ratios, parse_ratio
 from spotcheck.regions import BAODING_CODE, BAODING_COUNTIES, BAODING_NAME, CityRegions
 from spotcheck.workdays import WorkdayCalendar
@@ -287,7 +288,7 @@ def _regions(region: _Section) -> CityRegions:
     if counties_raw is None:
         counties = dict(BAODING_COUNTIES) if code == BAODING_CODE else {}
     elif isinstance(counties_raw, dict) and all(
-        isinstance(k, str) and len(k) == 6 and k.isdigit() and isinstance(v, str)
+        isinstance(k, str) and len(k) == 6 and is_decimal(k) and isinstance(v, str)
         for k, v in counties_raw.items()
     ):
         counties = dict(counties_raw)

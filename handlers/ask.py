@@ -67,9 +67,10 @@ async def policies(update: Update, context: Context) -> None:
         await reply(update, texts.document_problem("not_admin"))
         return
     args = context.args or []
-    if len(args) == 2 and args[0] == "remove" and args[1].isdigit():
+    number = callback_data.as_int(args[1]) if len(args) == 2 and args[0] == "remove" else None
+    if number is not None:
         try:
-            name = await qa.remove_document(ctx, _library(context), int(args[1]), person.actor)
+            name = await qa.remove_document(ctx, _library(context), number, person.actor)
         except DocumentProblem as problem:
             await reply(update, texts.document_problem(problem.kind))
             return

@@ -19,7 +19,7 @@ from handlers.keyboards import keyboard
 
 # Telegram shows /task_12 in a message as a command to tap: the list needs no keyboard, however
 # many tasks it holds. Typed by hand it is checked like a button.
-TASK_COMMAND = re.compile(r"^/task_(\d{1,20})(?:@\w+)?$")
+TASK_COMMAND = re.compile(r"^/task_([0-9]{1,20})(?:@\w+)?$")
 
 
 async def tasks(update: Update, context: Context) -> None:

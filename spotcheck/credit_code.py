@@ -10,6 +10,8 @@ import unicodedata
 from enum import StrEnum
 from operator import mul
 
+from spotcheck.numerals import is_decimal
+
 # GB 32100-2015 uses 31 characters: the digits and upper-case letters without I, O, S, V, Z.
 CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _VALUE = {c: i for i, c in enumerate(CHARSET)}
@@ -57,7 +59,7 @@ def credit_code_problem(code: str) -> CreditCodeProblem | None:
         return CreditCodeProblem.LENGTH
     if not _CHARS.issuperset(code):
         return CreditCodeProblem.CHARACTER
-    if not code[2:8].isdigit():
+    if not is_decimal(code[2:8]):
         return CreditCodeProblem.DIVISION
     if organisation_check(code[8:16]) != code[16]:
         return CreditCodeProblem.ORGANISATION_CHECK

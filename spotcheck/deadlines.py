@@ -21,7 +21,7 @@ STATISTICS_DAYS = 3
 PUBLICATION_WORKDAYS = 20
 DRAW_DUE_DAYS = 15
 
-QUARTER_PATTERN = re.compile(r"(\d{4})Q([1-4])")
+QUARTER_PATTERN = re.compile(r"([0-9]{4})Q([1-4])")
 _LAST_DAY = {1: (3, 31), 2: (6, 30), 3: (9, 30), 4: (12, 31)}
 
 

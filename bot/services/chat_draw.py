@@ -18,6 +18,7 @@ from bot.services.problems import ServiceProblem
 from spotcheck.classes import SupervisionClass
 from spotcheck.deadlines import Quarter
 from spotcheck.draw import DrawFilters
+from spotcheck.numerals import parse_decimal
 from spotcheck.quota import Level, StratumPlan
 from spotcheck.roles import Role, may_draw
 from storage.models import Tag
@@ -111,7 +112,7 @@ def _valid(ctx: AppContext, data: dict[str, Any], field_name: str, value: str) -
     if field_name == "class":
         return value == "all" or value in {c.value for c in SupervisionClass}
     if field_name == "tag":
-        return value == "all" or (value.isdigit() and int(value) < len(data["tags"]))
+        return value == "all" or parse_decimal(value, len(data["tags"]) - 1) is not None
     if field_name == "seed":
         return value == "server"
     return False
