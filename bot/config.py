@@ -88,6 +88,14 @@ class RemindersConfig:
 
 
 @dataclass(frozen=True)
+class LimitsConfig:
+    free_text_chars: int = 500  # a recusal reason, a typed seed, a question: longer is refused
+    recusal_wait_minutes: int = 30  # 申请回避 waits this long for its reason, then lapses
+    wrong_codes: int = 5  # wrong /start codes in the window, after which the bot stays silent
+    wrong_code_window_minutes: int = 60
+
+
+@dataclass(frozen=True)
 class Config:
     database_url: str
     telegram: TelegramConfig
@@ -98,6 +106,7 @@ class Config:
     timezone: ZoneInfo
     reminders: RemindersConfig = field(default_factory=RemindersConfig)
     invite_ttl_hours: int = 72
+    limits: LimitsConfig = field(default_factory=LimitsConfig)
     source: str = "defaults"
     extras: dict[str, Any] = field(default_factory=dict)
 
@@ -113,6 +122,7 @@ _SECTIONS: dict[str, set[str]] = {
         "region",
         "invites",
         "reminders",
+        "limits",
     },
     "telegram": {f for f in TelegramConfig.__dataclass_fields__},
     "database": {"url"},
@@ -130,6 +140,7 @@ _SECTIONS: dict[str, set[str]] = {
     "region": {"city_code", "city_name", "counties"},
     "invites": {"ttl_hours"},
     "reminders": {"lead_workdays", "send_at", "digest_at", "weekly_day", "due_within_days"},
+    "limits": {f for f in LimitsConfig.__dataclass_fields__},
 }
 
 
@@ -190,6 +201,7 @@ def _build(raw: dict[str, Any], env: dict[str, str] | Any, source: str) -> Confi
     region = section.table("region")
     invites = section.table("invites")
     reminders = section.table("reminders")
+    limits = section.table("limits")
 
     mode = telegram.text("mode", "polling")
     if mode not in ("polling", "webhook"):
@@ -232,6 +244,13 @@ def _build(raw: dict[str, Any], env: dict[str, str] | Any, source: str) -> Confi
             weekly_day=reminders.choice("weekly_day", "mon", WEEKDAYS),
             due_within_days=reminders.integer("due_within_days", 3, minimum=0),
         ),
+        limits=LimitsConfig(
+            # Telegram's 4,096 units must hold a notice quoting the text with its context.
+            free_text_chars=_at_most(limits, "free_text_chars", 500, 3000),
+            recusal_wait_minutes=limits.integer("recusal_wait_minutes", 30, minimum=1),
+            wrong_codes=limits.integer("wrong_codes", 5, minimum=1),
+            wrong_code_window_minutes=limits.integer("wrong_code_window_minutes", 60, minimum=1),
+        ),
         source=source,
     )
 
@@ -264,6 +283,13 @@ def _multipliers(policy: _Section) -> GradeMultipliers:
                     riskier.value, f"风险更高的 {riskier.value} 级倍数不能低于 {safer.value} 级"
                 )
         raise
+
+
+def _at_most(section: _Section, key: str, default: int, maximum: int) -> int:
+    value = section.integer(key, default, minimum=1)
+    if value > maximum:
+        section.fail(key, f"不能超过 {maximum}，现为 {value}")
+    return value
 
 
 def _draw_due_days(policy: _Section) -> int:

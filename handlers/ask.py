@@ -10,7 +10,15 @@ from bot import callback_data
 from bot.services import qa
 from bot.services.identity import Person
 from bot.services.qa import DocumentProblem, PolicyLibrary
-from handlers.common import Context, app_context, caller, local_today, reply, texts_of
+from handlers.common import (
+    Context,
+    app_context,
+    caller,
+    local_today,
+    refused_as_too_long,
+    reply,
+    texts_of,
+)
 from handlers.keyboards import keyboard
 from spotcheck.roles import Role
 
@@ -26,6 +34,8 @@ async def ask(update: Update, context: Context) -> None:
     question = " ".join(context.args or []).strip()
     if not question:
         await reply(update, texts_of(update, context).ask_usage())
+        return
+    if await refused_as_too_long(update, context, question):
         return
     await answer_question(update, context, question)
 

@@ -39,6 +39,14 @@ async def reply(update: Update, text: str, **kwargs: Any) -> None:
         await update.effective_message.reply_text(text, **kwargs)
 
 
+def command_of(update: Update) -> str:
+    """The command a new message starts with, without @botname ('' when none)."""
+    message = update.message
+    text = message.text if message is not None and message.text else ""
+    first = text.split(maxsplit=1)[0] if text.strip() else ""
+    return first.split("@")[0] if first.startswith("/") else ""
+
+
 def now(context: Context) -> datetime:
     """The bot's one clock (the schedule's), so that tests can set the day."""
     moment: datetime = context.application.bot_data["schedule"].clock()
@@ -48,3 +56,14 @@ def now(context: Context) -> datetime:
 def local_today(context: Context) -> date:
     """The bot's today, in the configured time zone."""
     return now(context).astimezone(app_context(context).config.timezone).date()
+
+
+async def refused_as_too_long(update: Update, context: Context, text: str) -> bool:
+    """Free text over [limits] free_text_chars is refused before any form or question sees it:
+    nothing is stored, and every notice that quotes it (【检查组变更】 quotes a recusal reason)
+    stays within Telegram's message length."""
+    limit = app_context(context).config.limits.free_text_chars
+    if len(text) <= limit:
+        return False
+    await reply(update, texts_of(update, context).text_too_long(len(text), limit))
+    return True

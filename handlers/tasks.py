@@ -10,12 +10,14 @@ from telegram import Update
 from telegram.ext import Application, CommandHandler, MessageHandler, filters
 
 from bot import callback_data
-from bot.services import assignments
+from bot.services import assignments, forms
 from bot.services.assignments import AssignmentProblem
 from bot.services.draws import DrawProblem
 from bot.services.identity import Person
-from handlers.common import Context, app_context, caller, reply, texts_of
+from handlers.common import Context, app_context, caller, command_of, reply, texts_of
 from handlers.keyboards import keyboard
+
+BEFORE_COMMANDS = -5  # after the guard (-10), before every command handler (0)
 
 # Telegram shows /task_12 in a message as a command to tap: the list needs no keyboard, however
 # many tasks it holds. Typed by hand it is checked like a button.
@@ -76,29 +78,53 @@ async def on_recuse(update: Update, context: Context, person: Person, assignment
         await _refused(update, context, person, f"recuse:{assignment_id}")
         return
     await query.answer()
-    await reply(update, texts.recusal_ask_reason(name))
+    await reply(
+        update,
+        texts.recusal_ask_reason(name, app_context(context).config.limits.recusal_wait_minutes),
+    )
 
 
-async def recusal_reason(update: Update, context: Context, person: Person, reason: str) -> None:
+async def recusal_reason(update: Update, context: Context, person: Person, reason: str) -> bool:
+    """The text as the reason a 申请回避 waits for; False when the request had lapsed (he is
+    told, and the text is then an ordinary message)."""
     texts, ctx = texts_of(update, context), app_context(context)
     try:
         done = await assignments.complete_recusal(ctx, person, reason)
     except AssignmentProblem as problem:
+        if problem.kind == "recusal_lapsed":
+            minutes = ctx.config.limits.recusal_wait_minutes
+            await reply(update, texts.recusal_lapsed(problem.details["target_name"], minutes))
+            return False
         await reply(
             update,
             texts.reason_required() if problem.kind == "reason_required" else texts.not_yours(),
         )
-        return
+        return True
     except DrawProblem as problem:
         await reply(update, texts.draw_problem(problem.kind, problem.details))
-        return
+        return True
     context.application.bot_data["outbox"].wake()
     if done.replacement_name is None:
         assert done.refusal is not None
         refusal = texts.refusal(ctx.config.regions, done.refusal)
         await reply(update, texts.recusal_no_replacement(done.target_name, refusal))
-        return
+        return True
     await reply(update, texts.recusal_done(done.target_name, done.replacement_name))
+    return True
+
+
+async def drop_waiting_recusal(update: Update, context: Context) -> None:
+    """A command while 申请回避 waits for its reason: the command runs (in its own group) and
+    the request is dropped, so a later message is never taken for the reason. /cancel says so
+    itself."""
+    person, ctx = caller(context), app_context(context)
+    if person is None or command_of(update) == "/cancel":
+        return
+    if await forms.pending_kind(ctx, person.user_id) != "recusal":
+        return
+    target_name = await assignments.drop_recusal(ctx, person)
+    if target_name is not None:
+        await reply(update, texts_of(update, context).recusal_dropped(target_name))
 
 
 async def _refused(update: Update, context: Context, person: Person, what: str) -> None:
@@ -121,4 +147,7 @@ async def _refused(update: Update, context: Context, person: Person, what: str) 
 def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CommandHandler("tasks", tasks))
     private = filters.ChatType.PRIVATE
+    application.add_handler(
+        MessageHandler(filters.COMMAND & private, drop_waiting_recusal), group=BEFORE_COMMANDS
+    )
     application.add_handler(MessageHandler(filters.Regex(TASK_COMMAND) & private, task_card))

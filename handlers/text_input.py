@@ -8,20 +8,22 @@ from telegram.ext import Application, MessageHandler, filters
 
 from bot.services import forms
 from handlers import ask, draw_flow, tasks
-from handlers.common import Context, app_context, caller, reply, texts_of
+from handlers.common import Context, app_context, caller, refused_as_too_long, reply, texts_of
 
 
 async def on_text(update: Update, context: Context) -> None:
     person, message = caller(context), update.effective_message
     if person is None or message is None or not message.text:
         return
-    waiting = await forms.pending_kind(app_context(context), person.user_id)
-    if waiting == "recusal":
-        await tasks.recusal_reason(update, context, person, message.text)
-    elif waiting == "draw" and await draw_flow.seed_typed(update, context, person, message.text):
+    text = message.text
+    if await refused_as_too_long(update, context, text):
         return
-    else:
-        await ask.answer_question(update, context, message.text)
+    waiting = await forms.pending_kind(app_context(context), person.user_id)
+    if waiting == "recusal" and await tasks.recusal_reason(update, context, person, text):
+        return
+    if waiting == "draw" and await draw_flow.seed_typed(update, context, person, text):
+        return
+    await ask.answer_question(update, context, text)
 
 
 async def on_other(update: Update, context: Context) -> None:

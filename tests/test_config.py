@@ -197,3 +197,21 @@ def test_cli_prints_one_line_and_exits_2_on_a_bad_config(
     assert str(path) in lines[0]
     assert "Traceback" not in err
     assert not (tmp_path / "never.db").exists()
+
+
+def test_limits_default_and_are_checked() -> None:
+    limits = config_from_mapping({}).limits
+    assert (limits.free_text_chars, limits.recusal_wait_minutes) == (500, 30)
+    assert (limits.wrong_codes, limits.wrong_code_window_minutes) == (5, 60)
+    assert config_from_mapping({"limits": {"free_text_chars": 80}}).limits.free_text_chars == 80
+    assert _error({"limits": {"free_text_chars": 5000}}) == (
+        "config: 配置项 [limits] free_text_chars 不能超过 3000，现为 5000"
+    )
+    assert _error({"limits": {"wrong_codes": 0}}) == (
+        "config: 配置项 [limits] wrong_codes 应为不小于 1 的整数，现为 0"
+    )
+
+
+def test_the_example_configuration_loads_with_the_defaults() -> None:
+    example = load_config(Path(__file__).parent.parent / "config.example.toml", environ={})
+    assert example.limits == config_from_mapping({}).limits

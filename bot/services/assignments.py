@@ -5,7 +5,7 @@ assignment; every action re-checks that the caller is on the team."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,7 +29,7 @@ from storage import draw_store
 from storage.bot_models import TelegramAccount
 from storage.draw_models import Assignment, AssignmentMember, Conflict, DrawPlan
 from storage.draw_store import SUPERSEDED
-from storage.models import AuditLog, Inspector, Target
+from storage.models import AuditLog, Inspector, Target, as_utc, utcnow
 
 
 class AssignmentProblem(ServiceProblem):
@@ -125,18 +125,42 @@ class RecusalOutcome:
     refusal: Refusal | None
 
 
-async def complete_recusal(ctx: AppContext, person: Person, reason: str) -> RecusalOutcome:
+async def drop_recusal(ctx: AppContext, person: Person) -> str | None:
+    """He sent a command instead of the reason: the request is dropped (a reason is never
+    guessed from what follows). The target's name when one was waiting, else None."""
+    async with ctx.sessions() as session, session.begin():
+        form = await forms.get(session, person.user_id)
+        if form is None or form.kind != "recusal":
+            return None
+        await forms.clear(session, person.user_id)
+        return await _waiting_target(session, form.data)
+
+
+async def _waiting_target(session: AsyncSession, data: dict[str, object]) -> str:
+    assignment = await session.get(Assignment, int(str(data["assignment"])))
+    return "" if assignment is None else await _target_name(session, assignment.credit_code)
+
+
+async def complete_recusal(
+    ctx: AppContext, person: Person, reason: str, now: datetime | None = None
+) -> RecusalOutcome:
     """The reason arrived: record the conflict, draw a replacement under the same constraints
     (a new record amending the plan's current one), and queue the notices — one transaction.
-    When nobody can replace him, the conflict still stands and the admins are told."""
+    When nobody can replace him, the conflict still stands and the admins are told. A request
+    older than [limits] recusal_wait_minutes has lapsed: the text is not a reason any more."""
     reason = reason.strip()
     if not reason:
         raise AssignmentProblem("reason_required")
+    wait = timedelta(minutes=ctx.config.limits.recusal_wait_minutes)
     async with ctx.sessions() as session, session.begin():
         form = await forms.get(session, person.user_id)
         if form is None or form.kind != "recusal":
             raise AssignmentProblem("no_recusal")
         await forms.clear(session, person.user_id)  # whatever follows, the form is answered
+        if as_utc(form.updated_at) + wait < (now or utcnow()):
+            target_name = await _waiting_target(session, form.data)
+            await session.commit()
+            raise AssignmentProblem("recusal_lapsed", target_name=target_name)
         try:
             assignment, _ = await _membership(session, person, int(form.data["assignment"]))
         except AssignmentProblem:

@@ -15,7 +15,7 @@ from bot.context import AppContext
 from bot.services.problems import ServiceProblem
 from spotcheck.roles import DutyStatus, Role, may_invite
 from storage.bot_models import Invite, Stranger, TelegramAccount
-from storage.models import AuditLog, Inspector, utcnow
+from storage.models import AuditLog, Inspector, as_utc, utcnow
 
 # Unambiguous to read aloud or copy from a phone: no 0/O, 1/I/L.
 _ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -51,11 +51,6 @@ class Person:
 
 def _hash(code: str) -> str:
     return hashlib.sha256(code.strip().upper().encode()).hexdigest()
-
-
-def _aware(moment: datetime) -> datetime:
-    """SQLite returns naive datetimes; every stored time is UTC."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=utcnow().tzinfo)
 
 
 async def create_invite(
@@ -120,7 +115,7 @@ async def redeem(
             raise IdentityProblem("wrong_code")
         if invite.used_at is not None:
             raise IdentityProblem("used_code")
-        if _aware(invite.expires_at) < moment:
+        if as_utc(invite.expires_at) < moment:
             raise IdentityProblem("expired_code")
         inspector = await _inspector(session, invite.cert_no)
         if (

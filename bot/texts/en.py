@@ -102,8 +102,8 @@ class EnglishTexts(Texts):
     def not_yours(self) -> str:
         return "That task is not yours, or it has changed. Nothing was done."
 
-    def recusal_ask_reason(self, target_name: str) -> str:
-        return f"Recusal from {target_name}: reply with the reason (e.g. a family tie); /cancel to drop it."
+    def recusal_ask_reason(self, target_name: str, minutes: int) -> str:
+        return f"Recusal from {target_name}: reply within {minutes} minutes with the reason (e.g. a family tie); /cancel to drop it."
 
     def recusal_done(self, target_name: str, replacement: str) -> str:
         return f"Recusal recorded: {replacement} inspects {target_name} instead."
@@ -146,3 +146,25 @@ class EnglishTexts(Texts):
 
     def error_apology(self) -> str:
         return "Something went wrong; it was logged and the administrators were told. Nothing you entered was lost."
+
+    # --- issue 16: free text and waiting forms ---
+
+    def text_too_long(self, length: int, limit: int) -> str:
+        return f"Too long ({length} characters; at most {limit}). Nothing was done: please shorten it and send it again."
+
+    def recusal_lapsed(self, target_name: str, minutes: int) -> str:
+        about = f" from {target_name}" if target_name else ""
+        return (
+            f"Your recusal{about} got no reason within {minutes} minutes and was dropped; this "
+            "message is not taken as its reason. To recuse, press 申请回避 on the task again."
+        )
+
+    def recusal_dropped(self, target_name: str) -> str:
+        about = f" from {target_name}" if target_name else ""
+        return f"Your recusal{about} was dropped: a command came instead of the reason. To recuse, press 申请回避 on the task again."
+
+    def edited_ignored(self) -> str:
+        return "Edited messages are not acted on. To correct something, send a new message."
+
+    def wrong_code_limit(self, minutes: int) -> str:
+        return f"Too many wrong codes: codes get no answer for {minutes} minutes. Check the code with your administrator."

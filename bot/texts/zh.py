@@ -359,8 +359,8 @@ class Texts:
     def not_yours(self) -> str:
         return "该任务不属于您，或已变更。操作未执行。"
 
-    def recusal_ask_reason(self, target_name: str) -> str:
-        return f"申请回避：{target_name}。请直接回复回避原因（如亲属关系、曾任职等）；发送 /cancel 放弃。"
+    def recusal_ask_reason(self, target_name: str, minutes: int) -> str:
+        return f"申请回避：{target_name}。请在 {minutes} 分钟内直接回复回避原因（如亲属关系、曾任职等）；发送 /cancel 放弃。"
 
     def recusal_done(self, target_name: str, replacement: str) -> str:
         return f"回避申请已登记：{target_name} 改由 {replacement} 参加检查。"
@@ -683,6 +683,28 @@ class Texts:
 
     def ask_usage(self) -> str:
         return "用法：/ask 问题，例如 /ask 县级重点监管对象每季度抽多少？"
+
+    # --- issue 16: free text and waiting forms ---
+
+    def text_too_long(self, length: int, limit: int) -> str:
+        return f"内容过长（{length} 字），最多 {limit} 字。未作任何处理，请精简后重新发送。"
+
+    def recusal_lapsed(self, target_name: str, minutes: int) -> str:
+        about = f"（{target_name}）" if target_name else ""
+        return (
+            f"回避申请{about}超过 {minutes} 分钟未收到原因，已自动取消，这条消息不作为回避原因。"
+            "如仍需回避，请在任务上重新点「申请回避」。"
+        )
+
+    def recusal_dropped(self, target_name: str) -> str:
+        about = f"（{target_name}）" if target_name else ""
+        return f"回避申请{about}已取消：收到了命令而不是回避原因。如仍需回避，请在任务上重新点「申请回避」。"
+
+    def edited_ignored(self) -> str:
+        return "修改过的消息不会被处理。如需更正，请重新发送一条新消息。"
+
+    def wrong_code_limit(self, minutes: int) -> str:
+        return f"邀请码错误次数过多，{minutes} 分钟内不再回复邀请码。请向管理员核对邀请码。"
 
 
 def _units(text: str) -> int:

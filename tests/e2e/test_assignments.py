@@ -219,7 +219,7 @@ async def test_recusal_draws_a_replacement_who_is_notified(bot: BotHarness) -> N
         tasks_after = bot.fake.last_text(user.id) or ""
 
     assert asked == (
-        f"申请回避：{target.name}。请直接回复回避原因（如亲属关系、曾任职等）；发送 /cancel 放弃。"
+        f"申请回避：{target.name}。请在 30 分钟内直接回复回避原因（如亲属关系、曾任职等）；发送 /cancel 放弃。"
     )
     assert (form.kind, form.data) == ("recusal", {"assignment": assignment_id})
     assert await bot.all(select(ChatForm)) == []
