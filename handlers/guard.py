@@ -8,7 +8,7 @@ from telegram.constants import ChatType
 from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
 
 from bot.services import identity
-from handlers.common import Context, app_context, reply, texts_of
+from handlers.common import Context, app_context, command_of, reply, texts_of
 
 BEFORE = -10
 
@@ -18,7 +18,7 @@ async def _before(update: Update, context: Context) -> None:
     if user is None or user.is_bot:
         raise ApplicationHandlerStop
     in_group = chat is not None and chat.type != ChatType.PRIVATE
-    if in_group and _command(update) != "/ask":
+    if in_group and command_of(update) != "/ask":
         # Assignments are confidential: in a group the bot answers policy questions from bound
         # people and nothing else — nothing is bound, listed or drawn there.
         raise ApplicationHandlerStop
@@ -31,6 +31,12 @@ async def _before(update: Update, context: Context) -> None:
         await identity.reachable_again(ctx, user.id)
     if in_group and person is None:
         raise ApplicationHandlerStop  # strangers in a group are not even refused
+    if update.edited_message is not None:
+        # Only new messages count: an edit neither runs a command again nor feeds a form (a
+        # recusal reason, a seed) after the fact. The author is told once per edit.
+        if person is not None:
+            await reply(update, texts_of(update, context).edited_ignored())
+        raise ApplicationHandlerStop
     if person is not None or _is_start_with_code(update):
         return
     if update.callback_query is not None:
@@ -40,18 +46,10 @@ async def _before(update: Update, context: Context) -> None:
     raise ApplicationHandlerStop
 
 
-def _command(update: Update) -> str:
-    """The command a message starts with, without @botname ('' when none)."""
-    message = update.message
-    text = message.text if message is not None and message.text else ""
-    first = text.split(maxsplit=1)[0] if text.strip() else ""
-    return first.split("@")[0] if first.startswith("/") else ""
-
-
 def _is_start_with_code(update: Update) -> bool:
     message = update.message
     parts = (message.text or "").split() if message is not None else []
-    return len(parts) == 2 and _command(update) == "/start"
+    return len(parts) == 2 and command_of(update) == "/start"
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]

@@ -346,10 +346,7 @@ class FakeTelegram:
             "date": self._now(),
             "text": text,
         }
-        entities = [
-            {"type": "bot_command", "offset": _u16(text[: m.start()]), "length": _u16(m.group())}
-            for m in _COMMAND.finditer(text)
-        ]
+        entities = _command_entities(text)
         if entities:
             message["entities"] = entities
         self._messages[chat_id][message["message_id"]] = message
@@ -366,15 +363,24 @@ class FakeTelegram:
     def send_text(self, user: TgUser, text: str, *, reply_to: int | None = None) -> JSON:
         """The user sends ``text``; commands get their ``bot_command`` entities."""
         message = self._user_message(user, text=text)
-        entities = [
-            {"type": "bot_command", "offset": _u16(text[: m.start()]), "length": _u16(m.group())}
-            for m in _COMMAND.finditer(text)
-        ]
+        entities = _command_entities(text)
         if entities:
             message["entities"] = entities
         if reply_to is not None:
             message["reply_to_message"] = self._stored(user.id, reply_to)
         return self.add_update({"message": message})
+
+    def edit_text(self, user: TgUser, sent: JSON, text: str) -> JSON:
+        """The user edits a message he sent (``sent``: the update send_text returned) to read
+        ``text``: Telegram sends an ``edited_message`` update, with the new entities."""
+        message = copy.deepcopy(sent["message"])
+        message["text"], message["edit_date"] = text, self._now()
+        message.pop("entities", None)
+        entities = _command_entities(text)
+        if entities:
+            message["entities"] = entities
+        self._messages[user.id][message["message_id"]] = message
+        return self.add_update({"edited_message": message})
 
     def tap_keyboard(self, user: TgUser, button_text: str) -> JSON:
         """The user taps a reply-keyboard button: Telegram sends its text as a message."""
@@ -1357,6 +1363,14 @@ def _norm_chat_id(value: Any) -> int | str | None:
     if isinstance(value, str) and value.lstrip("-").isdigit():
         return int(value)
     return value
+
+
+def _command_entities(text: str) -> list[JSON]:
+    """The ``bot_command`` entities Telegram gives a message's commands."""
+    return [
+        {"type": "bot_command", "offset": _u16(text[: m.start()]), "length": _u16(m.group())}
+        for m in _COMMAND.finditer(text)
+    ]
 
 
 def _u16(text: str) -> int:
