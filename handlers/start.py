@@ -23,7 +23,12 @@ async def start(update: Update, context: Context) -> None:
     try:
         person = await identity.redeem(ctx, context.args[0], user.id, chat.id, user.language_code)
     except IdentityProblem as problem:
-        await reply(update, texts.invite_problem(problem.kind))
+        if problem.kind == "silenced":
+            return  # too many wrong codes: no answer that would help the next guess
+        text = texts.invite_problem(problem.kind)
+        if problem.details.get("last_try"):
+            text += "\n" + texts.wrong_code_limit(ctx.config.limits.wrong_code_window_minutes)
+        await reply(update, text)
         return
     if context.user_data is not None:
         context.user_data["person"] = person

@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -96,6 +96,9 @@ async def _inspector(session: AsyncSession, cert_no: str) -> Inspector | None:
     ).one_or_none()
 
 
+CODE_REFUSED, CODE_IGNORED = "code_refused", "code_ignored"  # audit actions of /start tries
+
+
 async def redeem(
     ctx: AppContext,
     code: str,
@@ -105,8 +108,57 @@ async def redeem(
     now: datetime | None = None,
 ) -> Person:
     """`/start CODE`: bind this account to the invited inspector, replacing an older binding
-    of that inspector (rebinding needs a new code, so the old phone is cut off)."""
+    of that inspector (rebinding needs a new code, so the old phone is cut off).
+
+    Every refused try is in the audit log. After [limits] wrong_codes of them within
+    wrong_code_window_minutes a code is not even looked at ("silenced", logged too, not
+    counted): guessing is held to that many tries per window. The try that reaches the limit
+    is refused with last_try=True."""
     moment = now or utcnow()
+    limits = ctx.config.limits
+    since = moment - timedelta(minutes=limits.wrong_code_window_minutes)
+    if await _refused_since(ctx, user_id, since) >= limits.wrong_codes:
+        await _log_try(ctx, user_id, CODE_IGNORED, "silenced", moment)
+        raise IdentityProblem("silenced")
+    try:
+        return await _bind(ctx, code, user_id, chat_id, language, moment)
+    except IdentityProblem as problem:
+        await _log_try(ctx, user_id, CODE_REFUSED, problem.kind, moment)
+        if await _refused_since(ctx, user_id, since) >= limits.wrong_codes:
+            raise IdentityProblem(problem.kind, last_try=True) from None
+        raise
+
+
+async def _refused_since(ctx: AppContext, user_id: int, since: datetime) -> int:
+    async with ctx.sessions() as session:
+        count = await session.scalar(
+            select(func.count(AuditLog.id)).where(
+                AuditLog.entity == "start_codes",
+                AuditLog.entity_key == str(user_id),
+                AuditLog.action == CODE_REFUSED,
+                AuditLog.at >= since,
+            )
+        )
+    return int(count or 0)
+
+
+async def _log_try(
+    ctx: AppContext, user_id: int, action: str, result: str, moment: datetime
+) -> None:
+    """The code itself is not kept: a near miss of a real one would help the next guess."""
+    async with ctx.sessions() as session, session.begin():
+        session.add(AuditLog(at=moment, actor=f"tg:{user_id}", action=action, entity="start_codes",
+                             entity_key=str(user_id), old=None, new={"result": result}))  # fmt: skip
+
+
+async def _bind(
+    ctx: AppContext,
+    code: str,
+    user_id: int,
+    chat_id: int,
+    language: str | None,
+    moment: datetime,
+) -> Person:
     async with ctx.sessions() as session, session.begin():
         invite = (
             await session.scalars(select(Invite).where(Invite.code_sha256 == _hash(code)))
