@@ -8,12 +8,14 @@ import os
 from pathlib import Path
 from typing import Any
 
+from bot.callback_data import MAX_ID
 from bot.context import AppContext
 from bot.services import assignments, draws
 from bot.services.demo import aligned
 from bot.services.draws import DrawProblem, DrawRequest
 from spotcheck.classes import SupervisionClass
 from spotcheck.draw import DrawFilters, DrawRefused
+from spotcheck.numerals import parse_decimal
 from spotcheck.quota import Level, StratumPlan
 from spotcheck.record import JointCheck, JointKind
 
@@ -185,9 +187,10 @@ def print_plan(ctx: AppContext, request: DrawRequest, strata: tuple[StratumPlan,
 
 async def cmd_verify(ctx: AppContext, args: argparse.Namespace) -> int:
     path = Path(args.record)
-    if not path.exists() and args.record.isdigit():
+    record_id = parse_decimal(args.record, MAX_ID)
+    if not path.exists() and record_id is not None:
         try:
-            record = await draws.load_record(ctx, int(args.record))
+            record = await draws.load_record(ctx, record_id)
         except DrawProblem as problem:
             print(ctx.texts.draw_problem(problem.kind, problem.details))
             return 1

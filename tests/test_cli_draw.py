@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from bot.cli import main
 from tests.factories import (
     INSPECTOR_HEADERS,
     TARGET_HEADERS,
@@ -356,3 +357,15 @@ def test_verify_of_a_missing_file_says_it_is_not_found(
 ) -> None:
     code, lines = run_cli(capsys, "verify", str(tmp_path / "nope.json"))
     assert (code, lines) == (1, [f"找不到记录文件 {tmp_path / 'nope.json'}。"])
+
+
+@pytest.mark.parametrize("name", ["²", "١", "99999999999"])
+def test_verify_of_what_is_no_record_number_looks_for_a_file(
+    capsys: pytest.CaptureFixture[str], database: Path, name: str
+) -> None:
+    """'²'.isdigit() is True and int('١') is 1: only ASCII digits within an id's range name
+    a stored record; anything else is a file name."""
+    code = main(["verify", name])
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert f"找不到记录文件 {name}。" in out + err
