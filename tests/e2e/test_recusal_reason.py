@@ -28,6 +28,13 @@ async def _recusal_asked(bot: BotHarness) -> tuple[TgUser, str]:
     return user, asked.removeprefix("申请回避：").split("。")[0]
 
 
+async def _asked_minutes_ago(bot: BotHarness, minutes: int) -> None:
+    async with bot.ctx.sessions() as session, session.begin():
+        await session.execute(
+            update(ChatForm).values(updated_at=utcnow() - timedelta(minutes=minutes))
+        )
+
+
 async def _nothing_recorded(bot: BotHarness) -> None:
     assert await bot.all(select(Conflict)) == []
     assert [r.kind for r in await bot.all(select(DrawRecord))] == ["draw"]
@@ -38,10 +45,9 @@ async def test_a_reason_over_the_limit_is_refused_and_the_request_still_waits(
 ) -> None:
     async with bot.running():
         user, target_name = await _recusal_asked(bot)
-        user_id = user.id
         queued = len(await bot.all(select(OutboxMessage)))
         await bot.send(user, "近" * 4080)
-        refused = bot.fake.last_text(user_id)
+        refused = bot.fake.last_text(user.id)
         await _nothing_recorded(bot)
         assert len(await bot.all(select(OutboxMessage))) == queued  # no notice queued
         [form] = await bot.all(select(ChatForm))
@@ -50,7 +56,7 @@ async def test_a_reason_over_the_limit_is_refused_and_the_request_still_waits(
         await bot.settle()
 
     assert refused == "内容过长（4080 字），最多 500 字。未作任何处理，请精简后重新发送。"
-    assert (bot.fake.last_text(user_id) or "").startswith(f"回避申请已登记：{target_name} 改由 ")
+    assert (bot.fake.last_text(user.id) or "").startswith(f"回避申请已登记：{target_name} 改由 ")
     [conflict] = await bot.all(select(Conflict))
     assert conflict.reason == REASON
 
@@ -60,9 +66,8 @@ async def test_a_command_drops_the_waiting_request_and_later_text_is_a_question(
 ) -> None:
     async with bot.running():
         user, target_name = await _recusal_asked(bot)
-        user_id = user.id
         await bot.send(user, "/tasks")
-        after_tasks = bot.fake.texts(user_id)[-2:]
+        after_tasks = bot.fake.texts(user.id)[-2:]
         await bot.send(user, RATIO_QUESTION)
 
     assert after_tasks[0] == (
@@ -70,7 +75,7 @@ async def test_a_command_drops_the_waiting_request_and_later_text_is_a_question(
         "如仍需回避，请在任务上重新点「申请回避」。"
     )
     assert after_tasks[1].startswith("我的检查任务：")  # the command still runs
-    assert (bot.fake.last_text(user_id) or "").startswith(RATIO_ANSWER_START)
+    assert (bot.fake.last_text(user.id) or "").startswith(RATIO_ANSWER_START)
     assert await bot.all(select(ChatForm)) == []
     await _nothing_recorded(bot)
 
@@ -90,14 +95,10 @@ async def test_a_request_lapses_after_the_wait_and_the_text_is_answered_as_a_que
 ) -> None:
     async with bot.running():
         user, target_name = await _recusal_asked(bot)
-        user_id = user.id
-        async with bot.ctx.sessions() as session, session.begin():
-            await session.execute(
-                update(ChatForm).values(updated_at=utcnow() - timedelta(minutes=31))
-            )
+        await _asked_minutes_ago(bot, 31)
         await bot.send(user, RATIO_QUESTION)
 
-    lapsed, answer = bot.fake.texts(user_id)[-2:]
+    lapsed, answer = bot.fake.texts(user.id)[-2:]
     assert lapsed == (
         f"回避申请（{target_name}）超过 30 分钟未收到原因，已自动取消，这条消息不作为回避原因。"
         "如仍需回避，请在任务上重新点「申请回避」。"
@@ -112,10 +113,7 @@ async def test_within_the_wait_the_reason_is_taken(open_bot) -> None:  # type: i
     async with bot.running():
         user, _ = await _recusal_asked(bot)
         asked = bot.fake.texts(user.id)[-1]
-        async with bot.ctx.sessions() as session, session.begin():
-            await session.execute(
-                update(ChatForm).values(updated_at=utcnow() - timedelta(minutes=44))
-            )
+        await _asked_minutes_ago(bot, 44)
         await bot.send(user, REASON)
         await bot.settle()
 
