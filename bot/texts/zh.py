@@ -6,6 +6,7 @@ from datetime import date
 from fractions import Fraction
 from typing import Any, ClassVar
 
+from bot.texts.units import units as _units
 from spotcheck.draw import Refusal, RefusalKind
 from spotcheck.regions import CityRegions
 from spotcheck.roles import STRANGER_COMMANDS, Role, commands_for
@@ -678,8 +679,3 @@ class Texts:
 
     def ask_usage(self) -> str:
         return "用法：/ask 问题，例如 /ask 县级重点监管对象每季度抽多少？"
-
-
-def _units(text: str) -> int:
-    """Length as Telegram counts it: UTF-16 code units (a character beyond the BMP is two)."""
-    return len(text.encode("utf-16-le")) // 2
