@@ -10,7 +10,7 @@ from telegram.ext import Application, Defaults
 from telegram.request import BaseRequest
 
 from bot.context import AppContext
-from bot.services import assignments
+from bot.services import assignments, undelivered
 from bot.services.handled import HandledUpdates
 from bot.services.outbox import OutboxSender, Pace
 from bot.services.qa import PolicyLibrary
@@ -56,6 +56,7 @@ def build_application(
         application.bot,
         Pace(config.messages_per_second, config.seconds_per_chat),
         on_unreachable=assignments.notify_unreachable,
+        on_refused=undelivered.notify_city_admins,
     )
     application.bot_data["handled"] = HandledUpdates(ctx)
     application.bot_data["library"] = PolicyLibrary(ctx)

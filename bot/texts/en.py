@@ -146,3 +146,21 @@ class EnglishTexts(Texts):
 
     def error_apology(self) -> str:
         return "Something went wrong; it was logged and the administrators were told. Nothing you entered was lost."
+
+    # --- issue 16: outbox delivery ---
+
+    def undelivered(self, recipient: str, lost: str, reason: str) -> str:
+        return (
+            f"Undelivered: Telegram refused the {lost} for {recipient} ({reason}); it will not "
+            "be sent again. Please tell them another way."
+        )
+
+    def undelivered_recipient(self, name: str | None, cert_no: str | None, chat_id: int) -> str:
+        return f"{name} ({cert_no})" if name else f"Telegram chat {chat_id}"
+
+    def lost_part(self, kind: str, detail: str) -> str:
+        return {
+            "message": f"message “{detail}”",
+            "record": f"draw record no. {detail}",
+            "location": "location",
+        }.get(kind, kind)

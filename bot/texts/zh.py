@@ -679,3 +679,21 @@ class Texts:
 
     def ask_usage(self) -> str:
         return "用法：/ask 问题，例如 /ask 县级重点监管对象每季度抽多少？"
+
+    # --- issue 16: outbox delivery ---
+
+    def undelivered(self, recipient: str, lost: str, reason: str) -> str:
+        return (
+            f"【消息未送达】Telegram 拒收了发给{recipient}的{lost}（{reason}），"
+            "不会再发送，请通过其他方式通知。"
+        )
+
+    def undelivered_recipient(self, name: str | None, cert_no: str | None, chat_id: int) -> str:
+        return f"{name}（{cert_no}）" if name else f"Telegram 会话 {chat_id}"
+
+    def lost_part(self, kind: str, detail: str) -> str:
+        return {
+            "message": f"消息“{detail}”",
+            "record": f"抽取记录（{detail} 号）",
+            "location": "位置",
+        }.get(kind, kind)
