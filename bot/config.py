@@ -87,6 +87,16 @@ class RemindersConfig:
 
 
 @dataclass(frozen=True)
+class RetentionConfig:
+    """How long finished bookkeeping is kept (push texts are confidential), pruned daily."""
+
+    outbox_days: int = 30  # sent and failed outbox rows (never a pending one)
+    handled_updates_days: int = 7  # Telegram redelivers an update for 24 hours at most
+    strangers_days: int = 90  # after that a stranger writing again is refused once more
+    prune_at: time = time(3, 30)
+
+
+@dataclass(frozen=True)
 class Config:
     database_url: str
     telegram: TelegramConfig
@@ -96,6 +106,7 @@ class Config:
     regions: CityRegions
     timezone: ZoneInfo
     reminders: RemindersConfig = field(default_factory=RemindersConfig)
+    retention: RetentionConfig = field(default_factory=RetentionConfig)
     invite_ttl_hours: int = 72
     source: str = "defaults"
     extras: dict[str, Any] = field(default_factory=dict)
@@ -112,6 +123,7 @@ _SECTIONS: dict[str, set[str]] = {
         "region",
         "invites",
         "reminders",
+        "retention",
     },
     "telegram": {f for f in TelegramConfig.__dataclass_fields__},
     "database": {"url"},
@@ -129,6 +141,7 @@ _SECTIONS: dict[str, set[str]] = {
     "region": {"city_code", "city_name", "counties"},
     "invites": {"ttl_hours"},
     "reminders": {"lead_workdays", "send_at", "digest_at", "weekly_day", "due_within_days"},
+    "retention": {"outbox_days", "handled_updates_days", "strangers_days", "prune_at"},
 }
 
 
@@ -189,6 +202,7 @@ def _build(raw: dict[str, Any], env: dict[str, str] | Any, source: str) -> Confi
     region = section.table("region")
     invites = section.table("invites")
     reminders = section.table("reminders")
+    retention = section.table("retention")
 
     mode = telegram.text("mode", "polling")
     if mode not in ("polling", "webhook"):
@@ -230,6 +244,12 @@ def _build(raw: dict[str, Any], env: dict[str, str] | Any, source: str) -> Confi
             digest_at=reminders.clock("digest_at", "08:30"),
             weekly_day=reminders.choice("weekly_day", "mon", WEEKDAYS),
             due_within_days=reminders.integer("due_within_days", 3, minimum=0),
+        ),
+        retention=RetentionConfig(
+            outbox_days=retention.integer("outbox_days", 30, minimum=1),
+            handled_updates_days=retention.integer("handled_updates_days", 7, minimum=2),
+            strangers_days=retention.integer("strangers_days", 90, minimum=1),
+            prune_at=retention.clock("prune_at", "03:30"),
         ),
         source=source,
     )

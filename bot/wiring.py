@@ -88,6 +88,7 @@ async def start_background(application: Application) -> None:  # type: ignore[ty
     schedule.start()
     application.bot_data["catch_up_task"] = loop.create_task(schedule.catch_up())
     application.bot_data["digest_catch_up_task"] = loop.create_task(schedule.catch_up_digests())
+    application.bot_data["prune_task"] = loop.create_task(schedule.prune())  # if down at prune_at
     # jieba loads its dictionary once per process (~0.5 s): do it now, not on the first question.
     application.bot_data["library_task"] = loop.create_task(application.bot_data["library"].index())
     texts = application.bot_data["ctx"].texts
@@ -101,6 +102,7 @@ async def stop_background(application: Application) -> None:  # type: ignore[typ
     for name in (
         "catch_up_task",
         "digest_catch_up_task",
+        "prune_task",
         "library_task",
         "outbox_task",
         "handled_task",
