@@ -22,15 +22,13 @@ pytestmark = [pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecati
 
 
 @contextmanager
-def database_refuses(
-    bot: BotHarness, statement: str, *words: str, times: int = 1
-) -> Iterator[list[str]]:
-    """The next ``times`` statements starting with ``statement`` and holding ``words`` fail in
-    the driver's place, as a locked SQLite or a dropped connection would; yields what failed."""
+def database_refuses(bot: BotHarness, statement: str, *words: str) -> Iterator[list[str]]:
+    """The next statement starting with ``statement`` and holding ``words`` fails in the
+    driver's place, as a locked SQLite or a dropped connection would; yields what failed."""
     failed: list[str] = []
 
     def refuse(_conn: Any, _cursor: Any, sql: str, *_: Any) -> None:
-        if len(failed) < times and sql.startswith(statement) and all(w in sql for w in words):
+        if not failed and sql.startswith(statement) and all(w in sql for w in words):
             failed.append(sql)
             raise OperationalError(sql, None, Exception("database is locked"))
 
