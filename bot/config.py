@@ -96,6 +96,16 @@ class LimitsConfig:
 
 
 @dataclass(frozen=True)
+class RetentionConfig:
+    """How long finished bookkeeping is kept (push texts are confidential), pruned daily."""
+
+    outbox_days: int = 30  # sent and failed outbox rows (never a pending one)
+    handled_updates_days: int = 7  # Telegram redelivers an update for 24 hours at most
+    strangers_days: int = 90  # after that a stranger writing again is refused once more
+    prune_at: time = time(3, 30)
+
+
+@dataclass(frozen=True)
 class Config:
     database_url: str
     telegram: TelegramConfig
@@ -105,6 +115,7 @@ class Config:
     regions: CityRegions
     timezone: ZoneInfo
     reminders: RemindersConfig = field(default_factory=RemindersConfig)
+    retention: RetentionConfig = field(default_factory=RetentionConfig)
     invite_ttl_hours: int = 72
     limits: LimitsConfig = field(default_factory=LimitsConfig)
     source: str = "defaults"
@@ -123,6 +134,7 @@ _SECTIONS: dict[str, set[str]] = {
         "invites",
         "reminders",
         "limits",
+        "retention",
     },
     "telegram": {f for f in TelegramConfig.__dataclass_fields__},
     "database": {"url"},
@@ -141,6 +153,7 @@ _SECTIONS: dict[str, set[str]] = {
     "invites": {"ttl_hours"},
     "reminders": {"lead_workdays", "send_at", "digest_at", "weekly_day", "due_within_days"},
     "limits": {f for f in LimitsConfig.__dataclass_fields__},
+    "retention": {"outbox_days", "handled_updates_days", "strangers_days", "prune_at"},
 }
 
 
@@ -202,6 +215,7 @@ def _build(raw: dict[str, Any], env: dict[str, str] | Any, source: str) -> Confi
     invites = section.table("invites")
     reminders = section.table("reminders")
     limits = section.table("limits")
+    retention = section.table("retention")
 
     mode = telegram.text("mode", "polling")
     if mode not in ("polling", "webhook"):
@@ -250,6 +264,12 @@ def _build(raw: dict[str, Any], env: dict[str, str] | Any, source: str) -> Confi
             recusal_wait_minutes=limits.integer("recusal_wait_minutes", 30, minimum=1),
             wrong_codes=limits.integer("wrong_codes", 5, minimum=1),
             wrong_code_window_minutes=limits.integer("wrong_code_window_minutes", 60, minimum=1),
+        ),
+        retention=RetentionConfig(
+            outbox_days=retention.integer("outbox_days", 30, minimum=1),
+            handled_updates_days=retention.integer("handled_updates_days", 7, minimum=2),
+            strangers_days=retention.integer("strangers_days", 90, minimum=1),
+            prune_at=retention.clock("prune_at", "03:30"),
         ),
         source=source,
     )

@@ -10,7 +10,7 @@ from telegram.ext import Application, Defaults
 from telegram.request import BaseRequest
 
 from bot.context import AppContext
-from bot.services import assignments
+from bot.services import assignments, undelivered
 from bot.services.handled import HandledUpdates
 from bot.services.outbox import OutboxSender, Pace
 from bot.services.qa import PolicyLibrary
@@ -56,6 +56,7 @@ def build_application(
         application.bot,
         Pace(config.messages_per_second, config.seconds_per_chat),
         on_unreachable=assignments.notify_unreachable,
+        on_refused=undelivered.notify_city_admins,
     )
     application.bot_data["handled"] = HandledUpdates(ctx)
     application.bot_data["library"] = PolicyLibrary(ctx)
@@ -87,6 +88,7 @@ async def start_background(application: Application) -> None:  # type: ignore[ty
     schedule.start()
     application.bot_data["catch_up_task"] = loop.create_task(schedule.catch_up())
     application.bot_data["digest_catch_up_task"] = loop.create_task(schedule.catch_up_digests())
+    application.bot_data["prune_task"] = loop.create_task(schedule.prune())  # if down at prune_at
     # jieba loads its dictionary once per process (~0.5 s): do it now, not on the first question.
     application.bot_data["library_task"] = loop.create_task(application.bot_data["library"].index())
     texts = application.bot_data["ctx"].texts
@@ -100,6 +102,7 @@ async def stop_background(application: Application) -> None:  # type: ignore[typ
     for name in (
         "catch_up_task",
         "digest_catch_up_task",
+        "prune_task",
         "library_task",
         "outbox_task",
         "handled_task",

@@ -5,7 +5,8 @@ reporting reminders and assignments due soon each morning at ``[reminders] send_
 leads' digest at ``digest_at``, the county admins' weekly digest on ``weekly_day``. Every run
 asks the database what is relevant now and queues it through the outbox with a ledger row; at
 start the same runs happen once as catch-up, so what fell due while the bot was down goes out,
-and nothing goes out twice.
+and nothing goes out twice. Daily at ``[retention] prune_at``, and once at start, finished
+bookkeeping past its retention is deleted (bot/services/retention.py).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from bot.config import WEEKDAYS
 from bot.context import AppContext
-from bot.services import digests, reporting
+from bot.services import digests, reporting, retention
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
@@ -57,6 +58,16 @@ class Schedule:
 
     async def county_digests(self) -> int:
         return await self._run(digests.send_county_digests)
+
+    async def prune(self) -> int:
+        """Delete finished bookkeeping past its retention; the number of rows deleted."""
+        try:
+            pruned = await retention.prune(self.ctx, self.clock())
+        except Exception:  # tomorrow's run tries again; nothing is lost by waiting
+            log.exception("pruning past the retention failed")
+            return 0
+        log.info("pruned past the retention: %s", pruned)
+        return pruned.total
 
     async def catch_up(self) -> int:
         """At start: the reminders relevant now and not sent yet (the ledger knows) — the
@@ -104,6 +115,13 @@ class Schedule:
                 timezone=zone,
             ),
             id="county_digests",
+            **options,
+        )
+        prune_at = config.retention.prune_at
+        scheduler.add_job(
+            self.prune,
+            CronTrigger(hour=prune_at.hour, minute=prune_at.minute, timezone=zone),
+            id="prune",
             **options,
         )
         scheduler.start()

@@ -351,6 +351,7 @@ async def test_schedule_fires_at_the_configured_local_times(database_url: str) -
     config = make_config(
         database_url,
         reminders={"send_at": "09:15", "digest_at": "08:05", "weekly_day": "wed"},
+        retention={"prune_at": "02:45"},
     )
     ctx = await AppContext.open(config, migrate=False)
     schedule = Schedule(ctx, lambda: None, Clock(at(2024, 3, 18)))
@@ -358,19 +359,21 @@ async def test_schedule_fires_at_the_configured_local_times(database_url: str) -
         schedule.start()
         assert schedule.scheduler is not None and schedule.scheduler.running
         jobs = {job.id: job for job in schedule.scheduler.get_jobs()}
-        assert set(jobs) == {"morning", "lead_digests", "county_digests"}
+        assert set(jobs) == {"morning", "lead_digests", "county_digests", "prune"}
         monday = datetime(2024, 3, 18, 9, 0, tzinfo=SHANGHAI)
         fires = {name: job.trigger.get_next_fire_time(None, monday) for name, job in jobs.items()}
         assert fires == {
             "morning": datetime(2024, 3, 18, 9, 15, tzinfo=SHANGHAI),
             "lead_digests": datetime(2024, 3, 19, 8, 5, tzinfo=SHANGHAI),
             "county_digests": datetime(2024, 3, 20, 8, 5, tzinfo=SHANGHAI),
+            "prune": datetime(2024, 3, 19, 2, 45, tzinfo=SHANGHAI),
         }
         assert all(str(job.trigger.timezone) == "Asia/Shanghai" for job in jobs.values())
         assert {job.func for job in jobs.values()} == {
             schedule.morning,
             schedule.lead_digests,
             schedule.county_digests,
+            schedule.prune,
         }
     finally:
         schedule.stop()  # AsyncIOScheduler shuts down on the loop's next turn

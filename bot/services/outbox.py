@@ -4,9 +4,15 @@ sender that delivers them within Telegram's limits.
 Limits: at most `messages_per_second` overall (Telegram allows 30) and one message per second
 per chat (private chats too, which PTB's AIORateLimiter does not pace). On 429 the sender waits
 the `retry_after` Telegram names, on network errors and 5xx it backs off, on 403 it marks the
-inspector unreachable and tells the admins. A row is marked sent right after Telegram accepts
-it; rows left `sending` by a crash go back to pending at start, so a message can be repeated
-only if the process dies between Telegram's answer and that one UPDATE.
+inspector unreachable and tells the admins, on 400 it marks the row failed and tells the city
+admins what was lost. A text longer than Telegram takes is sent as several messages in order
+(see `parts`), one per pacing slot, the row remembering how many went out.
+
+A row is marked sent right after Telegram accepts it; rows left `sending` by a crash go back to
+pending at start, so a message can be repeated only if the process dies between Telegram's
+answer and that one UPDATE. When the database refuses a row's outcome, the sender keeps it and
+writes it before anything else; meanwhile the row stays `sending`, which holds the rest of its
+chat, so a chat never reads its messages out of order.
 """
 
 from __future__ import annotations
@@ -26,9 +32,10 @@ from typing import Any
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
 from bot.context import AppContext
+from bot.texts.units import CAPTION_UNITS, ELLIPSIS, MESSAGE_UNITS, split, trim
 from storage.bot_models import OutboxMessage, TelegramAccount
 from storage.draw_models import DrawRecord
 from storage.draw_store import published_bytes
@@ -38,12 +45,15 @@ log = logging.getLogger(__name__)
 
 
 def message(
-    chat_id: int, text: str, buttons: list[list[tuple[str, str]]] | None = None
+    chat_id: int, text: str, buttons: list[list[tuple[str, str]]] | None = None, quiet: bool = False
 ) -> OutboxMessage:
-    """A text message, with inline buttons as rows of (label, callback data)."""
+    """A text message, with inline buttons as rows of (label, callback data). Telegram refusing
+    a ``quiet`` one tells nobody (it is itself the notice of a message lost)."""
     payload: dict[str, Any] = {"kind": "message", "text": text}
     if buttons:
         payload["buttons"] = [[list(b) for b in row] for row in buttons]
+    if quiet:
+        payload["quiet"] = True
     return OutboxMessage(chat_id=chat_id, payload=payload)
 
 
@@ -60,6 +70,22 @@ def record_document(chat_id: int, record_id: int, caption: str) -> OutboxMessage
     )
 
 
+def parts(payload: dict[str, Any]) -> list[dict[str, Any]]:
+    """The Telegram messages one row becomes, in order. A text over Telegram's 4,096 UTF-16
+    units is split at line breaks, its buttons on the last part; a caption over 1,024 is cut
+    with an ellipsis and what it could not hold follows as text messages."""
+    if payload["kind"] == "message":
+        texts = split(payload["text"], MESSAGE_UNITS)
+        head = [{"kind": "message", "text": text} for text in texts[:-1]]
+        return [*head, {**payload, "text": texts[-1]}]
+    caption = payload.get("caption") or ""
+    shown, rest = trim(caption, CAPTION_UNITS)
+    if shown == caption:
+        return [payload]
+    more = split(ELLIPSIS + rest.lstrip(), MESSAGE_UNITS) if rest.strip() else []
+    return [{**payload, "caption": shown}, *({"kind": "message", "text": t} for t in more)]
+
+
 @dataclass
 class Pace:
     per_second: float = 29.5  # under Telegram's 30/s, so a jittery clock never crosses it
@@ -67,6 +93,9 @@ class Pace:
 
 
 Notify = Callable[[AsyncSession, int], Awaitable[None]]
+# (session, chat, the message Telegram refused, its answer): tell someone what was lost
+Refused = Callable[[AsyncSession, int, dict[str, Any], str], Awaitable[None]]
+Write = Callable[[AsyncSession], Awaitable[None]]
 
 
 class OutboxSender:
@@ -78,16 +107,18 @@ class OutboxSender:
         bot: Bot,
         pace: Pace,
         on_unreachable: Notify | None = None,
+        on_refused: Refused | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.ctx, self.bot, self.pace = ctx, bot, pace
-        self.on_unreachable = on_unreachable
+        self.on_unreachable, self.on_refused = on_unreachable, on_refused
         self.clock, self.sleep = clock, sleep
         self._next_global = 0.0
         self._next_chat: dict[int, float] = {}
         self._wake = asyncio.Event()
-        self._stopping = False
+        self._stop = asyncio.Event()
+        self._owed: dict[int, Write] = {}  # row id → its outcome, which the database refused
 
     def wake(self) -> None:
         self._wake.set()
@@ -102,9 +133,12 @@ class OutboxSender:
             )
 
     async def run(self, idle_poll: float = 1.0) -> None:
-        await self.recover()
-        while not self._stopping:
+        recovered = False
+        while not self._stop.is_set():
             try:
+                if not recovered:
+                    await self.recover()
+                    recovered = True
                 sent = await self.drain()
             except Exception:  # the database away for a moment must not end delivery for good
                 log.exception("outbox drain failed; trying again")
@@ -115,17 +149,21 @@ class OutboxSender:
                     await asyncio.wait_for(self._wake.wait(), timeout=idle_poll)
 
     def stop(self) -> None:
-        self._stopping = True
+        self._stop.set()
         self._wake.set()
 
     async def drain(self, batch: int = 500) -> int:
         """Send what is due now, chat by chat in order; the number of rows settled."""
+        for row_id, write in sorted(self._owed.items()):
+            await self._settle(row_id, write)
         now = utcnow()
-        # A row backing off holds the rows queued after it in its chat, so the order holds
-        # across drains too (a push's text before its map pin).
+        # A row backing off, or one whose outcome is not recorded yet (`sending`), holds the
+        # rows queued after it in its chat, so the order holds across drains too (a push's
+        # text before its map pin).
+        waiting = (OutboxMessage.state == "pending") & (OutboxMessage.next_attempt_at > now)
         held = (
             select(OutboxMessage.chat_id, func.min(OutboxMessage.id).label("first"))
-            .where(OutboxMessage.state == "pending", OutboxMessage.next_attempt_at > now)
+            .where(waiting | (OutboxMessage.state == "sending"))
             .group_by(OutboxMessage.chat_id)
             .subquery()
         )
@@ -151,11 +189,13 @@ class OutboxSender:
         ]
         heapq.heapify(ready)
         settled = 0
-        while ready and not self._stopping:
+        while ready and not self._stop.is_set():
             at, _, chat = heapq.heappop(ready)
             wait = max(at, self._next_global) - self.clock()
             if wait > 0:
-                await self.sleep(wait)
+                await self._pause(wait)
+                if self._stop.is_set():
+                    break
             row = queues[chat].popleft()
             # Slots count from the moment of sending, so the time spent on the call and on
             # recording it overlaps the wait for the next slot instead of adding to it. A 429
@@ -164,10 +204,10 @@ class OutboxSender:
             self._next_global = max(self._next_global, began) + 1 / self.pace.per_second
             self._next_chat[chat] = began + self.pace.per_chat_seconds
             outcome = await self._deliver(row)
-            if outcome == "retry_later":
+            if outcome == "again":  # a 429, or the next part of a long text
                 queues[chat].appendleft(row)
             elif outcome == "hold_chat":
-                continue  # the rest of this chat waits for the row's backoff, keeping its order
+                continue  # the rest of this chat waits for the row, keeping its order
             elif outcome == "drop_chat":
                 settled += 1 + len(queues[chat])  # 403: _forbidden failed the chat's rows
                 continue
@@ -177,87 +217,130 @@ class OutboxSender:
                 heapq.heappush(ready, (self._next_chat[chat], queues[chat][0].id, chat))
         return settled
 
+    async def _pause(self, seconds: float) -> None:
+        """Sleep, but only until stop(): a 429's long retry_after must not hold a shutdown."""
+        sleeping = asyncio.ensure_future(self.sleep(seconds))
+        stopping = asyncio.ensure_future(self._stop.wait())
+        try:
+            await asyncio.wait((sleeping, stopping), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            sleeping.cancel()
+            stopping.cancel()
+
     async def _deliver(self, row: OutboxMessage) -> str:
+        """Send the row's next part; the outcome for drain()."""
         # Marked before the call: a crash between Telegram's answer and the "sent" below leaves
         # the row `sending`, which the next start sends again (see the module note).
-        async with self.ctx.sessions() as session, session.begin():
-            await session.execute(
-                update(OutboxMessage).where(OutboxMessage.id == row.id).values(state="sending")
-            )
         try:
-            await self._send(row)
+            async with self.ctx.sessions() as session, session.begin():
+                await session.execute(
+                    update(OutboxMessage).where(OutboxMessage.id == row.id).values(state="sending")
+                )
+        except Exception:  # marked or not: pending again before its chat goes on
+            log.exception("outbox %s could not be marked sending", row.id)
+            self._owed[row.id] = _values(row.id, state="pending")
+            return "hold_chat"
+        pieces = parts(row.payload)
+        done = int(row.payload.get("parts_sent", 0))
+        outcome, write = await self._attempt(row, pieces, done)
+        if not await self._settle(row.id, write):
+            return "hold_chat"
+        return outcome
+
+    async def _attempt(
+        self, row: OutboxMessage, pieces: list[dict[str, Any]], done: int
+    ) -> tuple[str, Write]:
+        """Send part ``done`` of ``pieces``: the outcome, and what to record of it."""
+        try:
+            await self._send(row.chat_id, pieces[done])
         except RetryAfter as error:
             # Flood control: Telegram names the wait; everything pauses that long.
             self._next_global = self.clock() + _seconds(error.retry_after)
-            await self._attempted(row, "pending", f"429 {error}", delay=0)
-            return "retry_later"
+            return "again", self._attempted(row, "pending", f"429 {error}", delay=0)
         except Forbidden as error:
-            await self._forbidden(row, str(error))
-            return "drop_chat"
+            return "drop_chat", self._forbidden(row, str(error))
         except BadRequest as error:
             log.warning("outbox %s refused by Telegram: %s", row.id, error)
-            await self._attempted(row, "failed", f"400 {error}", delay=0)
-            return "settled"
-        except (NetworkError, TelegramError) as error:
-            # 5xx, timeouts, and whatever else Telegram may answer (ChatMigrated …): back off.
+            return "settled", self._refused(row, pieces[done], str(error))
+        except Exception as error:
+            # 5xx, timeouts, whatever else Telegram may answer (ChatMigrated …), and what is not
+            # Telegram's answer at all (the record unreadable for a moment): back off.
             delay = min(2 ** (row.attempts + 1), 300)
             kind = "network" if isinstance(error, NetworkError) else type(error).__name__
-            await self._attempted(row, "pending", f"{kind} {error}", delay=delay)
-            return "hold_chat"
-        async with self.ctx.sessions() as session, session.begin():
-            await session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id == row.id)
-                .values(state="sent", sent_at=utcnow(), attempts=row.attempts + 1)
-            )
-        return "settled"
+            return "hold_chat", self._attempted(row, "pending", f"{kind} {error}", delay=delay)
+        if done + 1 < len(pieces):
+            row.payload = {**row.payload, "parts_sent": done + 1}
+            return "again", _values(row.id, state="pending", payload=row.payload)
+        sent = _values(row.id, state="sent", sent_at=utcnow(), attempts=row.attempts + 1)
+        return "settled", sent
 
-    async def _send(self, row: OutboxMessage) -> None:
-        payload = row.payload
-        kind = payload["kind"]
+    async def _settle(self, row_id: int, write: Write) -> bool:
+        """Record a row's outcome. If the database refuses, the outcome is kept and written
+        first thing in the next drain; the row stays `sending` and holds its chat meanwhile."""
+        try:
+            async with self.ctx.sessions() as session, session.begin():
+                await write(session)
+        except Exception:
+            log.exception("outbox %s: its outcome could not be recorded; trying again", row_id)
+            self._owed[row_id] = write
+            return False
+        self._owed.pop(row_id, None)
+        return True
+
+    async def _send(self, chat_id: int, part: dict[str, Any]) -> None:
+        kind = part["kind"]
         if kind == "message":
             markup = None
-            if payload.get("buttons"):
+            if part.get("buttons"):
                 markup = InlineKeyboardMarkup(
                     [
                         [InlineKeyboardButton(text, callback_data=data) for text, data in r]
-                        for r in payload["buttons"]
+                        for r in part["buttons"]
                     ]
                 )
-            await self.bot.send_message(row.chat_id, payload["text"], reply_markup=markup)
+            await self.bot.send_message(chat_id, part["text"], reply_markup=markup)
         elif kind == "location":
             await self.bot.send_location(
-                row.chat_id, latitude=payload["latitude"], longitude=payload["longitude"]
+                chat_id, latitude=part["latitude"], longitude=part["longitude"]
             )
         elif kind == "record":
             async with self.ctx.sessions() as session:
-                record = await session.get(DrawRecord, payload["record_id"])
+                record = await session.get(DrawRecord, part["record_id"])
             if record is None:
-                raise BadRequest(f"no draw record {payload['record_id']}")
+                raise BadRequest(f"no draw record {part['record_id']}")
             data, name = record_file(record)
             await self.bot.send_document(
-                row.chat_id, document=data, filename=name, caption=payload.get("caption")
+                chat_id, document=data, filename=name, caption=part.get("caption")
             )
         else:
             raise BadRequest(f"unknown outbox payload {kind}")
 
-    async def _attempted(self, row: OutboxMessage, state: str, error: str, delay: float) -> None:
+    def _attempted(self, row: OutboxMessage, state: str, error: str, delay: float) -> Write:
         row.attempts += 1
-        async with self.ctx.sessions() as session, session.begin():
-            await session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id == row.id)
-                .values(
-                    state=state,
-                    attempts=row.attempts,
-                    last_error=error[:500],
-                    next_attempt_at=utcnow() + timedelta(seconds=delay),
-                )
-            )
+        return _values(
+            row.id,
+            state=state,
+            attempts=row.attempts,
+            last_error=error[:500],
+            next_attempt_at=utcnow() + timedelta(seconds=delay),
+        )
 
-    async def _forbidden(self, row: OutboxMessage, error: str) -> None:
+    def _refused(self, row: OutboxMessage, part: dict[str, Any], error: str) -> Write:
+        """400: Telegram will never take this message. Fail it and say what was lost, unless
+        the row is such a notice itself (a notice about a lost notice would never end)."""
+        failed = self._attempted(row, "failed", f"400 {error}", delay=0)
+
+        async def write(session: AsyncSession) -> None:
+            await failed(session)
+            if self.on_refused is not None and not row.payload.get("quiet"):
+                await self.on_refused(session, row.chat_id, part, error)
+
+        return write
+
+    def _forbidden(self, row: OutboxMessage, error: str) -> Write:
         """403: the user blocked the bot or deleted the chat. Stop writing there; tell admins."""
-        async with self.ctx.sessions() as session, session.begin():
+
+        async def write(session: AsyncSession) -> None:
             # this row (now `sending`) and every other still waiting for that chat
             this_or_waiting = (OutboxMessage.id == row.id) | (OutboxMessage.state == "pending")
             await session.execute(
@@ -273,7 +356,20 @@ class OutboxSender:
             )
             if self.on_unreachable is not None and marked is not None:  # tell the admins once
                 await self.on_unreachable(session, row.chat_id)
-        self.wake()
+            self.wake()
+
+        return write
+
+
+def _values(row_id: int, **values: Any) -> Write:
+    """A write setting these columns of one outbox row."""
+
+    async def write(session: AsyncSession) -> None:
+        await session.execute(
+            update(OutboxMessage).where(OutboxMessage.id == row_id).values(**values)
+        )
+
+    return write
 
 
 # Telegram takes documents up to 50 MB from bots; a city draw's record is larger, gzip makes it

@@ -168,3 +168,20 @@ class EnglishTexts(Texts):
 
     def wrong_code_limit(self, minutes: int) -> str:
         return f"Too many wrong codes: codes get no answer for {minutes} minutes. Check the code with your administrator."
+    # --- issue 16: outbox delivery ---
+
+    def undelivered(self, recipient: str, lost: str, reason: str) -> str:
+        return (
+            f"Undelivered: Telegram refused the {lost} for {recipient} ({reason}); it will not "
+            "be sent again. Please tell them another way."
+        )
+
+    def undelivered_recipient(self, name: str | None, cert_no: str | None, chat_id: int) -> str:
+        return f"{name} ({cert_no})" if name else f"Telegram chat {chat_id}"
+
+    def lost_part(self, kind: str, detail: str) -> str:
+        return {
+            "message": f"message “{detail}”",
+            "record": f"draw record no. {detail}",
+            "location": "location",
+        }.get(kind, kind)

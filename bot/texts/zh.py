@@ -6,6 +6,7 @@ from datetime import date
 from fractions import Fraction
 from typing import Any, ClassVar
 
+from bot.texts.units import units as _units
 from spotcheck.draw import Refusal, RefusalKind
 from spotcheck.regions import CityRegions
 from spotcheck.roles import STRANGER_COMMANDS, Role, commands_for
@@ -706,7 +707,20 @@ class Texts:
     def wrong_code_limit(self, minutes: int) -> str:
         return f"邀请码错误次数过多，{minutes} 分钟内不再回复邀请码。请向管理员核对邀请码。"
 
+    # --- issue 16: outbox delivery ---
 
-def _units(text: str) -> int:
-    """Length as Telegram counts it: UTF-16 code units (a character beyond the BMP is two)."""
-    return len(text.encode("utf-16-le")) // 2
+    def undelivered(self, recipient: str, lost: str, reason: str) -> str:
+        return (
+            f"【消息未送达】Telegram 拒收了发给{recipient}的{lost}（{reason}），"
+            "不会再发送，请通过其他方式通知。"
+        )
+
+    def undelivered_recipient(self, name: str | None, cert_no: str | None, chat_id: int) -> str:
+        return f"{name}（{cert_no}）" if name else f"Telegram 会话 {chat_id}"
+
+    def lost_part(self, kind: str, detail: str) -> str:
+        return {
+            "message": f"消息“{detail}”",
+            "record": f"抽取记录（{detail} 号）",
+            "location": "位置",
+        }.get(kind, kind)
