@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -39,6 +40,14 @@ def async_url(plain: str) -> URL:
     if backend in ("sqlite", "postgresql"):
         return url
     raise UnsupportedDatabase(url.drivername)
+
+
+def database_missing(plain_url: str) -> bool:
+    """Whether the URL names an SQLite file that is not there (opening it would create it)."""
+    url = make_url(plain_url)
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return False
+    return not Path(str(url.database)).exists()
 
 
 def create_engine(plain_url: str) -> AsyncEngine:

@@ -618,7 +618,7 @@ async def test_warn_unknown_calendar_is_quiet_when_the_config_lists_the_year(
     try:
         await directory(ctx)
         assert await reporting.warn_unknown_calendar(ctx, at(2026, 11, 28)) == 0
-        rows, unknown = reporting.deadlines_of(ctx, 2026)
+        rows, unknown = reporting.deadlines_of(ctx.config, 2026)
         assert unknown == ()
         assert rows[3].statistics_window == (date(2027, 1, 4), date(2027, 1, 6))
         assert rows[3].provisional is False

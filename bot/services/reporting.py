@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import callback_data
+from bot.config import Config
 from bot.context import AppContext
 from bot.services import outbox
 from bot.services.identity import Person
@@ -29,13 +30,11 @@ class ReportingProblem(ServiceProblem):
     """A submission refused: not a county admin, or nothing to submit now."""
 
 
-def deadlines_of(
-    ctx: AppContext, year: int
-) -> tuple[tuple[QuarterDeadlines, ...], tuple[int, ...]]:
+def deadlines_of(config: Config, year: int) -> tuple[tuple[QuarterDeadlines, ...], tuple[int, ...]]:
     """The year's deadlines, and the years the official calendar does not know yet (their dates
     are Monday–Friday guesses, marked provisional)."""
-    calendar = ctx.config.calendar.workdays()
-    rows = year_deadlines(year, calendar, ctx.config.policy.draw_due_days)
+    calendar = config.calendar.workdays()
+    rows = year_deadlines(year, calendar, config.policy.draw_due_days)
     return rows, calendar.unknown_years([year, year + 1])
 
 
