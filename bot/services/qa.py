@@ -28,6 +28,7 @@ from spotcheck.classes import SupervisionClass
 from spotcheck.deadlines import Quarter
 from spotcheck.quota import Level, parse_ratio
 from storage.bot_models import PolicyDocument
+from storage.lengths import fit_text, length_of
 from storage.models import AuditLog
 
 MAX_DOCUMENT_BYTES = 2 * 1024 * 1024
@@ -201,7 +202,7 @@ async def add_document(
         text = _decode(data)
     else:
         raise DocumentProblem("not_text")
-    title = document_title(name)
+    title = fit_text(document_title(name), length_of(PolicyDocument.name))
     passages = split_text(title, text)
     if not passages:
         raise DocumentProblem("empty")

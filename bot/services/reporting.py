@@ -22,6 +22,7 @@ from spotcheck.reminders import Duty, Reminder, Stage, duty_window, reminders_du
 from spotcheck.roles import Role
 from spotcheck.workdays import WorkdayCalendar
 from storage.bot_models import TelegramAccount
+from storage.lengths import fit_file_name, length_of
 from storage.models import AuditLog, Inspector
 from storage.schedule_models import ReminderLedger, Submission
 
@@ -212,6 +213,8 @@ async def mark_submitted(
         raise ReportingProblem("nothing_due")
     if today is not None and duty == Duty.STATISTICS.value and today <= named.last_day:
         raise ReportingProblem("nothing_due")  # a quarter's table exists only once it has ended
+    if file_name is not None:
+        file_name = fit_file_name(file_name, length_of(Submission.file_name))
     async with ctx.sessions() as session, session.begin():
         found = await session.scalar(
             select(Submission.id).where(
