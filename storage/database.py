@@ -51,12 +51,14 @@ def database_missing(plain_url: str) -> bool:
 
 
 def create_engine(plain_url: str) -> AsyncEngine:
+    # Parameters stay out of error texts and log lines: they hold confidential assignments.
+    common: dict[str, Any] = {"json_serializer": json_text, "hide_parameters": True}
     url = async_url(plain_url)
     if url.get_backend_name() == "sqlite":
-        engine = create_async_engine(url, connect_args={"timeout": 30}, json_serializer=json_text)
+        engine = create_async_engine(url, connect_args={"timeout": 30}, **common)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(url, pool_pre_ping=True, json_serializer=json_text)
+    return create_async_engine(url, pool_pre_ping=True, **common)
 
 
 def json_text(value: object) -> str:
