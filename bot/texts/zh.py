@@ -539,7 +539,7 @@ class Texts:
 
     def calendar_unknown(self, year: int) -> str:
         return (
-            f"【日历】{year} 年的法定节假日安排尚未收录，该年的报送期限暂按周一至周五推算（标注为暂定）。"
+            f"【日历】{year} 年的放假安排尚未收录，该年的报送期限暂按周一至周五并避开法定节假日推算（调休上班日未计入，标注为暂定）。"
             f"国务院发布安排后，请在配置 [calendar] 的 extra_holidays 与 extra_workdays 中补全 {year} 年的放假和调休日期。"
         )
 
