@@ -97,9 +97,8 @@ class WorkdayCalendar:
 
     extra_holidays: frozenset[date] = frozenset()
     extra_workdays: frozenset[date] = frozenset()
-    statutory_holidays: Callable[[int], frozenset[date]] = field(
-        default=no_statutory_holidays, compare=False
-    )
+    # Part of the value (equality, hash): reminders cache their stages per calendar.
+    statutory_holidays: Callable[[int], frozenset[date]] = no_statutory_holidays
     _config_years: frozenset[int] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

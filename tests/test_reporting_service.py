@@ -400,7 +400,7 @@ async def test_reminders_in_a_guessed_year_say_so_and_firm_ones_do_not(ctx: AppC
     assert await said(ctx, 7001) == [
         "【报送提醒】竞秀区：2026Q4 季度工作总结报送期已开始（2026-12-29 至 2026-12-31）。"
         "报送后请点“已报送”或直接上传文件。",
-        "【报送提醒】竞秀区：2026Q4 季度统计表将于 2027-01-01 至 2027-01-05"
+        "【报送提醒】竞秀区：2026Q4 季度统计表将于 2027-01-04 至 2027-01-06"
         "（暂定，节假日安排未发布） 报送，请提前准备。",
     ]
 
@@ -585,7 +585,7 @@ async def test_upcoming_marks_only_the_window_that_rests_on_a_guess_provisional(
     rows = await reporting.upcoming(ctx, people.jingxiu, date(2026, 12, 28))
     assert [(r.quarter, r.duty, r.window, r.provisional) for r in rows][:2] == [
         ("2026Q4", "summary", (date(2026, 12, 29), date(2026, 12, 31)), False),
-        ("2026Q4", "statistics", (date(2027, 1, 1), date(2027, 1, 5)), True),
+        ("2026Q4", "statistics", (date(2027, 1, 4), date(2027, 1, 6)), True),  # 01-01 元旦
     ]
 
 
