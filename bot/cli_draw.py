@@ -20,6 +20,7 @@ from spotcheck.classes import SupervisionClass
 from spotcheck.draw import DrawFilters, DrawRefused
 from spotcheck.quota import Level, StratumPlan
 from spotcheck.record import JointCheck, JointKind
+from storage.database import database_missing
 
 _FILTER_KEYS = {
     "industry": "industries",
@@ -197,6 +198,8 @@ async def cmd_verify(config: Config, texts: Texts, args: argparse.Namespace) -> 
     path = Path(args.record)
     if not path.exists() and args.record.isdigit():
         try:
+            if database_missing(config.database_url):  # not created just to find nothing
+                raise DrawProblem("no_record", record=int(args.record))
             async with database(config) as ctx:
                 record = await draws.load_record(ctx, int(args.record))
         except DrawProblem as problem:

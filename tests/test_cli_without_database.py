@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.factories import run_cli
+from tests.factories import run_cli, run_cli_failing
 from tests.test_cli_draw import _draw_with_out
 
 
@@ -30,6 +30,13 @@ def test_verify_of_a_record_file_needs_no_database(
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{folder / 'shuangsuiji.db'}")
     assert run_cli(capsys, "verify", "record.json") == (0, ["OK：记录 1 与重新计算的结果一致。"])
     assert not folder.exists()
+
+
+def test_verify_of_a_record_number_without_a_database_creates_none(
+    nowhere: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run_cli_failing(capsys, "verify", "3") == (1, ["找不到第 3 号抽查记录。"])
+    assert not nowhere.exists()
 
 
 def test_template_needs_no_database(
