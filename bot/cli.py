@@ -10,10 +10,10 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
 
 from bot import cli_ask, cli_bot, cli_draw, cli_reporting
-from bot.config import ConfigError, load_config
+from bot.cli_database import DatabaseUnavailable, database
+from bot.config import Config, ConfigError, load_config
 from bot.context import AppContext
 from bot.services import demo as demo_service
 from bot.services.directories import (
@@ -23,11 +23,13 @@ from bot.services.directories import (
     write_error_copy,
     write_template,
 )
-from bot.texts import Texts
+from bot.texts import Texts, texts_for
 from storage.database import UnsupportedDatabase
 from storage.sheets import KINDS
 
 Command = Callable[[AppContext, argparse.Namespace], Awaitable[int]]
+# Commands that need no database, or open it themselves when they do (bot/cli_database.py).
+CommandWithoutDatabase = Callable[[Config, Texts, argparse.Namespace], Awaitable[int]]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -43,6 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--dry-run", action="store_true", help="只报告将新增、更新、停用多少，不写入")
     imp.add_argument("--deactivate-missing", action="store_true", help="把文件中没有的行标为停用")
     imp.add_argument("--errors-out", type=Path, help="把标注了错误的副本写到此 .xlsx")
+    imp.add_argument(
+        "--force", action="store_true", help="允许停用超过 [storage] max_deactivate_share 的比例"
+    )
 
     tpl = commands.add_parser("template", help="写出空白导入模板")
     tpl.add_argument("kind", choices=KINDS)
@@ -75,6 +80,7 @@ async def cmd_import(ctx: AppContext, args: argparse.Namespace) -> int:
         max_bytes=ctx.config.storage.max_import_mb * 1024 * 1024,
         dry_run=args.dry_run,
         deactivate_missing=args.deactivate_missing,
+        deactivate_at_most=None if args.force else ctx.config.storage.max_deactivate_share,
     )
     print_import_report(ctx.texts, report)
     if report.problems and args.errors_out:
@@ -88,17 +94,27 @@ async def cmd_import(ctx: AppContext, args: argparse.Namespace) -> int:
             ctx.texts.error_column(),
             notes,
         )
-        print(ctx.texts.errors_written(str(args.errors_out)))
+        print(ctx.texts.errors_written(str(args.errors_out)), file=sys.stderr)
     return 1 if report.refused else 0
 
 
 def print_import_report(texts: Texts, report: ImportReport) -> None:
+    """A refusal (and its reasons) on stderr, what was done on stdout."""
+    mass = report.too_many_deactivated
+    if mass is not None:
+        limit = texts.percent(mass.limit)
+        print(
+            texts.too_many_deactivated(report.kind, mass.would_deactivate, mass.active, limit),
+            file=sys.stderr,
+        )
+        return
     if report.refused:
-        print(texts.import_refused(report.kind, len(report.sheet_problems) + len(report.problems)))
-        for problem in report.sheet_problems:
-            print("  " + texts.sheet_problem(problem))
-        for found in report.problems:
-            print("  " + texts.cell_problem(found))
+        lines = [
+            texts.import_refused(report.kind, len(report.sheet_problems) + len(report.problems))
+        ]
+        lines += ["  " + texts.sheet_problem(problem) for problem in report.sheet_problems]
+        lines += ["  " + texts.cell_problem(found) for found in report.problems]
+        print("\n".join(lines), file=sys.stderr)
         return
     print(
         texts.import_done(
@@ -112,9 +128,9 @@ def print_import_report(texts: Texts, report: ImportReport) -> None:
     )
 
 
-async def cmd_template(ctx: AppContext, args: argparse.Namespace) -> int:
-    write_template(ctx.config.regions, args.kind, args.file)
-    print(ctx.texts.template_written(args.kind, str(args.file)))
+async def cmd_template(config: Config, texts: Texts, args: argparse.Namespace) -> int:
+    write_template(config.regions, args.kind, args.file)
+    print(texts.template_written(args.kind, str(args.file)))
     return 0
 
 
@@ -127,19 +143,23 @@ async def cmd_export(ctx: AppContext, args: argparse.Namespace) -> int:
 async def cmd_demo(ctx: AppContext, _: argparse.Namespace) -> int:
     for line in await demo_service.run_demo(ctx):
         print(line)
+    for line in await demo_service.next_steps(ctx):
+        print(line)
     return 0
 
 
 COMMANDS: dict[str, Command] = {
     "init": cmd_init,
     "import": cmd_import,
-    "template": cmd_template,
     "export": cmd_export,
     "demo": cmd_demo,
     "draw": cli_draw.cmd_draw,
-    "verify": cli_draw.cmd_verify,
     "run": cli_bot.cmd_run,
     "invite": cli_bot.cmd_invite,
+}
+WITHOUT_DATABASE: dict[str, CommandWithoutDatabase] = {
+    "template": cmd_template,
+    "verify": cli_draw.cmd_verify,
     "deadlines": cli_reporting.cmd_deadlines,
     "ask": cli_ask.cmd_ask,
 }
@@ -149,20 +169,12 @@ def _safe_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-class DatabaseUnavailable(Exception):
-    pass
-
-
 async def _run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
-    try:
-        ctx = await AppContext.open(config)
-    except (OSError, SQLAlchemyError) as error:
-        raise DatabaseUnavailable(str(error).splitlines()[0]) from error
-    try:
+    if args.command in WITHOUT_DATABASE:
+        return await WITHOUT_DATABASE[args.command](config, texts_for("zh"), args)
+    async with database(config) as ctx:
         return await COMMANDS[args.command](ctx, args)
-    finally:
-        await ctx.close()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

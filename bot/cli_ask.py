@@ -1,4 +1,5 @@
-"""`shuangsuiji ask "问题"`: the answer the bot would give (without a caller's own county)."""
+"""`shuangsuiji ask "问题"`: the answer the bot would give (without a caller's own county).
+Where no database exists yet, the shipped plan answers, and none is created."""
 
 from __future__ import annotations
 
@@ -6,8 +7,11 @@ import argparse
 from datetime import datetime
 from typing import Any
 
-from bot.context import AppContext
+from bot.cli_database import database
+from bot.config import Config
 from bot.services import qa
+from bot.texts import Texts
+from storage.database import database_missing
 
 
 def add_parsers(commands: Any) -> None:
@@ -15,8 +19,12 @@ def add_parsers(commands: Any) -> None:
     ask.add_argument("question")
 
 
-async def cmd_ask(ctx: AppContext, args: argparse.Namespace) -> int:
-    today = datetime.now(ctx.config.timezone).date()
-    found = await qa.answer(qa.PolicyLibrary(ctx), ctx.texts, args.question, None, today)
+async def cmd_ask(config: Config, texts: Texts, args: argparse.Namespace) -> int:
+    today = datetime.now(config.timezone).date()
+    if database_missing(config.database_url):
+        found = await qa.answer(qa.PolicyLibrary(None, config), texts, args.question, None, today)
+    else:
+        async with database(config) as ctx:
+            found = await qa.answer(qa.PolicyLibrary(ctx), texts, args.question, None, today)
     print(found.text)
     return 0 if found.found else 1

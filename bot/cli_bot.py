@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import secrets
 import signal
+import sys
 from typing import Any
 from urllib.parse import urlparse
 
@@ -26,13 +27,15 @@ def add_parsers(commands: Any) -> None:
 
 
 async def cmd_invite(ctx: AppContext, args: argparse.Namespace) -> int:
+    cert_no = args.cert_no.strip()
     try:
-        code, expires = await identity.create_invite(ctx, args.cert_no.strip(), "cli")
+        code, expires = await identity.create_invite(ctx, cert_no, "cli")
     except IdentityProblem as problem:
-        print(ctx.texts.invite_problem(problem.kind))
+        print(ctx.texts.invite_problem(problem.kind), file=sys.stderr)
         return 1
     local = expires.astimezone(ctx.config.timezone).strftime("%Y-%m-%d %H:%M")
-    print(ctx.texts.invite_created(args.cert_no.strip(), args.cert_no.strip(), code, local))
+    name = await identity.inspector_name(ctx, cert_no)
+    print(ctx.texts.invite_created(name, cert_no, code, local))
     return 0
 
 

@@ -5,19 +5,24 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
 from bot.callback_data import MAX_ID
+from bot.cli_database import database
+from bot.config import Config
 from bot.context import AppContext
 from bot.services import assignments, draws
 from bot.services.demo import aligned
 from bot.services.draws import DrawProblem, DrawRequest
+from bot.texts import Texts
 from spotcheck.classes import SupervisionClass
 from spotcheck.draw import DrawFilters, DrawRefused
 from spotcheck.numerals import parse_decimal
 from spotcheck.quota import Level, StratumPlan
 from spotcheck.record import JointCheck, JointKind
+from storage.database import database_missing
 
 _FILTER_KEYS = {
     "industry": "industries",
@@ -63,8 +68,10 @@ def add_parsers(commands: Any) -> None:
 
 
 def _request(args: argparse.Namespace) -> DrawRequest:
-    if not args.quarter or not args.level:
-        raise DrawProblem("bad_quarter", quarter=args.quarter or "")
+    if not args.quarter:
+        raise DrawProblem("no_quarter")
+    if not args.level:
+        raise DrawProblem("no_level")
     values: dict[str, set[str]] = {}
     for item in args.filter:
         key, _, text = item.partition("=")
@@ -134,14 +141,17 @@ async def cmd_draw(ctx: AppContext, args: argparse.Namespace) -> int:
         if args.out is not None and not _writable(args.out):
             raise DrawProblem("bad_out", path=str(args.out))
         if args.dry_run:
-            print_plan(ctx, request, await draws.preview(ctx, request))
+            strata = await draws.preview(ctx, request)
+            print_plan(ctx, request, strata)
+            if not any(s.to_draw for s in strata):
+                raise DrawProblem("empty_plan")  # what the draw itself would answer
             return 0
         outcome = await draws.execute(ctx, request)
     except DrawProblem as problem:
-        print(texts.draw_problem(problem.kind, problem.details))
+        print(texts.draw_problem(problem.kind, problem.details), file=sys.stderr)
         return 1
     except DrawRefused as refused:
-        print(texts.refusal(ctx.config.regions, refused.reason))
+        print(texts.refusal(ctx.config.regions, refused.reason), file=sys.stderr)
         return 1
     tasks = outcome.tasks
     onsite = [t for t in tasks if t["kind"] == "onsite"]
@@ -185,27 +195,31 @@ def print_plan(ctx: AppContext, request: DrawRequest, strata: tuple[StratumPlan,
     print(texts.plan_totals(onsite, offsite))
 
 
-async def cmd_verify(ctx: AppContext, args: argparse.Namespace) -> int:
+async def cmd_verify(config: Config, texts: Texts, args: argparse.Namespace) -> int:
+    """A record file is checked by itself, with no database; a record number is read from it."""
     path = Path(args.record)
     record_id = parse_decimal(args.record, MAX_ID)
     if not path.exists() and record_id is not None:
         try:
-            record = await draws.load_record(ctx, record_id)
+            if database_missing(config.database_url):  # not created just to find nothing
+                raise DrawProblem("no_record", record=record_id)
+            async with database(config) as ctx:
+                record = await draws.load_record(ctx, record_id)
         except DrawProblem as problem:
-            print(ctx.texts.draw_problem(problem.kind, problem.details))
+            print(texts.draw_problem(problem.kind, problem.details), file=sys.stderr)
             return 1
         outcome = draws.verify(record)
         shown: object = args.record
     elif not path.is_file():
-        print(ctx.texts.draw_problem("no_file", {"path": args.record}))
+        print(texts.draw_problem("no_file", {"path": args.record}), file=sys.stderr)
         return 1
     else:
         outcome = draws.verify_file(path)
         shown = _record_id(path)
     if outcome.ok:
-        print(ctx.texts.verify_ok(shown))
+        print(texts.verify_ok(shown))
         return 0
-    print(ctx.texts.verify_failed(shown, outcome.first_difference))
+    print(texts.verify_failed(shown, outcome.first_difference), file=sys.stderr)
     return 1
 
 

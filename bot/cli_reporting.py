@@ -7,8 +7,9 @@ import json
 import sys
 from typing import Any
 
-from bot.context import AppContext
+from bot.config import Config
 from bot.services import reporting
+from bot.texts import Texts
 
 
 def add_parsers(commands: Any) -> None:
@@ -17,19 +18,19 @@ def add_parsers(commands: Any) -> None:
     deadlines.add_argument("--json", action="store_true", help="输出 JSON")
 
 
-async def cmd_deadlines(ctx: AppContext, args: argparse.Namespace) -> int:
+async def cmd_deadlines(config: Config, texts: Texts, args: argparse.Namespace) -> int:
     if not 1900 <= args.year <= 2100:
-        print(ctx.texts.bad_year(args.year), file=sys.stderr)
+        print(texts.bad_year(args.year), file=sys.stderr)
         return 2
-    rows, unknown = reporting.deadlines_of(ctx, args.year)
+    rows, unknown = reporting.deadlines_of(config, args.year)
     if unknown:  # on stderr, so that --json output stays a clean document
-        print(ctx.texts.calendar_warning(list(unknown)), file=sys.stderr)
+        print(texts.calendar_warning(list(unknown)), file=sys.stderr)
     if args.json:
         print(json.dumps([r.to_json_dict() for r in rows], ensure_ascii=False, indent=2))
         return 0
     for r in rows:
         print(
-            ctx.texts.deadlines_year(
+            texts.deadlines_year(
                 str(r.quarter), r.summary_window, r.statistics_window, r.draw_due, r.provisional
             )
         )

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.statutory_holidays import statutory_holidays
 from spotcheck.classes import CreditRiskGrade, SupervisionClass
 from spotcheck.numerals import is_decimal
 from spotcheck.quota import GradeMultipliers, Level, Ratios, parse_ratio
@@ -56,6 +57,9 @@ class TelegramConfig:
 class StorageConfig:
     evidence_dir: Path = Path("evidence")
     max_import_mb: int = 20
+    # `import --deactivate-missing` refuses to deactivate more of the active rows than this
+    # (a header-only sheet would empty the directory) unless given --force.
+    max_deactivate_share: Fraction = Fraction(1, 5)
 
 
 @dataclass(frozen=True)
@@ -75,7 +79,7 @@ class CalendarConfig:
     extra_workdays: frozenset[date] = frozenset()
 
     def workdays(self) -> WorkdayCalendar:
-        return WorkdayCalendar(self.extra_holidays, self.extra_workdays)
+        return WorkdayCalendar(self.extra_holidays, self.extra_workdays, statutory_holidays)
 
 
 @dataclass(frozen=True)
@@ -138,7 +142,7 @@ _SECTIONS: dict[str, set[str]] = {
     },
     "telegram": {f for f in TelegramConfig.__dataclass_fields__},
     "database": {"url"},
-    "storage": {"evidence_dir", "max_import_mb"},
+    "storage": {"evidence_dir", "max_import_mb", "max_deactivate_share"},
     "policy": {
         "ratios",
         "grade_multipliers",
@@ -237,6 +241,7 @@ def _build(raw: dict[str, Any], env: dict[str, str] | Any, source: str) -> Confi
         storage=StorageConfig(
             evidence_dir=Path(storage.text("evidence_dir", "evidence")),
             max_import_mb=storage.integer("max_import_mb", 20, minimum=1),
+            max_deactivate_share=storage.ratio("max_deactivate_share", "20%", at_most_one=True),
         ),
         policy=PolicyConfig(
             ratios=_ratios(policy),

@@ -1,8 +1,13 @@
-"""Logging for `shuangsuiji run`: the bot token never reaches a log line."""
+"""Logging for `shuangsuiji run`: the bot token never reaches a log line, and error reports
+to the admin chat carry no data."""
 
 from __future__ import annotations
 
 import logging
+import traceback
+from pathlib import Path
+
+from telegram.error import TelegramError
 
 
 class RedactToken(logging.Filter):
@@ -43,3 +48,39 @@ def configure(token: str, level: int = logging.INFO) -> None:
         handler.addFilter(RedactToken(token))
         handler.setFormatter(RedactingFormatter(token, FORMAT))
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per poll is noise
+
+
+_ROOT = Path(__file__).resolve().parents[1]
+
+
+def error_summary(error: BaseException | None) -> str:
+    """An error as the admin chat may see it: its type (and the driver's, under a database
+    error) and where our code raised it — not its message. A database error's message holds the
+    SQL, its parameters or the row's values (confidential assignments, recusal reasons); the
+    server log keeps the whole error. Telegram's own messages name no data and are kept."""
+    if error is None:
+        return "?"
+    if isinstance(error, TelegramError):
+        return f"{type(error).__name__}: {error.message}"
+    names, cause = [type(error).__name__], _cause(error)
+    while cause is not None and len(names) < 3:  # SQLAlchemy's, the adapter's, the driver's
+        names.append(f"{type(cause).__module__.split('.')[0]}.{type(cause).__name__}")
+        cause = _cause(cause)
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if _ours(f.filename)]
+    where = [f"{Path(f.filename).resolve().relative_to(_ROOT)}:{f.lineno} {f.name}" for f in frames]
+    shown = where[:1] + where[-1:] if len(where) > 1 else where
+    return " ← ".join(names) + (f"（{' → '.join(shown)}）" if shown else "")
+
+
+def _cause(error: BaseException) -> BaseException | None:
+    cause = getattr(error, "orig", None) or error.__cause__
+    return cause if isinstance(cause, BaseException) else None
+
+
+def _ours(filename: str) -> bool:
+    path = Path(filename).resolve()
+    return (
+        filename.endswith(".py")
+        and path.is_relative_to(_ROOT)
+        and not {"site-packages", ".venv"} & set(path.parts)
+    )

@@ -8,6 +8,7 @@ import logging
 from telegram import Update
 from telegram.ext import Application
 
+from bot.logs import error_summary
 from bot.texts import texts_for
 from handlers.common import Context, texts_of
 
@@ -27,7 +28,7 @@ async def on_error(update: object, context: Context) -> None:
         update_id = getattr(update, "update_id", None)
         try:
             await context.bot.send_message(
-                chat, texts.error_report(update_id, repr(context.error)[:500])
+                chat, texts.error_report(update_id, error_summary(context.error))
             )
         except Exception:
             log.exception("could not report the error to chat %s", chat)

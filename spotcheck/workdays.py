@@ -5,7 +5,11 @@ A day is a working day by the first source that knows its year:
 1. the ``[calendar]`` config lists (extra holidays, extra working days) — for any date listed;
 2. the chinesecalendar package, for the years its data covers (asked at run time, never
    hard-coded: a newer package release simply knows more years);
-3. otherwise Monday to Friday, marked *provisional*.
+3. otherwise Monday to Friday less the statutory holidays (法定节假日, with the days off the
+   law gives for those falling on a weekend), marked *provisional*: the rule of the holidays
+   is known years ahead (the lunar ones are computed), the make-up working days (调休) that
+   the State Council adds are not. The statutory days come in as a function of the year,
+   so this module stays free of the package that computes them.
 
 A year counts as covered by config when config lists any date in that year. The State Council
 publishes a year's holiday schedule in November or December; until chinesecalendar ships it,
@@ -20,7 +24,7 @@ that neither source covers, so the answer may move once the official schedule is
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Generic, TypeVar
@@ -82,12 +86,19 @@ def _as_date(value: date | str) -> date:
     return date.fromisoformat(value.strip())
 
 
+def no_statutory_holidays(_year: int) -> frozenset[date]:
+    return frozenset()
+
+
 @dataclass(frozen=True, slots=True)
 class WorkdayCalendar:
-    """The working-day calendar: config overrides, then chinesecalendar, then Monday–Friday."""
+    """The working-day calendar: config overrides, then chinesecalendar, then Monday–Friday
+    less ``statutory_holidays(year)``."""
 
     extra_holidays: frozenset[date] = frozenset()
     extra_workdays: frozenset[date] = frozenset()
+    # Part of the value (equality, hash): reminders cache their stages per calendar.
+    statutory_holidays: Callable[[int], frozenset[date]] = no_statutory_holidays
     _config_years: frozenset[int] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -102,11 +113,13 @@ class WorkdayCalendar:
         cls,
         extra_holidays: Iterable[date | str] = (),
         extra_workdays: Iterable[date | str] = (),
+        statutory_holidays: Callable[[int], frozenset[date]] = no_statutory_holidays,
     ) -> WorkdayCalendar:
         """Build from config lists of dates or ISO strings ("2027-01-01")."""
         return cls(
             frozenset(_as_date(d) for d in extra_holidays),
             frozenset(_as_date(d) for d in extra_workdays),
+            statutory_holidays,
         )
 
     # -- single days ------------------------------------------------------------------------
@@ -128,7 +141,9 @@ class WorkdayCalendar:
         if package_knows(d.year):
             return Workday(is_workday=bool(chinese_calendar.is_workday(d)), provisional=False)
         weekday = d.weekday() < 5
-        return Workday(is_workday=weekday, provisional=d.year not in self._config_years)
+        if d.year in self._config_years:
+            return Workday(is_workday=weekday, provisional=False)
+        return Workday(weekday and d not in self.statutory_holidays(d.year), provisional=True)
 
     # -- counting -----------------------------------------------------------------------------
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -41,13 +42,23 @@ def async_url(plain: str) -> URL:
     raise UnsupportedDatabase(url.drivername)
 
 
+def database_missing(plain_url: str) -> bool:
+    """Whether the URL names an SQLite file that is not there (opening it would create it)."""
+    url = make_url(plain_url)
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return False
+    return not Path(str(url.database)).exists()
+
+
 def create_engine(plain_url: str) -> AsyncEngine:
+    # Parameters stay out of error texts and log lines: they hold confidential assignments.
+    common: dict[str, Any] = {"json_serializer": json_text, "hide_parameters": True}
     url = async_url(plain_url)
     if url.get_backend_name() == "sqlite":
-        engine = create_async_engine(url, connect_args={"timeout": 30}, json_serializer=json_text)
+        engine = create_async_engine(url, connect_args={"timeout": 30}, **common)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(url, pool_pre_ping=True, json_serializer=json_text)
+    return create_async_engine(url, pool_pre_ping=True, **common)
 
 
 def json_text(value: object) -> str:

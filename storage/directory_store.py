@@ -26,6 +26,7 @@ class DirectoryChange:
     updated: list[tuple[int, dict[str, Any], dict[str, Any]]] = field(default_factory=list)
     deactivated: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     unchanged: int = 0
+    active_before: int = 0  # the directory's active rows before this change
 
 
 def _fields(spec: SheetSpec) -> list[str]:
@@ -57,6 +58,7 @@ async def plan_changes(
         spec.key_of(values): (id_, active, values)
         for id_, active, values in await current_rows(session, spec)
     }
+    change.active_before = sum(active for _, active, _ in existing.values())
     for key, values in rows.items():
         found = existing.get(key)
         if found is None:

@@ -174,11 +174,16 @@ def write_sheet(
     as text (no 1.3E+10, no lost leading zeros); required headers are shaded."""
     workbook = openpyxl.Workbook(write_only=True)
     sheet = workbook.create_sheet(title)
+    text = {headers.index(n) for n in text_columns if n in headers}
     for index, name in enumerate(headers, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = max(12, 2 * len(name) + 4)
+        column = sheet.column_dimensions[get_column_letter(index)]
+        column.width = max(12, 2 * len(name) + 4)
+        if index - 1 in text:
+            # The column's own format: what users type below the rows (or into a blank
+            # template) stays text too.
+            column.number_format = "@"
     sheet.freeze_panes = "A2"
     sheet.append([_header_cell(sheet, name, name in required) for name in headers])
-    text = {headers.index(n) for n in text_columns if n in headers}
     for row in rows:
         sheet.append(
             [

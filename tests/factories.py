@@ -87,3 +87,12 @@ def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, list[s
     out, err = capsys.readouterr()
     assert err == ""
     return code, out.splitlines()
+
+
+def run_cli_failing(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, list[str]]:
+    """`shuangsuiji ARGV…` that fails: its exit code and stderr lines (stdout must be empty:
+    errors go to stderr, so that a script reading stdout never takes one for a result)."""
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    assert out == ""
+    return code, err.splitlines()

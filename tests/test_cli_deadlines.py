@@ -4,12 +4,15 @@ specifies on stdout, the unknown-year warning on stderr, and config that makes a
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.cli import main
+from bot.config import config_from_mapping
+from spotcheck.workdays import Workday
 
 Q2024_1 = {
     "quarter": "2024Q1",
@@ -20,7 +23,7 @@ Q2024_1 = {
     "provisional": False,
 }
 WARNING_2027 = (
-    "注意：2027、2028 年的法定节假日安排尚未收录，相关日期按周一至周五推算，标注为暂定（provisional）。"
+    "注意：2027、2028 年的放假安排尚未收录，相关日期按周一至周五并避开法定节假日推算（调休上班日未计入），标注为暂定（provisional）。"
     "请在配置 [calendar] 中补充该年的 extra_holidays 和 extra_workdays。"
 )
 
@@ -94,9 +97,34 @@ def test_deadlines_2027_json_is_provisional_and_warns_on_stderr(
     assert err == WARNING_2027 + "\n"
     rows = by_quarter(out)  # stdout stays one clean JSON document
     assert [r["provisional"] for r in rows.values()] == [True] * 4
-    # Monday to Friday: Qingming (04-05) and National Day are not known, so not skipped
-    assert rows["2027Q1"]["statistics_window"] == ["2027-04-01", "2027-04-05"]
-    assert rows["2027Q3"]["statistics_window"] == ["2027-10-01", "2027-10-05"]
+    # Monday to Friday less the statutory holidays: Qingming (04-05) and National Day with its
+    # days off for 10-02 and 10-03, a weekend (10-04, 10-05), are skipped; 调休 is not known.
+    assert rows["2027Q1"]["statistics_window"] == ["2027-04-01", "2027-04-06"]
+    assert rows["2027Q3"]["statistics_window"] == ["2027-10-06", "2027-10-08"]
+
+
+def test_deadlines_2027_never_open_a_window_on_new_year_or_national_day(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    opened = []
+    for year in ("2026", "2027"):
+        code, out, _ = run(capsys, "deadlines", year, "--json")
+        assert code == 0
+        for row in json.loads(out):
+            opened += [row["summary_window"][0], row["statistics_window"][0]]
+    assert opened  # and none on a day that is a statutory holiday every year
+    assert not [day for day in opened if day[5:] in ("01-01", "10-01")]
+
+
+def test_2027_spring_festival_days_are_provisional_holidays() -> None:
+    """chinesecalendar does not know 2027 yet; the holidays package computes its lunar days:
+    除夕 02-05 (Friday) and 02-06..08, with 02-09 and 02-10 off for the weekend days."""
+    calendar = config_from_mapping({}).calendar.workdays()
+    for day in range(5, 11):
+        if date(2027, 2, day).weekday() < 5:
+            assert calendar.is_workday(date(2027, 2, day)) == Workday(False, True)
+    assert calendar.is_workday(date(2027, 2, 11)) == Workday(True, True)
+    assert calendar.unknown_years([2027]) == (2027,)  # still provisional: 调休 unknown
 
 
 def test_deadlines_2027_with_its_holidays_in_the_config_are_no_longer_provisional(

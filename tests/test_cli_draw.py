@@ -20,6 +20,7 @@ from tests.factories import (
     credit_code,
     inspector_row,
     run_cli,
+    run_cli_failing,
     target_row,
     write_workbook,
 )
@@ -133,11 +134,11 @@ def test_second_draw_is_refused_and_an_amendment_with_reason_is_drawn(
 ) -> None:
     _directory(capsys, tmp_path)
     assert run_cli(capsys, *COUNTY_DRAW, "--seed", LOTTERY)[0] == 0
-    assert run_cli(capsys, *COUNTY_DRAW, "--seed", "another") == (
+    assert run_cli_failing(capsys, *COUNTY_DRAW, "--seed", "another") == (
         1,
         ["该计划本季度已抽取过（第 1 号记录）。如需重抽，请用 --amends 记录号 --reason 原因。"],
     )
-    assert run_cli(capsys, *COUNTY_DRAW, "--seed", "another", "--amends", "1") == (
+    assert run_cli_failing(capsys, *COUNTY_DRAW, "--seed", "another", "--amends", "1") == (
         1,
         ["重抽或替换必须写明原因（--reason）。"],
     )
@@ -175,16 +176,46 @@ def test_bad_draw_request_exits_1_with_the_chinese_message(
     message: str,
 ) -> None:
     _directory(capsys, tmp_path)
-    assert run_cli(capsys, *argv) == (1, [message])
+    assert run_cli_failing(capsys, *argv) == (1, [message])
     assert _count(database, "draw_plans") == 0
     assert _count(database, "draw_records") == 0
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (
+            ["draw", "--quarter", "2024Q1"],
+            "缺少 --level：请写明抽查层级，--level city（市级）或 --level county（县级）。",
+        ),
+        (["draw", "--level", "county"], "缺少 --quarter：请写明季度，如 --quarter 2024Q1。"),
+    ],
+)
+def test_draw_without_quarter_or_level_names_the_missing_option(
+    database: Path, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    assert run_cli_failing(capsys, *argv) == (1, [message])
+
+
+def test_dry_run_with_a_filter_matching_nothing_fails_like_the_draw(
+    database: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    _directory(capsys, tmp_path)
+    nothing = [*COUNTY_DRAW, "--filter", "industry=不存在"]
+    drawn = run_cli_failing(capsys, *nothing, "--seed", LOTTERY)
+    assert drawn == (1, ["按所选条件没有要抽取的检查对象，未生成抽查记录。"])
+    code = main([*nothing, "--dry-run"])
+    out, err = capsys.readouterr()
+    assert (code, err.splitlines()) == drawn
+    assert out.splitlines()[0] == "2024Q3 县级抽查计划"  # the (empty) plan is still shown
+    assert _count(database, "draw_plans") == 0
 
 
 def test_refused_draw_names_the_county_and_writes_nothing(
     database: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     _directory(capsys, tmp_path, inspectors=1)
-    code, out = run_cli(capsys, *COUNTY_DRAW, "--seed", LOTTERY)
+    code, out = run_cli_failing(capsys, *COUNTY_DRAW, "--seed", LOTTERY)
     assert code == 1
     assert len(out) == 1
     assert re.fullmatch(
@@ -224,7 +255,7 @@ def test_draw_commit_prints_the_commitment_the_draw_reveals(
     )  # fmt: skip
     assert run_cli(capsys, "verify", "record.json") == (0, ["OK：记录 1 与重新计算的结果一致。"])
     again = ["draw", "--quarter", "2024Q4", "--level", "county", "--region", "130602"]
-    assert run_cli(capsys, *again, "--commitment", "1", "--seed", LOTTERY) == (
+    assert run_cli_failing(capsys, *again, "--commitment", "1", "--seed", LOTTERY) == (
         1,
         ["第 1 号熵承诺不存在或已用过。"],
     )
@@ -241,7 +272,7 @@ def test_record_written_with_out_verifies(
     assert record["seed"]["public_text"] == LOTTERY
     assert run_cli(capsys, "verify", "record.json") == (0, ["OK：记录 1 与重新计算的结果一致。"])
     assert run_cli(capsys, "verify", "1") == (0, ["OK：记录 1 与重新计算的结果一致。"])
-    assert run_cli(capsys, "verify", "7") == (1, ["找不到第 7 号抽查记录。"])
+    assert run_cli_failing(capsys, "verify", "7") == (1, ["找不到第 7 号抽查记录。"])
 
 
 def _other_code(code: str) -> str:
@@ -300,7 +331,7 @@ def test_tampered_record_fails_verify_with_the_first_difference(
     tamper(record)
     path = tmp_path / "tampered.json"
     path.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
-    assert run_cli(capsys, "verify", str(path)) == (
+    assert run_cli_failing(capsys, "verify", str(path)) == (
         1,
         [f"不一致：记录 1 重新计算后，第一处差异在 {expected}。"],
     )
@@ -346,7 +377,7 @@ def test_draw_replace_writes_an_amending_record_that_verifies(
     assert states == {removed: "replaced", task["inspectors"][1]: "assigned", added: "assigned"}
     # The first record is no longer current.
     other = task["inspectors"][1]
-    assert run_cli(
+    assert run_cli_failing(
         capsys, "draw", "replace", "1", "--target", task["target"], "--inspector", other,
         "--reason", "出差",
     ) == (1, ["第 1 号记录已不是现行记录（现行为第 2 号），请基于现行记录操作。"])  # fmt: skip
@@ -355,7 +386,7 @@ def test_draw_replace_writes_an_amending_record_that_verifies(
 def test_verify_of_a_missing_file_says_it_is_not_found(
     capsys: pytest.CaptureFixture[str], database: Path, tmp_path: Path
 ) -> None:
-    code, lines = run_cli(capsys, "verify", str(tmp_path / "nope.json"))
+    code, lines = run_cli_failing(capsys, "verify", str(tmp_path / "nope.json"))
     assert (code, lines) == (1, [f"找不到记录文件 {tmp_path / 'nope.json'}。"])
 
 

@@ -545,7 +545,7 @@ def test_errors_out_writes_a_copy_with_the_reason_at_the_bad_row(
     out = tmp_path / "错误标注.xlsx"
     assert main(["import", "targets", str(source), "--errors-out", str(out)]) == 1
     reason = "第 3 行「统一社会信用代码」：统一社会信用代码第 18 位校验码不符（GB 32100-2015）"
-    printed = capsys.readouterr().out
+    printed = capsys.readouterr().err  # a refusal is an error: on stderr
     assert "检查对象名录库未导入：发现 1 处错误，未写入任何数据。" in printed
     assert reason in printed
     assert f"已把标注错误的副本写入 {out}" in printed

@@ -58,7 +58,7 @@ OPENS_STATISTICS = (
 LATE_SUMMARY = "【逾期】{county} 尚未报送 2024Q1 季度工作总结（报送期 2024-03-27 至 2024-03-29）。"
 LATE_STATISTICS = "【逾期】{county} 尚未报送 2024Q1 季度统计表（报送期 2024-04-01 至 2024-04-03）。"
 CALENDAR_2027 = (
-    "【日历】2027 年的法定节假日安排尚未收录，该年的报送期限暂按周一至周五推算（标注为暂定）。"
+    "【日历】2027 年的放假安排尚未收录，该年的报送期限暂按周一至周五并避开法定节假日推算（调休上班日未计入，标注为暂定）。"
     "国务院发布安排后，请在配置 [calendar] 的 extra_holidays 与 extra_workdays 中补全 2027 年的放假和调休日期。"
 )
 
@@ -403,7 +403,7 @@ async def test_reminders_in_a_guessed_year_say_so_and_firm_ones_do_not(ctx: AppC
     assert await said(ctx, 7001) == [
         "【报送提醒】竞秀区：2026Q4 季度工作总结报送期已开始（2026-12-29 至 2026-12-31）。"
         "报送后请点“已报送”或直接上传文件。",
-        "【报送提醒】竞秀区：2026Q4 季度统计表将于 2027-01-01 至 2027-01-05"
+        "【报送提醒】竞秀区：2026Q4 季度统计表将于 2027-01-04 至 2027-01-06"
         "（暂定，节假日安排未发布） 报送，请提前准备。",
     ]
 
@@ -588,7 +588,7 @@ async def test_upcoming_marks_only_the_window_that_rests_on_a_guess_provisional(
     rows = await reporting.upcoming(ctx, people.jingxiu, date(2026, 12, 28))
     assert [(r.quarter, r.duty, r.window, r.provisional) for r in rows][:2] == [
         ("2026Q4", "summary", (date(2026, 12, 29), date(2026, 12, 31)), False),
-        ("2026Q4", "statistics", (date(2027, 1, 1), date(2027, 1, 5)), True),
+        ("2026Q4", "statistics", (date(2027, 1, 4), date(2027, 1, 6)), True),  # 01-01 元旦
     ]
 
 
@@ -621,7 +621,7 @@ async def test_warn_unknown_calendar_is_quiet_when_the_config_lists_the_year(
     try:
         await directory(ctx)
         assert await reporting.warn_unknown_calendar(ctx, at(2026, 11, 28)) == 0
-        rows, unknown = reporting.deadlines_of(ctx, 2026)
+        rows, unknown = reporting.deadlines_of(ctx.config, 2026)
         assert unknown == ()
         assert rows[3].statistics_window == (date(2027, 1, 4), date(2027, 1, 6))
         assert rows[3].provisional is False

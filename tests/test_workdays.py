@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from spotcheck.workdays import ConflictingOverrides, WorkdayCalendar, package_knows
+from spotcheck.workdays import ConflictingOverrides, Workday, WorkdayCalendar, package_knows
 
 OFFICIAL = WorkdayCalendar()
 
@@ -77,6 +77,32 @@ def test_unknown_year_without_config_falls_back_to_monday_to_friday_provisionall
         answer = OFFICIAL.is_workday(day)
         assert answer.is_workday is (day.weekday() < 5)
         assert answer.provisional is True
+
+
+def test_unknown_year_skips_the_statutory_holidays_and_stays_provisional() -> None:
+    new_year, national_day = date(FUTURE, 1, 1), date(FUTURE, 10, 1)
+    asked: list[int] = []
+
+    def statutory(year: int) -> frozenset[date]:
+        asked.append(year)
+        return frozenset({date(year, 1, 1), date(year, 10, 1)})
+
+    calendar = WorkdayCalendar(statutory_holidays=statutory)
+    for day in _days_of(FUTURE):
+        answer = calendar.is_workday(day)
+        assert answer.is_workday is (day.weekday() < 5 and day not in (new_year, national_day))
+        assert answer.provisional is True
+    # The official calendar and the config decide their years without the estimate.
+    assert calendar.is_workday(date(2024, 10, 8)) == Workday(True, False)
+    assert calendar.is_workday(date(2024, 10, 1)) == Workday(False, False)
+    # A year the config lists is the config's alone: its 10-01 is what the config says.
+    configured = WorkdayCalendar(
+        extra_holidays=frozenset({date(FUTURE, 5, 3)}), statutory_holidays=statutory
+    )
+    assert configured.is_workday(national_day) == Workday(national_day.weekday() < 5, False)
+    assert set(asked) == {FUTURE}
+    # A different estimate is a different calendar (reminders cache their stages per calendar).
+    assert calendar != OFFICIAL
 
 
 def test_unknown_years_lists_only_years_neither_package_nor_config_covers() -> None:
@@ -222,7 +248,7 @@ def test_workdays_between_undoes_nth_workday_after(
 @pytest.mark.parametrize("module", ["workdays.py", "deadlines.py"])
 def test_calendar_modules_import_nothing_outside_the_domain(module: str) -> None:
     source = Path(__file__).parents[1] / "spotcheck" / module
-    forbidden = {"bot", "storage", "handlers", "scheduler", "telegram", "sqlalchemy"}
+    forbidden = {"bot", "storage", "handlers", "scheduler", "telegram", "sqlalchemy", "holidays"}
     for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
         names = []
         if isinstance(node, ast.Import):

@@ -5,11 +5,15 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from sqlalchemy import select
+
 from bot.context import AppContext
 from bot.services import demo_data
 from spotcheck.classes import SupervisionClass
 from spotcheck.quota import Level, quota_for
+from spotcheck.roles import Role
 from storage.directory_store import apply_changes, plan_changes, target_population
+from storage.models import Inspector
 from storage.sheets import sheet_spec
 
 DEMO_TARGETS = 2400
@@ -79,6 +83,20 @@ async def run_demo(ctx: AppContext, today: date | None = None) -> list[str]:
         texts.demo_city_line(*(quota_for(city[c], totals[c]) for c in SupervisionClass)),
     ]
     return lines
+
+
+async def next_steps(ctx: AppContext) -> list[str]:
+    """Who the city admins are, and the commands that put the bot in service with the first."""
+    async with ctx.sessions() as session:
+        admins = list(
+            await session.execute(
+                select(Inspector.name, Inspector.cert_no)
+                .where(Inspector.active, Inspector.role == Role.ADMIN.value)
+                .where(Inspector.region_code == ctx.config.regions.code)
+                .order_by(Inspector.cert_no)
+            )
+        )
+    return ["", *ctx.texts.demo_next_steps([(name, cert) for name, cert in admins])]
 
 
 def aligned(table: list[list[str]]) -> list[str]:

@@ -7,6 +7,7 @@ means nothing is written and every problem is reported with its row and column.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -20,6 +21,15 @@ from storage.excel import SheetProblem, SheetRejected
 from storage.sheets import ParsedSheet, SheetSpec, export_row, parse_rows, sheet_spec
 
 
+@dataclass(frozen=True)
+class MassDeactivation:
+    """An import refused for deactivating more than ``limit`` of the ``active`` rows."""
+
+    would_deactivate: int
+    active: int
+    limit: Fraction
+
+
 @dataclass
 class ImportReport:
     kind: str
@@ -30,10 +40,11 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     deactivated: int = 0
+    too_many_deactivated: MassDeactivation | None = None  # then nothing is written
 
     @property
     def refused(self) -> bool:
-        return bool(self.sheet_problems or self.problems)
+        return bool(self.sheet_problems or self.problems or self.too_many_deactivated)
 
 
 async def import_directory(
@@ -46,7 +57,10 @@ async def import_directory(
     max_bytes: int,
     dry_run: bool = False,
     deactivate_missing: bool = False,
+    deactivate_at_most: Fraction | None = None,
 ) -> ImportReport:
+    """``deactivate_at_most``: the share of the active rows ``deactivate_missing`` may
+    deactivate (a header-only sheet must not empty the directory); None for no limit."""
     report = ImportReport(kind, dry_run)
     spec = sheet_spec(kind, regions)
     with collector_paused():
@@ -62,7 +76,14 @@ async def import_directory(
             change = await plan_changes(session, spec, parsed.rows, deactivate_missing)
             report.added, report.updated = len(change.added), len(change.updated)
             report.unchanged, report.deactivated = change.unchanged, len(change.deactivated)
-            if dry_run:
+            if (
+                deactivate_at_most is not None
+                and report.deactivated > deactivate_at_most * change.active_before
+            ):
+                report.too_many_deactivated = MassDeactivation(
+                    report.deactivated, change.active_before, deactivate_at_most
+                )
+            if dry_run or report.refused:
                 await session.rollback()
             else:
                 await apply_changes(session, spec, change, actor)

@@ -99,6 +99,13 @@ async def _inspector(session: AsyncSession, cert_no: str) -> Inspector | None:
 CODE_REFUSED, CODE_IGNORED = "code_refused", "code_ignored"  # audit actions of /start tries
 
 
+async def inspector_name(ctx: AppContext, cert_no: str) -> str:
+    """The name on a 执法证号: `invite` says whom the code is for."""
+    async with ctx.sessions() as session:
+        inspector = await _inspector(session, cert_no)
+    return inspector.name if inspector is not None else cert_no
+
+
 async def redeem(
     ctx: AppContext,
     code: str,

@@ -13,7 +13,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from bot.config import DEFAULT_RATIOS
+from bot.config import DEFAULT_RATIOS, Config
 from bot.context import AppContext
 from bot.knowledge.docx import NotADocx, docx_text
 from bot.knowledge.intents import Ask, Intent, intent_of
@@ -28,6 +28,7 @@ from spotcheck.classes import SupervisionClass
 from spotcheck.deadlines import Quarter
 from spotcheck.quota import Level, parse_ratio
 from storage.bot_models import PolicyDocument
+from storage.lengths import fit_text, length_of
 from storage.models import AuditLog
 
 MAX_DOCUMENT_BYTES = 2 * 1024 * 1024
@@ -41,8 +42,13 @@ class DocumentProblem(ServiceProblem):
 class PolicyLibrary:
     """The shipped documents and those admins added, indexed once and again after a change."""
 
-    def __init__(self, ctx: AppContext) -> None:
-        self.ctx = ctx
+    def __init__(self, ctx: AppContext | None, config: Config | None = None) -> None:
+        """Without ``ctx`` (`ask` where no database exists yet): the shipped documents only,
+        and the numbers of ``config``."""
+        if ctx is not None:
+            config = ctx.config
+        assert config is not None, "a library without a database needs the config"
+        self.ctx, self.config = ctx, config
         self._index: PolicyIndex | None = None
         self.generation = 0  # bumps on every change in this process (guards a racing read)
         # Which documents are in the index: "next passage" buttons carry it, so that a button
@@ -62,15 +68,9 @@ class PolicyLibrary:
         generation = self.generation
         passages = list(load_shipped())
         ids = []
-        async with self.ctx.sessions() as session:
-            rows = await session.execute(
-                select(PolicyDocument.id, PolicyDocument.name, PolicyDocument.text)
-                .where(PolicyDocument.active)
-                .order_by(PolicyDocument.id)
-            )
-            for document_id, name, text in rows:
-                ids.append(str(document_id))
-                passages += split_text(name, text)
+        for document_id, name, text in await self._added():
+            ids.append(str(document_id))
+            passages += split_text(name, text)
         # jieba cuts every passage (a second or more at start): in a thread, so that the bot
         # keeps answering inspectors meanwhile.
         index = await asyncio.to_thread(PolicyIndex, passages)
@@ -79,6 +79,17 @@ class PolicyLibrary:
             self._index = index
             self.fingerprint = zlib.crc32(",".join(ids).encode()) % 100_000_000
         return index
+
+    async def _added(self) -> list[tuple[int, str, str]]:
+        if self.ctx is None:
+            return []
+        async with self.ctx.sessions() as session:
+            rows = await session.execute(
+                select(PolicyDocument.id, PolicyDocument.name, PolicyDocument.text)
+                .where(PolicyDocument.active)
+                .order_by(PolicyDocument.id)
+            )
+            return [tuple(row) for row in rows]
 
     def invalidate(self) -> None:
         self._index = None
@@ -97,7 +108,7 @@ async def answer(
 ) -> Answer:
     index = await library.index()
     hits = index.search(question, k=3)
-    live = await _live(library.ctx, texts, intent_of(question), person, today)
+    live = await _live(library, texts, intent_of(question), person, today)
     if not hits and live is None:
         return Answer(texts.qa_not_found(), (), False)
     parts = [live] if live else []
@@ -124,12 +135,13 @@ def _quote(texts: Texts, passage: Passage, question: str) -> str:
 
 
 async def _live(
-    ctx: AppContext, texts: Texts, intent: Intent | None, person: Person | None, today: date
+    library: PolicyLibrary, texts: Texts, intent: Intent | None, person: Person | None, today: date
 ) -> str | None:
     if intent is None:
         return None
+    ctx = library.ctx  # an asker's own numbers need the database he is bound in
     if intent.ask is Ask.DEADLINE:
-        if person is None:
+        if person is None or ctx is None:
             return None
         rows = await reporting.upcoming(ctx, person, today)
         county = person.role.value == "county_admin"
@@ -144,11 +156,11 @@ async def _live(
     assert intent.supervision_class is not None
     cls = intent.supervision_class
     levels = [intent.level] if intent.level is not None else [Level.COUNTY, Level.CITY]
-    if intent.ask is Ask.QUOTA and person is not None:
+    if intent.ask is Ask.QUOTA and person is not None and ctx is not None:
         return await _quota(ctx, texts, cls, intent.level, person, today)
     lines = []
     for level in levels:
-        configured = ctx.config.policy.ratios.ratio(level, cls)
+        configured = library.config.policy.ratios.ratio(level, cls)
         planned = parse_ratio(DEFAULT_RATIOS[level.value][cls.value])
         lines.append(texts.qa_ratio(level.value, cls.value, texts.percent(configured),
                                     None if configured == planned else texts.percent(planned)))  # fmt: skip
@@ -190,7 +202,7 @@ async def add_document(
         text = _decode(data)
     else:
         raise DocumentProblem("not_text")
-    title = document_title(name)
+    title = fit_text(document_title(name), length_of(PolicyDocument.name))
     passages = split_text(title, text)
     if not passages:
         raise DocumentProblem("empty")

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import callback_data
+from bot.config import Config
 from bot.context import AppContext
 from bot.services import outbox
 from bot.services.identity import Person
@@ -21,6 +22,7 @@ from spotcheck.reminders import Duty, Reminder, Stage, duty_window, reminders_du
 from spotcheck.roles import Role
 from spotcheck.workdays import WorkdayCalendar
 from storage.bot_models import TelegramAccount
+from storage.lengths import fit_file_name, length_of
 from storage.models import AuditLog, Inspector
 from storage.schedule_models import ReminderLedger, Submission
 
@@ -29,13 +31,11 @@ class ReportingProblem(ServiceProblem):
     """A submission refused: not a county admin, or nothing to submit now."""
 
 
-def deadlines_of(
-    ctx: AppContext, year: int
-) -> tuple[tuple[QuarterDeadlines, ...], tuple[int, ...]]:
+def deadlines_of(config: Config, year: int) -> tuple[tuple[QuarterDeadlines, ...], tuple[int, ...]]:
     """The year's deadlines, and the years the official calendar does not know yet (their dates
     are Monday–Friday guesses, marked provisional)."""
-    calendar = ctx.config.calendar.workdays()
-    rows = year_deadlines(year, calendar, ctx.config.policy.draw_due_days)
+    calendar = config.calendar.workdays()
+    rows = year_deadlines(year, calendar, config.policy.draw_due_days)
     return rows, calendar.unknown_years([year, year + 1])
 
 
@@ -213,6 +213,8 @@ async def mark_submitted(
         raise ReportingProblem("nothing_due")
     if today is not None and duty == Duty.STATISTICS.value and today <= named.last_day:
         raise ReportingProblem("nothing_due")  # a quarter's table exists only once it has ended
+    if file_name is not None:
+        file_name = fit_file_name(file_name, length_of(Submission.file_name))
     async with ctx.sessions() as session, session.begin():
         found = await session.scalar(
             select(Submission.id).where(

@@ -168,6 +168,7 @@ class EnglishTexts(Texts):
 
     def wrong_code_limit(self, minutes: int) -> str:
         return f"Too many wrong codes: codes get no answer for {minutes} minutes. Check the code with your administrator."
+
     # --- issue 16: outbox delivery ---
 
     def undelivered(self, recipient: str, lost: str, reason: str) -> str:

@@ -258,6 +258,8 @@ class Texts:
             "bad_experts": "专家人数不能为负数。",
             "bad_filter": f"筛选条件“{d.get('filter')}”无法识别，应为 industry=…、tag=…、permit=… 或 region=…。",
             "bad_joint": "联合检查需要写明参与方：内部联合至少两个处室，部门联合至少一个部门。",
+            "no_quarter": "缺少 --quarter：请写明季度，如 --quarter 2024Q1。",
+            "no_level": "缺少 --level：请写明抽查层级，--level city（市级）或 --level county（县级）。",
         }
         return messages.get(kind, kind)
 
@@ -543,7 +545,7 @@ class Texts:
 
     def calendar_unknown(self, year: int) -> str:
         return (
-            f"【日历】{year} 年的法定节假日安排尚未收录，该年的报送期限暂按周一至周五推算（标注为暂定）。"
+            f"【日历】{year} 年的放假安排尚未收录，该年的报送期限暂按周一至周五并避开法定节假日推算（调休上班日未计入，标注为暂定）。"
             f"国务院发布安排后，请在配置 [calendar] 的 extra_holidays 与 extra_workdays 中补全 {year} 年的放假和调休日期。"
         )
 
@@ -612,7 +614,7 @@ class Texts:
     def calendar_warning(self, years: list[int]) -> str:
         listed = "、".join(str(y) for y in years)
         return (
-            f"注意：{listed} 年的法定节假日安排尚未收录，相关日期按周一至周五推算，标注为暂定（provisional）。"
+            f"注意：{listed} 年的放假安排尚未收录，相关日期按周一至周五并避开法定节假日推算（调休上班日未计入），标注为暂定（provisional）。"
             f"请在配置 [calendar] 中补充该年的 extra_holidays 和 extra_workdays。"
         )
 
@@ -684,6 +686,32 @@ class Texts:
 
     def ask_usage(self) -> str:
         return "用法：/ask 问题，例如 /ask 县级重点监管对象每季度抽多少？"
+
+    # --- issue 16: command line ----------------------------------------------------------
+
+    def too_many_deactivated(self, kind: str, would: int, active: int, limit: str) -> str:
+        return (
+            f"{self.kind_name(kind)}未导入：按 --deactivate-missing 将停用 {would} 条"
+            f"（现有在用 {active} 条），超过允许的比例 {limit}（[storage] max_deactivate_share），"
+            f"未写入任何数据。请检查文件是否完整；确需停用这么多，请加 --force 重新导入。"
+        )
+
+    def demo_next_steps(self, admins: list[tuple[str, str]]) -> list[str]:
+        """After `demo`: the city admins (name, 执法证号) and the commands to go live."""
+        first = admins[0][1] if admins else "执法证号"
+        steps = [
+            (f"shuangsuiji invite {first}", "生成一次性邀请码"),
+            ("export TELEGRAM_BOT_TOKEN=…", "或在 config.toml 的 [telegram] token 中设置"),
+            ("shuangsuiji run", "启动机器人；管理员向机器人发送 /start 邀请码"),
+        ]
+        width = max(len(command) for command, _ in steps) + 2
+        return [
+            "市级管理员（先邀请其中一位，再由他在聊天中用 /invite 邀请其他人）：",
+            *(f"  {name}  执法证号 {cert}" for name, cert in admins),
+            "",
+            "下一步：",
+            *(f"  {n}. {c.ljust(width)}{why}" for n, (c, why) in enumerate(steps, start=1)),
+        ]
 
     # --- issue 16: free text and waiting forms ---
 

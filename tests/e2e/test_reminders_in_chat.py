@@ -394,6 +394,6 @@ async def test_the_city_admin_hears_once_of_a_year_missing_from_the_calendar(
         await started(bot)
     warnings = [t for t in bot.said(boss.id) if t.startswith("【日历】")]
     assert warnings == [
-        "【日历】2027 年的法定节假日安排尚未收录，该年的报送期限暂按周一至周五推算（标注为暂定）。"
+        "【日历】2027 年的放假安排尚未收录，该年的报送期限暂按周一至周五并避开法定节假日推算（调休上班日未计入，标注为暂定）。"
         "国务院发布安排后，请在配置 [calendar] 的 extra_holidays 与 extra_workdays 中补全 2027 年的放假和调休日期。"
     ]
