@@ -15,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot import cli_ask, cli_bot, cli_draw, cli_reporting
 from bot.config import ConfigError, load_config
 from bot.context import AppContext
+from bot.demo_chat import scene as demo_chat
 from bot.services import demo as demo_service
 from bot.services.directories import (
     ImportReport,
@@ -127,7 +128,14 @@ async def cmd_export(ctx: AppContext, args: argparse.Namespace) -> int:
 async def cmd_demo(ctx: AppContext, _: argparse.Namespace) -> int:
     for line in await demo_service.run_demo(ctx):
         print(line)
+    await show_demo_chat(ctx)
     return 0
+
+
+async def show_demo_chat(ctx: AppContext) -> None:
+    """The product is a chat: end the demo with one, played offline on a scratch database."""
+    for line in await demo_chat.play(ctx.config):
+        print(line)
 
 
 COMMANDS: dict[str, Command] = {

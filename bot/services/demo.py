@@ -5,11 +5,15 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from sqlalchemy import select
+
 from bot.context import AppContext
 from bot.services import demo_data
 from spotcheck.classes import SupervisionClass
 from spotcheck.quota import Level, quota_for
+from spotcheck.roles import Role
 from storage.directory_store import apply_changes, plan_changes, target_population
+from storage.models import Inspector
 from storage.sheets import sheet_spec
 
 DEMO_TARGETS = 2400
@@ -30,6 +34,18 @@ async def load_demo_directory(ctx: AppContext) -> dict[str, int]:
             change = await plan_changes(session, spec, {spec.key_of(r): r for r in rows}, False)
             await apply_changes(session, spec, change, actor="demo")
     return {kind: len(rows) for kind, rows in generated.items()}
+
+
+async def staff(ctx: AppContext, role: Role, region: str) -> list[Inspector]:
+    """The directory's people of one role in one region, by certificate number (the demo's
+    chat, and tests, pick their cast with it)."""
+    async with ctx.sessions() as session:
+        found = await session.scalars(
+            select(Inspector)
+            .where(Inspector.role == role.value, Inspector.region_code == region)
+            .order_by(Inspector.cert_no)
+        )
+        return list(found)
 
 
 async def run_demo(ctx: AppContext, today: date | None = None) -> list[str]:

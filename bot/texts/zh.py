@@ -679,6 +679,20 @@ class Texts:
     def ask_usage(self) -> str:
         return "用法：/ask 问题，例如 /ask 县级重点监管对象每季度抽多少？"
 
+    # --- issue 16: the demo's chat ----------------------------------------------------------
+
+    def demo_chat_title(self) -> str:
+        return "\n在聊天中（离线演示：进程内的 Bot API，临时数据库，不需要令牌，不联网）："
+
+    def demo_chat_speaker(self, name: str, role: str) -> str:
+        return f"{name}（{role}）"
+
+    def demo_chat_others(self, messages: int) -> str:
+        return f"……（另推送 {messages} 条：每名执法人员只收到自己的任务，其他人一概不知）"
+
+    def demo_chat_more(self, count: int) -> str:
+        return f"…（共 {count} 个按钮）"
+
 
 def _units(text: str) -> int:
     """Length as Telegram counts it: UTF-16 code units (a character beyond the BMP is two)."""

@@ -267,19 +267,6 @@ class FakeTelegram(OfflineBotApi):
     def unblock_user(self, chat_id: int) -> None:
         self._blocked.discard(chat_id)
 
-    def sent_count(self) -> int:
-        """How many messages the bot has sent so far, in all chats."""
-        return len(self._bot_messages)
-
-    async def wait_sent(self, count: int, timeout: float = 10.0) -> None:
-        """Until the bot has sent ``count`` messages in all, woken by the send itself: no
-        polling loop competes with the bot (or with a database driver's thread) meanwhile."""
-        if len(self._bot_messages) >= count:
-            return
-        waiter = asyncio.get_running_loop().create_future()
-        self._message_waiters.append((count, waiter))
-        await asyncio.wait_for(waiter, timeout)
-
     def reply_keyboard(self, chat_id: int) -> list[list[str]] | None:
         """The custom reply keyboard the user currently sees, if any."""
         return self._reply_keyboards.get(chat_id)
