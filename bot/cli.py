@@ -13,6 +13,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot import cli_ask, cli_bot, cli_draw, cli_reporting
+from bot.cli_progress import progress_bar
 from bot.config import ConfigError, load_config
 from bot.context import AppContext
 from bot.demo_chat import scene as demo_chat
@@ -21,6 +22,7 @@ from bot.services.directories import (
     ImportReport,
     export_directory,
     import_directory,
+    notes_by_row,
     write_error_copy,
     write_template,
 )
@@ -67,27 +69,26 @@ async def cmd_init(ctx: AppContext, _: argparse.Namespace) -> int:
 
 
 async def cmd_import(ctx: AppContext, args: argparse.Namespace) -> int:
-    report = await import_directory(
-        ctx.sessions,
-        ctx.config.regions,
-        args.kind,
-        args.file,
-        actor="cli",
-        max_bytes=ctx.config.storage.max_import_mb * 1024 * 1024,
-        dry_run=args.dry_run,
-        deactivate_missing=args.deactivate_missing,
-    )
+    with progress_bar(ctx.texts.kind_name(args.kind), ctx.texts.progress_rows()) as progress:
+        report = await import_directory(
+            ctx.sessions,
+            ctx.config.regions,
+            args.kind,
+            args.file,
+            actor="cli",
+            max_bytes=ctx.config.storage.max_import_mb * 1024 * 1024,
+            dry_run=args.dry_run,
+            deactivate_missing=args.deactivate_missing,
+            progress=progress,
+        )
     print_import_report(ctx.texts, report)
     if report.problems and args.errors_out:
-        notes: dict[int, list[str]] = {}
-        for found in report.problems:
-            notes.setdefault(found.row, []).append(ctx.texts.cell_problem(found))
         write_error_copy(
             args.file,
             args.errors_out,
             ctx.texts.error_sheet_title(),
             ctx.texts.error_column(),
-            notes,
+            notes_by_row(report.problems, ctx.texts.cell_problem),
         )
         print(ctx.texts.errors_written(str(args.errors_out)))
     return 1 if report.refused else 0
@@ -120,7 +121,10 @@ async def cmd_template(ctx: AppContext, args: argparse.Namespace) -> int:
 
 
 async def cmd_export(ctx: AppContext, args: argparse.Namespace) -> int:
-    count = await export_directory(ctx.sessions, ctx.config.regions, args.kind, args.file)
+    with progress_bar(ctx.texts.kind_name(args.kind), ctx.texts.progress_rows()) as progress:
+        count = await export_directory(
+            ctx.sessions, ctx.config.regions, args.kind, args.file, progress
+        )
     print(ctx.texts.exported(args.kind, count, str(args.file)))
     return 0
 

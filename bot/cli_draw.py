@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from bot.cli_progress import progress_bar
 from bot.context import AppContext
 from bot.services import assignments, draws
 from bot.services.demo import aligned
@@ -134,7 +135,8 @@ async def cmd_draw(ctx: AppContext, args: argparse.Namespace) -> int:
         if args.dry_run:
             print_plan(ctx, request, await draws.preview(ctx, request))
             return 0
-        outcome = await draws.execute(ctx, request)
+        with progress_bar(texts.progress_draw(), texts.progress_steps()) as progress:
+            outcome = await draws.execute(ctx, request, progress)
     except DrawProblem as problem:
         print(texts.draw_problem(problem.kind, problem.details))
         return 1

@@ -42,6 +42,8 @@ class CellProblem(StrEnum):
     PHONE = "phone"
     DUPLICATE_KEY = "duplicate_key"
     FORMULA_ERROR = "formula_error"
+    OTHER_COUNTY = "other_county"  # a county admin's row of another county
+    ROLE_NOT_ALLOWED = "role_not_allowed"  # a county admin may not make a city admin
 
 
 class CellError(Exception):
