@@ -19,10 +19,10 @@ from bot.context import AppContext
 from bot.demo_chat import scene as demo_chat
 from bot.services import demo as demo_service
 from bot.services.directories import (
-    ImportReport,
     export_directory,
     import_directory,
     notes_by_row,
+    report_lines,
     write_error_copy,
     write_template,
 )
@@ -81,7 +81,8 @@ async def cmd_import(ctx: AppContext, args: argparse.Namespace) -> int:
             deactivate_missing=args.deactivate_missing,
             progress=progress,
         )
-    print_import_report(ctx.texts, report)
+    for line in report_lines(ctx.texts, report):
+        print(line)
     if report.problems and args.errors_out:
         write_error_copy(
             args.file,
@@ -92,26 +93,6 @@ async def cmd_import(ctx: AppContext, args: argparse.Namespace) -> int:
         )
         print(ctx.texts.errors_written(str(args.errors_out)))
     return 1 if report.refused else 0
-
-
-def print_import_report(texts: Texts, report: ImportReport) -> None:
-    if report.refused:
-        print(texts.import_refused(report.kind, len(report.sheet_problems) + len(report.problems)))
-        for problem in report.sheet_problems:
-            print("  " + texts.sheet_problem(problem))
-        for found in report.problems:
-            print("  " + texts.cell_problem(found))
-        return
-    print(
-        texts.import_done(
-            report.kind,
-            report.dry_run,
-            report.added,
-            report.updated,
-            report.unchanged,
-            report.deactivated,
-        )
-    )
 
 
 async def cmd_template(ctx: AppContext, args: argparse.Namespace) -> int:

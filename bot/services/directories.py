@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.services.collector import collector_paused
 from bot.services.progress import Progress
+from bot.texts import Texts
 from spotcheck.regions import CityRegions
 from spotcheck.roles import Role
 from storage import excel
@@ -69,16 +70,17 @@ async def import_directory(
         except SheetRejected as rejected:
             report.sheet_problems = rejected.problems
             return report
-        if county is not None:
-            parsed.problems += _outside_county(parsed, county)
-        if parsed.problems:
-            report.problems = sorted(parsed.problems, key=lambda p: p.row)
+        if parsed.problems and county is None:
+            report.problems = parsed.problems
             return report
         async with sessions() as session, session.begin():
             change = await plan_changes(session, spec, parsed.rows, deactivate_missing)
             if county is not None:
-                report.problems = _moved_from_other_county(spec, change, parsed, county)
-                if report.problems:
+                # The good rows are planned too, so that every problem is told at once.
+                found = _outside_county(parsed, county)
+                found += _moved_from_other_county(spec, change, parsed, county)
+                if parsed.problems or found:
+                    report.problems = sorted(parsed.problems + found, key=lambda p: p.row)
                     return report
                 change.deactivated = [
                     (i, old) for i, old in change.deactivated if old.get("region_code") == county
@@ -139,7 +141,7 @@ def _moved_from_other_county(
         Located(
             parsed.row_numbers[spec.key_of(new)],
             "行政区划代码",
-            CellProblem.OTHER_COUNTY,
+            CellProblem.OTHER_COUNTYS_ROW,
             str(old.get("region_code")),
             str(new.get("region_code")),
         )
@@ -155,6 +157,28 @@ def detect_kind(regions: CityRegions, path: Path, max_bytes: int) -> list[str]:
     sheet = excel.open_sheet(path, (), sorted({h for s in specs for h in s.headers}), max_bytes)
     sheet.close()
     return [s.kind for s in specs if all(h in sheet.positions for h in s.required_headers)]
+
+
+def report_lines(texts: Texts, report: ImportReport, limit: int | None = None) -> list[str]:
+    """The import's outcome as the command line prints it and the chat shows it; in chat the
+    problems beyond ``limit`` are left to the error copy."""
+    if not report.refused:
+        done = texts.import_done(
+            report.kind,
+            report.dry_run,
+            report.added,
+            report.updated,
+            report.unchanged,
+            report.deactivated,
+        )
+        return [done]
+    found = [texts.sheet_problem(p) for p in report.sheet_problems]
+    found += [texts.cell_problem(p) for p in report.problems]
+    lines = [texts.import_refused(report.kind, len(found))]
+    lines += ["  " + line for line in found[:limit]]
+    if limit is not None and len(found) > limit:
+        lines.append(texts.import_more_problems(len(found) - limit))
+    return lines
 
 
 def notes_by_row(

@@ -82,6 +82,7 @@ class Texts:
             CellProblem.FORMULA_ERROR: f"公式计算出错（{d}），请填写实际值",
             CellProblem.OTHER_COUNTY: f"行政区划代码 {d} 不是本区县的，区县管理员只能导入本区县的数据",
             CellProblem.ROLE_NOT_ALLOWED: f"区县管理员不能设置“{d}”角色",
+            CellProblem.OTHER_COUNTYS_ROW: f"该行已登记在其他区县（{d}），区县管理员不能改动或迁入本区县",
         }
         return f"第 {found.row} 行「{found.column}」：{reasons[p]}"
 
