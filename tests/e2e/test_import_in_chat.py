@@ -61,7 +61,6 @@ def workbook_rows(data: bytes) -> list[tuple[Any, ...]]:
         workbook.close()
 
 
-@SQLITE_ONLY
 async def test_a_city_admin_imports_a_targets_sheet_by_sending_it(
     bot: BotHarness, tmp_path: Path
 ) -> None:
@@ -103,7 +102,6 @@ async def test_a_sheet_with_a_bad_row_imports_nothing_and_the_error_copy_comes_b
     assert body[2][-1].startswith("第 4 行「统一社会信用代码」：统一社会信用代码")
 
 
-@SQLITE_ONLY
 async def test_a_county_admins_sheet_with_another_countys_rows_is_refused(
     bot: BotHarness, tmp_path: Path
 ) -> None:
