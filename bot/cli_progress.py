@@ -19,7 +19,17 @@ def progress_bar(label: str, unit: str) -> Iterator[Progress]:
     if not sys.stderr.isatty():
         yield untold
         return
-    bar = tqdm(desc=label, unit=unit, file=sys.stderr, leave=False, dynamic_ncols=True)
+    # Told every few hundred rows or once per step: each telling is drawn (tqdm's own time
+    # threshold would skip the steps of a quick draw).
+    bar = tqdm(
+        desc=label,
+        unit=unit,
+        file=sys.stderr,
+        leave=False,
+        dynamic_ncols=True,
+        mininterval=0,
+        miniters=1,
+    )
 
     def told(done: int, total: int) -> None:
         if total and bar.total != total:

@@ -58,4 +58,4 @@ def test_import_export_and_draw_draw_a_bar_on_a_terminal(
     draw = ["draw", "--quarter", "2024Q1", "--level", "county", "--region", "130602"]
     assert main([*draw, "--class", "special"]) == 0
     out, err = capsys.readouterr()
-    assert "抽取" in err and "/4" in err
+    assert "抽取" in err and "4/4" in err
