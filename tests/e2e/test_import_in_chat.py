@@ -218,3 +218,25 @@ async def test_a_file_over_the_size_limit_is_refused_before_it_is_downloaded(
         await bot.fake.until_idle()
     assert bot.fake.last_text(boss.id) == "文件过大（1024 KB），上限为 1024 KB。"
     assert not bot.fake.calls_to("getFile")
+
+
+@SQLITE_ONLY
+async def test_a_renamed_csv_or_an_old_xls_in_chat_meets_the_clis_checks(bot: BotHarness) -> None:
+    before = await target_count(bot)
+    async with bot.running():
+        boss = await admin(bot, 8409)
+        csv = "统一社会信用代码,单位名称\n91130602MA0000000X,某公司\n".encode()
+        bot.fake.send_document(boss, csv, "名单.xlsx", XLSX, caption="/import targets")
+        await bot.fake.until_idle()
+        assert bot.fake.last_text(boss.id) == (
+            "检查对象名录库未导入：发现 1 处错误，未写入任何数据。\n"
+            "  文件不是 .xlsx 工作簿（可能是 CSV、文本或改了扩展名的文件），请用 Excel 另存为 .xlsx。"
+        )
+        old = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504
+        bot.fake.send_document(boss, old, "名单.xls", "application/vnd.ms-excel")
+        await bot.fake.until_idle()
+        assert bot.fake.last_text(boss.id) == (
+            "这是旧版 .xls 文件，请在 Excel 中“另存为”.xlsx 后再导入。"
+        )
+    assert await target_count(bot) == before
+    assert not bot.fake.calls_to("sendDocument")
