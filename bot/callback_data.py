@@ -4,7 +4,8 @@ and never trusted — every action re-checks the caller's rights in its service.
 Format: ``1:<action>:<arg>…``. Actions: ``ok`` accept an assignment, ``rc`` ask to recuse from
 it (回避), ``dw`` a step of the /draw form (``dw:<form version>:<field>:<value>``), ``sb`` a
 county's summary or statistics marked as sent (``sb:<quarter>:<duty>``), ``qa`` the next best
-policy passage (``qa:<library generation>:<passage position>``).
+policy passage (``qa:<library generation>:<passage position>``), ``im`` the directory of a
+file sent for /import (``im:<form version>:<kind>``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from spotcheck.numerals import parse_decimal
 
 VERSION = "1"
 MAX_BYTES = 64
-ACTIONS = frozenset({"ok", "rc", "dw", "sb", "qa"})
+ACTIONS = frozenset({"ok", "rc", "dw", "sb", "qa", "im"})
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,10 @@ def submitted(quarter: str, duty: str) -> str:
 
 def draw_step(version: int, field: str, value: object) -> str:
     return encode("dw", version, field, value)
+
+
+def import_kind(version: int, kind: str) -> str:
+    return encode("im", version, kind)
 
 
 MAX_ID = 2**31 - 1  # ids are INTEGER columns: int4 on PostgreSQL

@@ -13,13 +13,16 @@ from sqlalchemy.engine import make_url
 
 from bot import cli_ask, cli_bot, cli_draw, cli_reporting
 from bot.cli_database import DatabaseUnavailable, database
+from bot.cli_progress import progress_bar
 from bot.config import Config, ConfigError, load_config
 from bot.context import AppContext
+from bot.demo_chat import scene as demo_chat
 from bot.services import demo as demo_service
 from bot.services.directories import (
-    ImportReport,
     export_directory,
     import_directory,
+    notes_by_row,
+    report_lines,
     write_error_copy,
     write_template,
 )
@@ -71,61 +74,31 @@ async def cmd_init(ctx: AppContext, _: argparse.Namespace) -> int:
 
 
 async def cmd_import(ctx: AppContext, args: argparse.Namespace) -> int:
-    report = await import_directory(
-        ctx.sessions,
-        ctx.config.regions,
-        args.kind,
-        args.file,
-        actor="cli",
-        max_bytes=ctx.config.storage.max_import_mb * 1024 * 1024,
-        dry_run=args.dry_run,
-        deactivate_missing=args.deactivate_missing,
-        deactivate_at_most=None if args.force else ctx.config.storage.max_deactivate_share,
-    )
-    print_import_report(ctx.texts, report)
+    with progress_bar(ctx.texts.kind_name(args.kind), ctx.texts.progress_rows()) as progress:
+        report = await import_directory(
+            ctx.sessions,
+            ctx.config.regions,
+            args.kind,
+            args.file,
+            actor="cli",
+            max_bytes=ctx.config.storage.max_import_mb * 1024 * 1024,
+            dry_run=args.dry_run,
+            deactivate_missing=args.deactivate_missing,
+            deactivate_at_most=None if args.force else ctx.config.storage.max_deactivate_share,
+            progress=progress,
+        )
+    # A refusal and its reasons on stderr, what was done on stdout.
+    print("\n".join(report_lines(ctx.texts, report)), file=sys.stderr if report.refused else None)
     if report.problems and args.errors_out:
-        notes: dict[int, list[str]] = {}
-        for found in report.problems:
-            notes.setdefault(found.row, []).append(ctx.texts.cell_problem(found))
         write_error_copy(
             args.file,
             args.errors_out,
             ctx.texts.error_sheet_title(),
             ctx.texts.error_column(),
-            notes,
+            notes_by_row(report.problems, ctx.texts.cell_problem),
         )
         print(ctx.texts.errors_written(str(args.errors_out)), file=sys.stderr)
     return 1 if report.refused else 0
-
-
-def print_import_report(texts: Texts, report: ImportReport) -> None:
-    """A refusal (and its reasons) on stderr, what was done on stdout."""
-    mass = report.too_many_deactivated
-    if mass is not None:
-        limit = texts.percent(mass.limit)
-        print(
-            texts.too_many_deactivated(report.kind, mass.would_deactivate, mass.active, limit),
-            file=sys.stderr,
-        )
-        return
-    if report.refused:
-        lines = [
-            texts.import_refused(report.kind, len(report.sheet_problems) + len(report.problems))
-        ]
-        lines += ["  " + texts.sheet_problem(problem) for problem in report.sheet_problems]
-        lines += ["  " + texts.cell_problem(found) for found in report.problems]
-        print("\n".join(lines), file=sys.stderr)
-        return
-    print(
-        texts.import_done(
-            report.kind,
-            report.dry_run,
-            report.added,
-            report.updated,
-            report.unchanged,
-            report.deactivated,
-        )
-    )
 
 
 async def cmd_template(config: Config, texts: Texts, args: argparse.Namespace) -> int:
@@ -135,7 +108,10 @@ async def cmd_template(config: Config, texts: Texts, args: argparse.Namespace) -
 
 
 async def cmd_export(ctx: AppContext, args: argparse.Namespace) -> int:
-    count = await export_directory(ctx.sessions, ctx.config.regions, args.kind, args.file)
+    with progress_bar(ctx.texts.kind_name(args.kind), ctx.texts.progress_rows()) as progress:
+        count = await export_directory(
+            ctx.sessions, ctx.config.regions, args.kind, args.file, progress
+        )
     print(ctx.texts.exported(args.kind, count, str(args.file)))
     return 0
 
@@ -145,7 +121,14 @@ async def cmd_demo(ctx: AppContext, _: argparse.Namespace) -> int:
         print(line)
     for line in await demo_service.next_steps(ctx):
         print(line)
+    await show_demo_chat(ctx)
     return 0
+
+
+async def show_demo_chat(ctx: AppContext) -> None:
+    """The product is a chat: end the demo with one, played offline on a scratch database."""
+    for line in await demo_chat.play(ctx.config):
+        print(line)
 
 
 COMMANDS: dict[str, Command] = {

@@ -11,6 +11,7 @@ from typing import Any
 
 from bot.callback_data import MAX_ID
 from bot.cli_database import database
+from bot.cli_progress import progress_bar
 from bot.config import Config
 from bot.context import AppContext
 from bot.services import assignments, draws
@@ -146,7 +147,8 @@ async def cmd_draw(ctx: AppContext, args: argparse.Namespace) -> int:
             if not any(s.to_draw for s in strata):
                 raise DrawProblem("empty_plan")  # what the draw itself would answer
             return 0
-        outcome = await draws.execute(ctx, request)
+        with progress_bar(texts.progress_draw(), texts.progress_steps()) as progress:
+            outcome = await draws.execute(ctx, request, progress)
     except DrawProblem as problem:
         print(texts.draw_problem(problem.kind, problem.details), file=sys.stderr)
         return 1

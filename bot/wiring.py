@@ -17,6 +17,7 @@ from bot.services.qa import PolicyLibrary
 from handlers import (
     ask,
     callbacks,
+    directory_import,
     draw_flow,
     errors,
     guard,
@@ -67,6 +68,7 @@ def build_application(
         invite,
         tasks,
         draw_flow,
+        directory_import,
         reporting,
         ask,
         callbacks,

@@ -7,7 +7,7 @@ from telegram.ext import Application, CallbackQueryHandler
 
 from bot import callback_data
 from bot.services import assignments
-from handlers import ask, draw_flow, reporting, tasks
+from handlers import ask, directory_import, draw_flow, reporting, tasks
 from handlers.common import Context, app_context, caller, texts_of
 
 
@@ -28,6 +28,8 @@ async def on_button(update: Update, context: Context) -> None:
         await ask.on_next(update, context, args)
     elif action == "sb" and len(args) == 2:
         await reporting.on_submitted(update, context, person, *args)
+    elif action == "im":
+        await directory_import.on_kind(update, context, person, args)
     else:
         user = update.effective_user
         await assignments.log_refused(

@@ -8,7 +8,7 @@ from telegram.ext import Application, CommandHandler, MessageHandler, filters
 from bot.services import digests, reporting
 from bot.services.identity import Person
 from bot.services.reporting import ReportingProblem
-from handlers import ask
+from handlers import ask, directory_import
 from handlers.common import Context, app_context, caller, local_today, now, reply, texts_of
 from spotcheck.roles import Role
 
@@ -52,17 +52,16 @@ async def on_submitted(
 
 
 async def on_document(update: Update, context: Context) -> None:
-    """A file: a city admin's .txt or .docx joins the policy library; a county admin's file is
-    his county's submission; anyone else's is not understood."""
+    """A file: a directory to import (handlers/directory_import.py says which files are); else
+    a city admin's .txt or .docx joins the policy library; a county admin's file is his
+    county's submission; anyone else's is not understood."""
     person, message, texts = caller(context), update.effective_message, texts_of(update, context)
     if person is None or message is None or message.document is None:
         return
-    name = (message.document.file_name or "").lower()
+    if await directory_import.takes_document(update, context, person):
+        return
     if person.role is Role.ADMIN:
-        if name.endswith((".txt", ".docx")):
-            await ask.add_document(update, context, person)
-        else:
-            await reply(update, texts.document_problem("not_text"))
+        await ask.add_document(update, context, person)
         return
     if person.role is not Role.COUNTY_ADMIN:
         await reply(update, texts.unknown_input())

@@ -91,13 +91,21 @@ def role_fits_region(role: Role, is_city_code: bool) -> bool:
     return True
 
 
+def may_import(role: Role, kind: str) -> bool:
+    """City admins import every directory; county admins their own county's targets, people
+    and experts (row by row, in the import) — the inspection item list is the city's."""
+    if role is Role.ADMIN:
+        return True
+    return role is Role.COUNTY_ADMIN and kind in ("targets", "inspectors", "experts")
+
+
 def commands_for(role: Role) -> tuple[str, ...]:
     """The commands a role's menu shows, in order: everyone's tasks, questions and deadlines;
-    team leads and admins their digest; admins the draw and invitations; the city admins the
-    policy library."""
+    team leads and admins their digest; admins the draw, invitations and the directories'
+    import and templates; the city admins the policy library."""
     commands = ["tasks"]
     if role in (Role.COUNTY_ADMIN, Role.ADMIN):
-        commands += ["draw", "invite"]
+        commands += ["draw", "invite", "import", "template"]
     commands += ["ask", "deadlines"]
     if role is not Role.INSPECTOR:
         commands.append("digest")

@@ -44,6 +44,9 @@ class CellProblem(StrEnum):
     ROLE_REGION = "role_region"
     DUPLICATE_KEY = "duplicate_key"
     FORMULA_ERROR = "formula_error"
+    OTHER_COUNTY = "other_county"  # a county admin's row of another county
+    ROLE_NOT_ALLOWED = "role_not_allowed"  # a county admin may not make a city admin
+    OTHER_COUNTYS_ROW = "other_countys_row"  # a county admin's row already kept by another county
 
 
 class CellError(Exception):

@@ -21,6 +21,7 @@ from sqlalchemy.exc import OperationalError
 
 from bot.context import AppContext
 from bot.services import assignments, demo, digests, draws, identity, reporting
+from bot.services.demo import staff
 from bot.services.draws import DrawRequest
 from bot.services.identity import Person
 from bot.services.reporting import ReportingProblem
@@ -69,16 +70,6 @@ def at(year: int, month: int, day: int, hour: int = 9, minute: int = 0) -> datet
 
 
 # --- arranging ------------------------------------------------------------------------------
-
-
-async def staff(ctx: AppContext, role: Role, region: str) -> list[Inspector]:
-    async with ctx.sessions() as session:
-        found = await session.scalars(
-            select(Inspector)
-            .where(Inspector.role == role.value, Inspector.region_code == region)
-            .order_by(Inspector.cert_no)
-        )
-        return list(found)
 
 
 async def bind(ctx: AppContext, cert_no: str, user_id: int) -> Person:

@@ -36,6 +36,18 @@ async def load_demo_directory(ctx: AppContext) -> dict[str, int]:
     return {kind: len(rows) for kind, rows in generated.items()}
 
 
+async def staff(ctx: AppContext, role: Role, region: str) -> list[Inspector]:
+    """The directory's people of one role in one region, by certificate number (the demo's
+    chat, and tests, pick their cast with it)."""
+    async with ctx.sessions() as session:
+        found = await session.scalars(
+            select(Inspector)
+            .where(Inspector.role == role.value, Inspector.region_code == region)
+            .order_by(Inspector.cert_no)
+        )
+        return list(found)
+
+
 async def run_demo(ctx: AppContext, today: date | None = None) -> list[str]:
     counts = await load_demo_directory(ctx)
     async with ctx.sessions() as session:

@@ -6,19 +6,28 @@ means nothing is written and every problem is reported with its row and column.
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.services.collector import collector_paused
+from bot.services.progress import Progress
+from bot.texts import Texts
 from spotcheck.regions import CityRegions
+from spotcheck.roles import Role
 from storage import excel
-from storage.cells import Located
-from storage.directory_store import apply_changes, current_rows, plan_changes
+from storage.cells import CellProblem, Located
+from storage.directory_store import DirectoryChange, apply_changes, current_rows, plan_changes
 from storage.excel import SheetProblem, SheetRejected
-from storage.sheets import ParsedSheet, SheetSpec, export_row, parse_rows, sheet_spec
+from storage.sheets import KINDS, ParsedSheet, SheetSpec, export_row, parse_rows, sheet_spec
+
+# Progress is told in rows; an import tells it from the worker thread that reads the sheet.
+PROGRESS_ROWS = 500  # how often, in rows
 
 
 @dataclass(frozen=True)
@@ -58,22 +67,38 @@ async def import_directory(
     dry_run: bool = False,
     deactivate_missing: bool = False,
     deactivate_at_most: Fraction | None = None,
+    county: str | None = None,
+    progress: Progress | None = None,
 ) -> ImportReport:
     """``deactivate_at_most``: the share of the active rows ``deactivate_missing`` may
-    deactivate (a header-only sheet must not empty the directory); None for no limit."""
+    deactivate (a header-only sheet must not empty the directory); None for no limit. With
+    ``county`` (a county admin's import) every row must be of that county, before and after,
+    and nobody may be made a city admin; such rows are refused like any bad row."""
     report = ImportReport(kind, dry_run)
     spec = sheet_spec(kind, regions)
     with collector_paused():
         try:
-            parsed = _read_sheet(spec, path, max_bytes)
+            # In a worker thread: the bot keeps answering (and editing the progress message)
+            # while a large sheet is read and checked.
+            parsed = await asyncio.to_thread(_read_sheet, spec, path, max_bytes, progress)
         except SheetRejected as rejected:
             report.sheet_problems = rejected.problems
             return report
-        if parsed.problems:
+        if parsed.problems and county is None:
             report.problems = parsed.problems
             return report
         async with sessions() as session, session.begin():
             change = await plan_changes(session, spec, parsed.rows, deactivate_missing)
+            if county is not None:
+                # The good rows are planned too, so that every problem is told at once.
+                found = _outside_county(parsed, county)
+                found += _moved_from_other_county(spec, change, parsed, county)
+                if parsed.problems or found:
+                    report.problems = sorted(parsed.problems + found, key=lambda p: p.row)
+                    return report
+                change.deactivated = [
+                    (i, old) for i, old in change.deactivated if old.get("region_code") == county
+                ]
             report.added, report.updated = len(change.added), len(change.updated)
             report.unchanged, report.deactivated = change.unchanged, len(change.deactivated)
             if (
@@ -90,28 +115,124 @@ async def import_directory(
     return report
 
 
-def _read_sheet(spec: SheetSpec, path: Path, max_bytes: int) -> ParsedSheet:
+def _read_sheet(
+    spec: SheetSpec, path: Path, max_bytes: int, progress: Progress | None
+) -> ParsedSheet:
     sheet = excel.open_sheet(
         path, spec.required_headers, spec.headers, max_bytes, with_cells=spec.needs_formats
     )
     try:
-        return parse_rows(spec, sheet.positions, sheet.rows)
+        rows = sheet.rows
+        if progress is not None:
+            total = max((sheet.workbook.worksheets[0].max_row or 1) - 1, 0)
+            rows = _told(rows, total, progress)
+        return parse_rows(spec, sheet.positions, rows)
     finally:
         sheet.close()
 
 
+def _told(rows: Iterator[Any], total: int, progress: Progress) -> Iterator[Any]:
+    done = 0
+    for done, row in enumerate(rows, start=1):
+        if done % PROGRESS_ROWS == 0:
+            progress(done, total)
+        yield row
+    progress(done, max(total, done))
+
+
+def _outside_county(parsed: ParsedSheet, county: str) -> list[Located]:
+    """A county admin's rows: his county's only, and no city admin among the people."""
+    found = []
+    for key, values in parsed.rows.items():
+        row = parsed.row_numbers[key]
+        region = values.get("region_code")
+        if region is not None and region != county:
+            found.append(Located(row, "行政区划代码", CellProblem.OTHER_COUNTY, region, region))
+        if values.get("role") == Role.ADMIN.value:
+            found.append(Located(row, "角色", CellProblem.ROLE_NOT_ALLOWED, Role.ADMIN.label))
+    return found
+
+
+def _moved_from_other_county(
+    spec: SheetSpec, change: DirectoryChange, parsed: ParsedSheet, county: str
+) -> list[Located]:
+    """A row already in the directory under another county is not his to change (nor to move
+    into his county)."""
+    return [
+        Located(
+            parsed.row_numbers[spec.key_of(new)],
+            "行政区划代码",
+            CellProblem.OTHER_COUNTYS_ROW,
+            str(old.get("region_code")),
+            str(new.get("region_code")),
+        )
+        for _, old, new in change.updated
+        if old.get("region_code") != county
+    ]
+
+
+def detect_kind(regions: CityRegions, path: Path, max_bytes: int) -> list[str]:
+    """The directories whose required headers the sheet's header row has, all of them (the
+    same container checks as an import: SheetRejected for what is no sheet)."""
+    specs = [sheet_spec(kind, regions) for kind in KINDS]
+    sheet = excel.open_sheet(path, (), sorted({h for s in specs for h in s.headers}), max_bytes)
+    sheet.close()
+    return [s.kind for s in specs if all(h in sheet.positions for h in s.required_headers)]
+
+
+def report_lines(texts: Texts, report: ImportReport, limit: int | None = None) -> list[str]:
+    """The import's outcome as the command line prints it and the chat shows it; in chat the
+    problems beyond ``limit`` are left to the error copy."""
+    mass = report.too_many_deactivated
+    if mass is not None:
+        limit = texts.percent(mass.limit)
+        return [texts.too_many_deactivated(report.kind, mass.would_deactivate, mass.active, limit)]
+    if not report.refused:
+        done = texts.import_done(
+            report.kind,
+            report.dry_run,
+            report.added,
+            report.updated,
+            report.unchanged,
+            report.deactivated,
+        )
+        return [done]
+    found = [texts.sheet_problem(p) for p in report.sheet_problems]
+    found += [texts.cell_problem(p) for p in report.problems]
+    lines = [texts.import_refused(report.kind, len(found))]
+    lines += ["  " + line for line in found[:limit]]
+    if limit is not None and len(found) > limit:
+        lines.append(texts.import_more_problems(len(found) - limit))
+    return lines
+
+
+def notes_by_row(
+    problems: list[Located], describe: Callable[[Located], str]
+) -> dict[int, list[str]]:
+    """Each refused row's problems, for the 错误 column of the error copy."""
+    notes: dict[int, list[str]] = {}
+    for found in problems:
+        notes.setdefault(found.row, []).append(describe(found))
+    return notes
+
+
 async def export_directory(
-    sessions: async_sessionmaker[AsyncSession], regions: CityRegions, kind: str, path: Path
+    sessions: async_sessionmaker[AsyncSession],
+    regions: CityRegions,
+    kind: str,
+    path: Path,
+    progress: Progress | None = None,
 ) -> int:
     """Write the active rows in the import format; re-importing the file changes nothing."""
     spec = sheet_spec(kind, regions)
     async with sessions() as session:
         rows = [values for _, active, values in await current_rows(session, spec) if active]
+    written = (export_row(spec, values, regions) for values in rows)
     excel.write_sheet(
         path,
         spec.title,
         spec.headers,
-        (export_row(spec, values, regions) for values in rows),
+        written if progress is None else _told(written, len(rows), progress),
         text_columns=spec.text_headers,
         required=spec.required_headers,
     )

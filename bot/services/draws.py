@@ -20,6 +20,7 @@ from bot.context import AppContext
 from bot.services.collector import collector_paused
 from bot.services.outbox import record_document
 from bot.services.problems import ServiceProblem
+from bot.services.progress import Progress, untold
 from bot.services.pushes import enqueue_pushes, enqueue_withdrawn
 from spotcheck.classes import SupervisionClass
 from spotcheck.deadlines import Quarter
@@ -198,7 +199,9 @@ async def _seed(
     return SeedInput(entropy=secrets.token_bytes(32)), None
 
 
-async def execute(ctx: AppContext, request: DrawRequest) -> DrawOutcome:
+async def execute(
+    ctx: AppContext, request: DrawRequest, progress: Progress = untold
+) -> DrawOutcome:
     """Draw, store the immutable record and its assignments, in one transaction.
 
     A plan already drawn is refused unless the request amends its current record with a
@@ -209,7 +212,7 @@ async def execute(ctx: AppContext, request: DrawRequest) -> DrawOutcome:
         raise DrawProblem("bad_seed")
     try:
         with collector_paused():
-            return await _execute(ctx, request)
+            return await _execute(ctx, request, progress)
     except IntegrityError:
         # The plan row appeared between our look and our insert: someone else drew it. Any
         # other integrity error is a bug and is raised as such.
@@ -220,7 +223,10 @@ async def execute(ctx: AppContext, request: DrawRequest) -> DrawOutcome:
         raise DrawProblem("already_drawn", record=plan.current_record_id) from None
 
 
-async def _execute(ctx: AppContext, request: DrawRequest) -> DrawOutcome:
+DRAW_STEPS = 4  # candidates read, drawn, record stored, assignments and pushes written
+
+
+async def _execute(ctx: AppContext, request: DrawRequest, progress: Progress) -> DrawOutcome:
     async with ctx.sessions() as session, session.begin():
         # One draw of a quarter and level at a time: the next reads this one's assignments as
         # "already drawn" and its inspectors' loads, instead of racing it.
@@ -228,12 +234,15 @@ async def _execute(ctx: AppContext, request: DrawRequest) -> DrawOutcome:
         plan = await _plan_for(session, request)
         seed, commitment = await _seed(session, request)
         inputs = await _inputs(ctx, session, request, seed, plan.id)
+        progress(1, DRAW_STEPS)
         encoded = draw_record(inputs)
+        progress(2, DRAW_STEPS)
         if not encoded.body["assignments"]:
             raise DrawProblem("empty_plan")  # nothing to draw: no record, the plan stays free
         outcome = await _store(
             session, plan, encoded, request.actor, request.amends, request.reason
         )
+        progress(3, DRAW_STEPS)
         if commitment is not None and not await draw_store.use_commitment(
             session, commitment.id, outcome.record_id
         ):
@@ -257,6 +266,7 @@ async def _execute(ctx: AppContext, request: DrawRequest) -> DrawOutcome:
             due=_quarter(request.quarter).last_day,
         )
         await enqueue_pushes(session, outcome.record_id)
+        progress(4, DRAW_STEPS)
         if request.notify_chat is not None:
             session.add(
                 record_document(request.notify_chat, outcome.record_id, f"#{outcome.record_id}")

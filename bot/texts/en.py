@@ -56,6 +56,8 @@ class EnglishTexts(Texts):
         "deadlines": "Reporting deadlines",
         "digest": "Progress digest",
         "policies": "Policy library",
+        "import": "Import a directory (send an .xlsx)",
+        "template": "Blank import template: /template KIND",
         "help": "Help",
         "cancel": "Cancel the current form",
     }
@@ -186,3 +188,17 @@ class EnglishTexts(Texts):
             "record": f"draw record no. {detail}",
             "location": "location",
         }.get(kind, kind)
+
+    # --- issue 16: directories in chat ------------------------------------------------------
+
+    def import_not_admin(self) -> str:
+        return "Only administrators can import directories or get templates."
+
+    def import_send_file(self, kind: str | None) -> str:
+        return (
+            "Send the .xlsx to import. It is written only if every row passes; "
+            "with any error nothing is written. /cancel to give up."
+        )
+
+    def template_usage(self) -> str:
+        return "Usage: /template KIND (targets, inspectors, experts, items)"

@@ -86,6 +86,9 @@ class Texts:
             ),
             CellProblem.DUPLICATE_KEY: f"与第 {d} 行重复",
             CellProblem.FORMULA_ERROR: f"公式计算出错（{d}），请填写实际值",
+            CellProblem.OTHER_COUNTY: f"行政区划代码 {d} 不是本区县的，区县管理员只能导入本区县的数据",
+            CellProblem.ROLE_NOT_ALLOWED: f"区县管理员不能设置“{d}”角色",
+            CellProblem.OTHER_COUNTYS_ROW: f"该行已登记在其他区县（{d}），区县管理员不能改动或迁入本区县",
         }
         return f"第 {found.row} 行「{found.column}」：{reasons[p]}"
 
@@ -315,6 +318,8 @@ class Texts:
         "deadlines": "近期报送期限",
         "digest": "进度摘要",
         "policies": "规定库",
+        "import": "导入名录库（发送 .xlsx）",
+        "template": "空白导入模板：/template 类别",
         "help": "帮助",
         "cancel": "取消当前操作",
     }
@@ -686,6 +691,74 @@ class Texts:
 
     def ask_usage(self) -> str:
         return "用法：/ask 问题，例如 /ask 县级重点监管对象每季度抽多少？"
+
+    # --- issue 16: the demo's chat ----------------------------------------------------------
+
+    def demo_chat_title(self) -> str:
+        return "\n在聊天中（离线演示：进程内的 Bot API，临时数据库，不需要令牌，不联网）："
+
+    def demo_chat_speaker(self, name: str, role: str) -> str:
+        return f"{name}（{role}）"
+
+    def demo_chat_others(self, messages: int) -> str:
+        return f"……（另推送 {messages} 条：每名执法人员只收到自己的任务，其他人一概不知）"
+
+    def demo_chat_more(self, count: int) -> str:
+        return f"…（共 {count} 个按钮）"
+
+    # --- issue 16: directories in chat ------------------------------------------------------
+
+    def kind_label(self, kind: str) -> str:
+        return {"targets": "检查对象", "inspectors": "执法人员", "experts": "专家"}.get(
+            kind, "抽查事项"
+        )
+
+    def import_not_admin(self) -> str:
+        return "只有管理员可以导入名录库或下载模板。"
+
+    def import_kind_not_allowed(self, kind: str) -> str:
+        return f"{self.kind_name(kind)}由市局统一维护，区县管理员不能导入。"
+
+    def import_send_file(self, kind: str | None) -> str:
+        which = f"（{self.kind_name(kind)}）" if kind else ""
+        return f"请发送要导入的 .xlsx 文件{which}。全部检查通过才写入，有错误则一行也不写入。发送 /cancel 放弃。"
+
+    def import_ask_kind(self) -> str:
+        return "从表头看不出这是哪个名录库，请选择："
+
+    def import_started(self, kind: str) -> str:
+        return f"正在检查{self.kind_name(kind)}……"
+
+    def import_progress(self, kind: str, done: int, total: int) -> str:
+        of = f" / {total}" if total else ""
+        return f"正在检查{self.kind_name(kind)}：已读 {done}{of} 行……"
+
+    def import_more_problems(self, count: int) -> str:
+        return f"……另有 {count} 处，见错误标注表。"
+
+    def import_errors_caption(self) -> str:
+        return "错误标注表：每行的问题写在最后一列“错误”中，改正后重新发送整张表。"
+
+    def import_errors_file(self, kind: str) -> str:
+        return f"{self.kind_name(kind)}-错误标注.xlsx"
+
+    def template_usage(self) -> str:
+        return "用法：/template 类别（targets 检查对象、inspectors 执法人员、experts 专家、items 抽查事项）"
+
+    def template_file(self, kind: str) -> str:
+        return f"{self.kind_name(kind)}模板.xlsx"
+
+    def progress_rows(self) -> str:
+        return "行"
+
+    def progress_draw(self) -> str:
+        return "抽取"
+
+    def progress_steps(self) -> str:
+        return "步"
+
+    def template_caption(self, kind: str) -> str:
+        return f"{self.kind_name(kind)}空白模板：黄色表头为必填列。填好后发送 /import，再发送文件。"
 
     # --- issue 16: command line ----------------------------------------------------------
 

@@ -63,6 +63,8 @@ ADMIN_MENU = [
     ("tasks", "我的检查任务"),
     ("draw", "发起双随机抽取"),
     ("invite", "生成执法人员邀请码"),
+    ("import", "导入名录库（发送 .xlsx）"),
+    ("template", "空白导入模板：/template 类别"),
     ("ask", "问政策：/ask 问题"),
     ("deadlines", "近期报送期限"),
     ("digest", "进度摘要"),

@@ -221,7 +221,7 @@ async def test_custom_base_urls_are_used_and_recorded() -> None:
 async def test_run_application_refuses_an_app_that_would_use_the_network() -> None:
     fake = FakeTelegram()
     app = ApplicationBuilder().token(fake.token).request(FakeRequest(fake)).build()
-    with pytest.raises(TypeError, match="FakeRequest"):
+    with pytest.raises(TypeError, match="OfflineRequest"):
         async with run_application(app, fake):
             pass
 

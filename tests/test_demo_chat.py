@@ -1,0 +1,50 @@
+"""`shuangsuiji demo` ends with the product itself: a scripted chat with the real bot, played on
+the in-process Bot API and a scratch database — no token, no network."""
+
+from __future__ import annotations
+
+import socket
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from tests.factories import run_cli
+
+
+def _no_network(*_: object, **__: object) -> None:
+    raise AssertionError("the demo tried to reach the network")
+
+
+def test_demo_plays_a_chat_offline_from_draw_to_task_list(
+    database: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(socket.socket, "connect", _no_network)
+    monkeypatch.setattr(socket, "create_connection", _no_network)
+    code, out = run_cli(capsys, "demo")
+    assert code == 0
+    chat = out[next(i for i, line in enumerate(out) if line.startswith("在聊天中")) :]
+    text = "\n".join(chat)
+    assert 20 <= len(chat) <= 45, text
+    admin = chat[1].split("（")[0]
+    [inspector] = {line.split("→ ")[1].split(":")[0] for line in chat if "【检查任务】" in line}
+    story = [
+        f"{admin}（管理员）: /draw",
+        "🤖 第 1 步：选择季度 [",
+        f"{admin} ⇒ [确认抽取]",
+        "号抽查记录已生成：现场检查",
+        f"🤖 → {inspector}: 【检查任务】",
+        "[接受] [申请回避]",
+        f"{inspector} ⇒ [接受]",
+        f"🤖 → {inspector}: 已接受：",
+        f"{inspector}（执法人员）: /tasks",
+        f"🤖 → {inspector}: 我的检查任务：",
+        "已接受 /task_",
+    ]
+    positions = [text.find(step) for step in story]
+    assert all(p >= 0 for p in positions), list(zip(story, positions, strict=True))
+    assert positions == sorted(positions), list(zip(story, positions, strict=True))
+    # the scene's draw and bindings stayed in its scratch database
+    with sqlite3.connect(database) as connection:
+        for table in ("draw_records", "telegram_accounts", "outbox"):
+            assert connection.execute(f"select count(*) from {table}").fetchone() == (0,), table
