@@ -119,9 +119,9 @@ async def cmd_export(ctx: AppContext, args: argparse.Namespace) -> int:
 async def cmd_demo(ctx: AppContext, _: argparse.Namespace) -> int:
     for line in await demo_service.run_demo(ctx):
         print(line)
-    for line in await demo_service.next_steps(ctx):
-        print(line)
     await show_demo_chat(ctx)
+    for line in await demo_service.next_steps(ctx):  # last: what to do after reading the demo
+        print(line)
     return 0
 
 

@@ -23,7 +23,10 @@ def test_demo_plays_a_chat_offline_from_draw_to_task_list(
     monkeypatch.setattr(socket, "create_connection", _no_network)
     code, out = run_cli(capsys, "demo")
     assert code == 0
-    chat = out[next(i for i, line in enumerate(out) if line.startswith("在聊天中")) :]
+    start = next(i for i, line in enumerate(out) if line.startswith("在聊天中"))
+    chat = out[
+        start : out.index("市级管理员（先邀请其中一位，再由他在聊天中用 /invite 邀请其他人）：")
+    ]
     text = "\n".join(chat)
     assert 20 <= len(chat) <= 45, text
     admin = chat[1].split("（")[0]
