@@ -10,7 +10,7 @@ from telegram import Update
 from telegram.ext import Application, CommandHandler, MessageHandler, filters
 
 from bot import callback_data
-from bot.services import assignments, forms
+from bot.services import assignments
 from bot.services.assignments import AssignmentProblem
 from bot.services.draws import DrawProblem
 from bot.services.identity import Person
@@ -120,7 +120,7 @@ async def drop_waiting_recusal(update: Update, context: Context) -> None:
     person, ctx = caller(context), app_context(context)
     if person is None or command_of(update) == "/cancel":
         return
-    if await forms.pending_kind(ctx, person.user_id) != "recusal":
+    if person.waiting != "recusal":
         return
     target_name = await assignments.drop_recusal(ctx, person)
     if target_name is not None:

@@ -6,9 +6,8 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, MessageHandler, filters
 
-from bot.services import forms
 from handlers import ask, draw_flow, tasks
-from handlers.common import Context, app_context, caller, refused_as_too_long, reply, texts_of
+from handlers.common import Context, caller, refused_as_too_long, reply, texts_of
 
 
 async def on_text(update: Update, context: Context) -> None:
@@ -18,7 +17,7 @@ async def on_text(update: Update, context: Context) -> None:
     text = message.text
     if await refused_as_too_long(update, context, text):
         return
-    waiting = await forms.pending_kind(app_context(context), person.user_id)
+    waiting = person.waiting  # read with who he is, before this update
     if waiting == "recusal" and await tasks.recusal_reason(update, context, person, text):
         return
     if waiting == "draw" and await draw_flow.seed_typed(update, context, person, text):

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.context import AppContext
 from storage.bot_models import ChatForm
 from storage.models import utcnow
 
@@ -35,13 +34,3 @@ async def put(session: AsyncSession, user_id: int, kind: str, data: dict[str, An
 
 async def clear(session: AsyncSession, user_id: int) -> None:
     await session.execute(delete(ChatForm).where(ChatForm.user_id == user_id))
-
-
-_KIND = select(ChatForm.kind).where(ChatForm.user_id == bindparam("user_id"))
-
-
-async def pending_kind(ctx: AppContext, user_id: int) -> str | None:
-    """Which form, if any, waits for this user's next message. A point read: it runs before
-    every free text and every command."""
-    rows = await ctx.point_reads.all(_KIND, {"user_id": user_id})
-    return str(rows[0][0]) if rows else None

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.context import AppContext
 from bot.services.problems import ServiceProblem
 from spotcheck.roles import DutyStatus, Role, may_invite
-from storage.bot_models import Invite, Stranger, TelegramAccount
+from storage.bot_models import ChatForm, Invite, Stranger, TelegramAccount
 from storage.models import AuditLog, Inspector, as_utc, utcnow
 
 # Unambiguous to read aloud or copy from a phone: no 0/O, 1/I/L.
@@ -38,6 +38,7 @@ class Person:
     region: str
     language: str
     reachable: bool = True  # False after Telegram answered 403 for this chat
+    waiting: str | None = None  # the chat form (draw | recusal) his next message may answer
 
     @property
     def actor(self) -> str:
@@ -225,22 +226,26 @@ _WHO = (
         TelegramAccount.user_id, TelegramAccount.chat_id, TelegramAccount.language,
         TelegramAccount.reachable,
         Inspector.cert_no, Inspector.name, Inspector.role, Inspector.region_code, Inspector.status,
+        ChatForm.kind,
     )
     .join(Inspector, Inspector.cert_no == TelegramAccount.cert_no)
+    .outerjoin(ChatForm, ChatForm.user_id == TelegramAccount.user_id)
     .where(TelegramAccount.user_id == bindparam("user_id"), Inspector.active)
 )  # fmt: skip
 
 
 async def who(ctx: AppContext, user_id: int) -> Person | None:
     """The bound, active inspector behind a Telegram user, or None for a stranger. Read from
-    the database on every update: a deactivated or transferred inspector loses access at once."""
+    the database on every update: a deactivated or transferred inspector loses access at once.
+    The same read says which form waits for him, so no command or text needs another."""
     rows = await ctx.point_reads.all(_WHO, {"user_id": user_id})
     if not rows:
         return None
-    user, chat, language, reachable, cert_no, name, role, region, status = rows[0]
+    user, chat, language, reachable, cert_no, name, role, region, status, waiting = rows[0]
     if status == DutyStatus.TRANSFERRED.value:
         return None
-    return Person(user, chat, cert_no, name, Role(role), region, language, bool(reachable))
+    return Person(user, chat, cert_no, name, Role(role), region, language, bool(reachable),
+                  waiting)  # fmt: skip
 
 
 async def reachable_again(ctx: AppContext, user_id: int) -> None:
