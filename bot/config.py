@@ -49,6 +49,7 @@ class TelegramConfig:
     error_chat_id: int = 0  # a chat that receives error reports; 0 for none
     messages_per_second: float = 29.5  # Telegram allows 30 overall; a margin for clock jitter
     seconds_per_chat: float = 1.0  # and one message per second to one chat
+    concurrent_updates: int = 64  # updates handled at once (one chat's still in order)
 
 
 @dataclass(frozen=True)
@@ -206,6 +207,7 @@ def _build(raw: dict[str, Any], env: dict[str, str] | Any, source: str) -> Confi
             error_chat_id=telegram.integer("error_chat_id", 0, minimum=-(2**62)),
             messages_per_second=telegram.number("messages_per_second", 29.5, positive=True),
             seconds_per_chat=telegram.number("seconds_per_chat", 1.0),
+            concurrent_updates=telegram.integer("concurrent_updates", 64, minimum=1),
         ),
         storage=StorageConfig(
             evidence_dir=Path(storage.text("evidence_dir", "evidence")),
