@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -81,6 +82,11 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
+# How long a read in the event loop may wait for a lock before it moves to the async engine's
+# thread: every other chat waits as long.
+BUSY_IN_LOOP = 0.02
+
+
 class PointReads:
     """Small reads by key on the hot path (who is writing, his tasks), run where they are
     cheapest. On an SQLite file in WAL mode that is the plain sqlite3 driver, in the event
@@ -105,17 +111,32 @@ class PointReads:
         url = engine.url
         if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
             self._sync = create_sync_engine(
-                url.set(drivername="sqlite+pysqlite"), connect_args={"timeout": 5}
+                url.set(drivername="sqlite+pysqlite"), connect_args={"timeout": BUSY_IN_LOOP}
             )
             event.listen(self._sync, "connect", _pragmas("query_only=ON"))
 
     async def all(
         self, statement: Select[Any], params: Mapping[str, Any]
     ) -> Sequence[tuple[Any, ...]]:
+        try:
+            rows = self._in_loop(statement, params)
+        except sqlite3.OperationalError as error:
+            if error.sqlite_errorcode not in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+                raise
+            # A WAL reader is kept waiting only by rare events (recovery after a crash, a
+            # connection in exclusive locking mode): wait for them off the event loop.
+            rows = None
+        if rows is None:
+            return await self._async_all(statement, params)
+        return rows
+
+    def _in_loop(
+        self, statement: Select[Any], params: Mapping[str, Any]
+    ) -> list[tuple[Any, ...]] | None:
+        """The rows read through the held connection; None where there is none."""
         held = self._held or self._hold()
         if held is None:
-            async with self._engine.connect() as connection:
-                return list((await connection.execute(statement, params)).all())
+            return None
         prepared = self._prepared.get(statement) or self._prepare(statement, held.dialect)
         values = prepared.compiled.construct_params(params) or {}
         cursor = held.connection.driver_connection.execute(  # type: ignore[union-attr]
@@ -131,6 +152,12 @@ class PointReads:
             )
             for row in rows
         ]
+
+    async def _async_all(
+        self, statement: Select[Any], params: Mapping[str, Any]
+    ) -> Sequence[tuple[Any, ...]]:
+        async with self._engine.connect() as connection:
+            return list((await connection.execute(statement, params)).all())
 
     def _prepare(self, statement: Select[Any], dialect: Dialect) -> _Prepared:
         compiled = statement.compile(dialect=dialect)
@@ -152,7 +179,12 @@ class PointReads:
         if self._sync is None:
             return None
         held = self._sync.connect().execution_options(isolation_level="AUTOCOMMIT")
-        if held.exec_driver_sql("PRAGMA journal_mode").scalar() != "wal":
+        try:
+            mode = held.connection.driver_connection.execute("PRAGMA journal_mode").fetchone()  # type: ignore[union-attr]
+        except sqlite3.OperationalError:  # busy: the next read tries again
+            held.close()
+            raise
+        if mode != ("wal",):
             held.close()
             self.dispose()
             return None
