@@ -20,6 +20,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.sql.compiler import Compiled
 
+from storage.write_gate import GATE, GatedSession, WriteGate
+
 _ASYNC_DRIVERS = {
     "sqlite": "sqlite+aiosqlite",
     "postgresql": "postgresql+asyncpg",
@@ -79,7 +81,11 @@ _sqlite_pragmas = _pragmas("journal_mode=WAL", "foreign_keys=ON", "synchronous=N
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False)
+    if engine.url.get_backend_name() != "sqlite":
+        return async_sessionmaker(engine, expire_on_commit=False)
+    return async_sessionmaker(
+        engine, expire_on_commit=False, class_=GatedSession, info={GATE: WriteGate()}
+    )
 
 
 # How long a read in the event loop may wait for a lock before it moves to the async engine's
