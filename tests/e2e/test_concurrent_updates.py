@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import update
@@ -49,45 +50,61 @@ def press_accept(bot: BotHarness, user: TgUser, push: Any) -> None:
     bot.fake.press(user, push, str(data))
 
 
-async def test_a_press_waiting_for_a_lock_does_not_hold_up_another_inspectors_tasks(
-    bot: BotHarness,
-) -> None:
+@dataclass
+class Told:
+    """What the inspector who pressed was told while the lock was held and in all, what the
+    other inspector was told, and the assignment pressed."""
+
+    meanwhile: list[str]
+    in_all: list[str]
+    other: list[str]
+    assignment_id: int
+
+
+async def press_while_locked(bot: BotHarness, *then: str) -> Told:
+    """An inspector presses 接受 (then sends ``then``) while another connection holds the lock
+    the press needs; an inspector of another county asks /tasks; once he has his answer, the
+    lock is released."""
     async with bot.running():
         user, other, push, assignment_id = await drawn(bot)
         said_before, other_before = len(bot.said(user.id)), len(bot.said(other.id))
         async with write_lock_held(bot, assignment_id):
             press_accept(bot, user, push)
+            for text in then:
+                bot.fake.send_text(user, text)
             bot.fake.send_text(other, "/tasks")
             await bot.fake.wait_for(lambda: len(bot.said(other.id)) > other_before)
-            # the other inspector has his list while the press still waits for the lock
-            assert len(bot.said(user.id)) == said_before
+            meanwhile = bot.said(user.id)[said_before:]
         await bot.fake.until_idle()
+        processor = bot.app.update_processor
+        assert isinstance(processor, ChatOrderedProcessor)
+        assert processor.chats_in_flight == 0  # no lock outlives its chat's last update
+    return Told(
+        meanwhile, bot.said(user.id)[said_before:], bot.said(other.id)[other_before:], assignment_id
+    )
 
-    [accepted] = bot.said(user.id)[said_before:]
+
+async def test_a_press_waiting_for_a_lock_does_not_hold_up_another_inspectors_tasks(
+    bot: BotHarness,
+) -> None:
+    told = await press_while_locked(bot)
+
+    # the other inspector had his list while the press still waited for the lock
+    assert told.other == ["您目前没有检查任务。"]
+    assert told.meanwhile == []
+    [accepted] = told.in_all
     assert accepted.startswith("已接受：")
-    assert bot.said(other.id)[other_before:] == ["您目前没有检查任务。"]
 
 
 async def test_one_inspectors_messages_are_handled_in_the_order_he_sent_them(
     bot: BotHarness,
 ) -> None:
-    async with bot.running():
-        user, other, push, assignment_id = await drawn(bot)
-        said_before, other_before = len(bot.said(user.id)), len(bot.said(other.id))
-        async with write_lock_held(bot, assignment_id):
-            press_accept(bot, user, push)
-            bot.fake.send_text(user, "/tasks")  # sent after the press: answered after it
-            bot.fake.send_text(other, "/tasks")
-            await bot.fake.wait_for(lambda: len(bot.said(other.id)) > other_before)
-            assert len(bot.said(user.id)) == said_before
-        await bot.fake.until_idle()
-        processor = bot.app.update_processor
-        assert isinstance(processor, ChatOrderedProcessor)
-        assert processor.chats_in_flight == 0  # no lock outlives its chat's last update
+    told = await press_while_locked(bot, "/tasks")  # sent after the press: answered after it
 
-    accepted, listed = bot.said(user.id)[said_before:]
+    assert told.meanwhile == []
+    accepted, listed = told.in_all
     assert accepted.startswith("已接受：")
-    [line] = [x for x in listed.split("\n") if x.endswith(f"/task_{assignment_id}")]
+    [line] = [x for x in listed.split("\n") if x.endswith(f"/task_{told.assignment_id}")]
     assert "已接受" in line
 
 
