@@ -52,6 +52,7 @@ class TelegramConfig:
     messages_per_second: float = 29.5  # Telegram allows 30 overall; a margin for clock jitter
     seconds_per_chat: float = 1.0  # and one message per second to one chat
     progress_seconds: float = 2.0  # a long import's progress message is edited this often
+    concurrent_updates: int = 64  # updates handled at once (one chat's still in order)
 
 
 @dataclass(frozen=True)
@@ -239,6 +240,7 @@ def _build(raw: dict[str, Any], env: dict[str, str] | Any, source: str) -> Confi
             messages_per_second=telegram.number("messages_per_second", 29.5, positive=True),
             seconds_per_chat=telegram.number("seconds_per_chat", 1.0),
             progress_seconds=telegram.number("progress_seconds", 2.0),
+            concurrent_updates=telegram.integer("concurrent_updates", 64, minimum=1),
         ),
         storage=StorageConfig(
             evidence_dir=Path(storage.text("evidence_dir", "evidence")),

@@ -14,6 +14,7 @@ from bot.services import assignments, undelivered
 from bot.services.handled import HandledUpdates
 from bot.services.outbox import OutboxSender, Pace
 from bot.services.qa import PolicyLibrary
+from bot.update_order import ChatOrderedProcessor
 from handlers import (
     ask,
     callbacks,
@@ -36,7 +37,8 @@ def build_application(
     ctx: AppContext, request: BaseRequest | None = None, updates_request: BaseRequest | None = None
 ) -> Application:  # type: ignore[type-arg]
     """The bot: Defaults in the configured time zone, the configured Bot API server (a
-    self-hosted one, or a fake in tests), every handler, the outbox sender, the error handler."""
+    self-hosted one, or a fake in tests), updates of different chats handled concurrently,
+    every handler, the outbox sender, the error handler."""
     config = ctx.config.telegram
     builder = (
         Application.builder()
@@ -44,6 +46,7 @@ def build_application(
         .base_url(config.api_base_url)
         .base_file_url(config.api_file_url)
         .defaults(Defaults(tzinfo=ctx.config.timezone))
+        .concurrent_updates(ChatOrderedProcessor(config.concurrent_updates))
         .post_init(start_background)
         .post_shutdown(stop_background)
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.sql.compiler import Compiled
+
+from storage.write_gate import GATE, GatedSession, WriteGate
 
 _ASYNC_DRIVERS = {
     "sqlite": "sqlite+aiosqlite",
@@ -89,7 +92,16 @@ _sqlite_pragmas = _pragmas("journal_mode=WAL", "foreign_keys=ON", "synchronous=N
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False)
+    if engine.url.get_backend_name() != "sqlite":
+        return async_sessionmaker(engine, expire_on_commit=False)
+    return async_sessionmaker(
+        engine, expire_on_commit=False, class_=GatedSession, info={GATE: WriteGate()}
+    )
+
+
+# How long a read in the event loop may wait for a lock before it moves to the async engine's
+# thread: every other chat waits as long.
+BUSY_IN_LOOP = 0.02
 
 
 class PointReads:
@@ -116,17 +128,32 @@ class PointReads:
         url = engine.url
         if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
             self._sync = create_sync_engine(
-                url.set(drivername="sqlite+pysqlite"), connect_args={"timeout": 5}
+                url.set(drivername="sqlite+pysqlite"), connect_args={"timeout": BUSY_IN_LOOP}
             )
             event.listen(self._sync, "connect", _pragmas("query_only=ON"))
 
     async def all(
         self, statement: Select[Any], params: Mapping[str, Any]
     ) -> Sequence[tuple[Any, ...]]:
+        try:
+            rows = self._in_loop(statement, params)
+        except sqlite3.OperationalError as error:
+            if error.sqlite_errorcode not in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+                raise
+            # A WAL reader is kept waiting only by rare events (recovery after a crash, a
+            # connection in exclusive locking mode): wait for them off the event loop.
+            rows = None
+        if rows is None:
+            return await self._async_all(statement, params)
+        return rows
+
+    def _in_loop(
+        self, statement: Select[Any], params: Mapping[str, Any]
+    ) -> list[tuple[Any, ...]] | None:
+        """The rows read through the held connection; None where there is none."""
         held = self._held or self._hold()
         if held is None:
-            async with self._engine.connect() as connection:
-                return list((await connection.execute(statement, params)).all())
+            return None
         prepared = self._prepared.get(statement) or self._prepare(statement, held.dialect)
         values = prepared.compiled.construct_params(params) or {}
         cursor = held.connection.driver_connection.execute(  # type: ignore[union-attr]
@@ -142,6 +169,12 @@ class PointReads:
             )
             for row in rows
         ]
+
+    async def _async_all(
+        self, statement: Select[Any], params: Mapping[str, Any]
+    ) -> Sequence[tuple[Any, ...]]:
+        async with self._engine.connect() as connection:
+            return list((await connection.execute(statement, params)).all())
 
     def _prepare(self, statement: Select[Any], dialect: Dialect) -> _Prepared:
         compiled = statement.compile(dialect=dialect)
@@ -163,7 +196,12 @@ class PointReads:
         if self._sync is None:
             return None
         held = self._sync.connect().execution_options(isolation_level="AUTOCOMMIT")
-        if held.exec_driver_sql("PRAGMA journal_mode").scalar() != "wal":
+        try:
+            mode = held.connection.driver_connection.execute("PRAGMA journal_mode").fetchone()  # type: ignore[union-attr]
+        except sqlite3.OperationalError:  # busy: the next read tries again
+            held.close()
+            raise
+        if mode != ("wal",):
             held.close()
             self.dispose()
             return None

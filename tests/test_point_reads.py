@@ -3,7 +3,9 @@ never wait on a writer: a database file in WAL mode."""
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 from sqlalchemy import column, select, table
@@ -16,7 +18,7 @@ NAMES = select(PEOPLE.c.name)
 
 
 def _database(path: Path, journal: str) -> None:
-    with sqlite3.connect(path) as connection:
+    with closing(sqlite3.connect(path)) as connection, connection:
         connection.execute(f"PRAGMA journal_mode={journal}")
         connection.execute("CREATE TABLE people (name TEXT)")
         connection.execute("INSERT INTO people VALUES ('王伟')")
@@ -53,4 +55,28 @@ async def test_an_in_memory_database_is_read_through_the_async_engine() -> None:
         await connection.exec_driver_sql("CREATE TABLE people (name TEXT)")
     assert await reads.all(NAMES, {}) == []
     assert reads._sync is None
+    await engine.dispose()
+
+
+async def test_a_read_kept_waiting_by_a_lock_waits_off_the_event_loop(tmp_path: Path) -> None:
+    # A WAL reader waits only in rare cases, e.g. while another connection holds the file in
+    # exclusive locking mode: the read then moves to the async engine's thread, and the loop
+    # goes on serving others.
+    path = tmp_path / "wal.db"
+    _database(path, "WAL")
+    engine = create_engine(f"sqlite:///{path}")
+    reads = PointReads(engine)
+    locker = sqlite3.connect(path)
+    locker.execute("PRAGMA locking_mode=EXCLUSIVE")
+    locker.execute("INSERT INTO people VALUES ('李娜')")
+    locker.commit()  # the exclusive lock stays until the connection closes
+    read = asyncio.create_task(reads.all(NAMES, {}))
+    ticks = 0
+    while ticks < 20:  # other work runs while the read waits
+        await asyncio.sleep(0.01)
+        ticks += 1
+    assert not read.done()
+    locker.close()
+    assert [name for (name,) in await read] == ["王伟", "李娜"]
+    reads.dispose()
     await engine.dispose()

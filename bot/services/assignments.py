@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import AppContext
@@ -96,17 +96,29 @@ async def log_refused(
 
 
 async def accept(ctx: AppContext, person: Person, assignment_id: int) -> tuple[str, bool]:
-    """接受: (target name, whether this changed anything). Pressing twice changes nothing."""
-    async with ctx.sessions() as session, session.begin():
+    """接受: (target name, whether this changed anything). Pressing twice changes nothing.
+
+    The checks read before the write transaction, which is then two statements long: a
+    compare-and-set on his place's state and its audit entry. A place that changed in between
+    (he was replaced) is refused like a stale button."""
+    async with ctx.sessions() as session:
         assignment, member = await _membership(session, person, assignment_id)
         target_name = await _target_name(session, assignment.credit_code)
-        if member.state == "accepted":
-            return target_name, False
-        member.state = "accepted"
+    if member.state == "accepted":
+        return target_name, False
+    async with ctx.sessions() as session, session.begin():
+        changed = await session.execute(
+            update(AssignmentMember)
+            .where(AssignmentMember.id == member.id, AssignmentMember.state == member.state)
+            .values(state="accepted")
+            .execution_options(synchronize_session=False)
+        )
+        if getattr(changed, "rowcount", 0) != 1:
+            raise AssignmentProblem("not_yours", assignment=assignment_id)
         session.add(AuditLog(actor=f"tg:{person.user_id}", action="accept", entity="assignments",
-                             entity_key=str(assignment_id), old={"state": "assigned"},
+                             entity_key=str(assignment_id), old={"state": member.state},
                              new={"state": "accepted", "cert_no": person.cert_no}))  # fmt: skip
-        return target_name, True
+    return target_name, True
 
 
 async def begin_recusal(ctx: AppContext, person: Person, assignment_id: int) -> str:

@@ -4,6 +4,7 @@ and stores what they return, all in one transaction."""
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import hashlib
 import json
@@ -235,7 +236,9 @@ async def _execute(ctx: AppContext, request: DrawRequest, progress: Progress) ->
         seed, commitment = await _seed(session, request)
         inputs = await _inputs(ctx, session, request, seed, plan.id)
         progress(1, DRAW_STEPS)
-        encoded = draw_record(inputs)
+        # Ranking, matching and the canonical JSON take seconds on a city's directory: in a
+        # thread, so that the bot keeps answering other chats meanwhile.
+        encoded = await asyncio.to_thread(draw_record, inputs)
         progress(2, DRAW_STEPS)
         if not encoded.body["assignments"]:
             raise DrawProblem("empty_plan")  # nothing to draw: no record, the plan stays free
@@ -309,7 +312,7 @@ async def _store(
     reason: str | None,
 ) -> DrawOutcome:
     body: dict[str, Any] = encoded.body
-    text = encoded.canonical()
+    text = await asyncio.to_thread(encoded.canonical)  # encodes the assignments: a thread too
     created_at = utcnow()
     record_id = await draw_store.insert_record(
         session,

@@ -38,21 +38,32 @@ class HandledUpdates:
         return self._highest_saved
 
     async def first_time(self, update_id: int) -> bool:
-        """Whether this update is new; if so it counts as handled from now on."""
+        """Whether this update is new; if so it counts as handled from now on.
+
+        Updates are handled concurrently, so the id is claimed before the first await: a copy
+        of the update arriving meanwhile finds it taken, whatever the database says later."""
         if update_id in self._recent:
             return False
-        # Telegram's update ids only grow, so only an id at or below the highest one saved
-        # before this process started needs a look in the database.
-        if update_id <= await self._highest():
-            async with self.ctx.sessions() as session:
-                found = select(HandledUpdate.update_id).where(HandledUpdate.update_id == update_id)
-                if await session.scalar(found):
-                    return False
         self._recent[update_id] = None
         if len(self._recent) > MEMORY:
             del self._recent[next(iter(self._recent))]
-        self._unsaved.append(update_id)
-        return True
+        try:
+            seen = await self._saved_before(update_id)
+        except BaseException:
+            self._recent.pop(update_id, None)  # not decided: a later copy may try again
+            raise
+        if not seen:
+            self._unsaved.append(update_id)
+        return not seen
+
+    async def _saved_before(self, update_id: int) -> bool:
+        """Whether a run before this one handled it. Telegram's update ids only grow, so only
+        an id at or below the highest one saved before this process started needs a look."""
+        if update_id > await self._highest():
+            return False
+        async with self.ctx.sessions() as session:
+            found = select(HandledUpdate.update_id).where(HandledUpdate.update_id == update_id)
+            return bool(await session.scalar(found))
 
     async def flush(self) -> None:
         batch, self._unsaved = self._unsaved, []
