@@ -1,0 +1,147 @@
+"""Hostile .xlsx and .docx files (issue 16): zip members that lie about their size, members
+compressed with bzip2 or lzma, and XML entities. Each is refused with the usual one-line reason,
+nothing is stored, and no more than the limits allow is ever inflated: a counting wrapper
+around zipfile's decompressors measures what anyone (our check, openpyxl) really inflated."""
+
+from __future__ import annotations
+
+import random
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.context import AppContext
+from bot.services.directories import import_directory
+from storage import excel
+from storage.models import AuditLog, Target
+from storage.safe_zip import CHUNK, MAX_COMPRESSION_RATIO, MAX_UNPACKED_FACTOR
+from tests.factories import TARGET_HEADERS, target_row, write_workbook
+from tests.hostile_files import (
+    MB,
+    build_zip,
+    compressed,
+    members_of,
+    repeated,
+    swapped,
+)
+
+LIMIT = MB  # the size limit of these tests: 40 MB unpacked in all
+ZIP_BOMB = "文件解压后异常庞大，疑似恶意文件，已拒绝。"
+DAMAGED = "文件已损坏或不完整，无法读取，请重新保存或重新上传。"
+UNREADABLE = "文件无法读取：请另存为 UTF-8 编码的 .txt 或 .docx。"
+UNSAFE = "文件含有 DOCTYPE 声明（Word 文档不会有），疑似恶意文件，已拒绝。请用 Word 另存为 .docx 后再发送。"
+
+
+class _Counting:
+    """A zipfile decompressor that adds up what it really inflates."""
+
+    def __init__(self, inner: Any, method: int, tally: dict[int, int]) -> None:
+        self._inner, self._method, self._tally = inner, method, tally
+
+    def _count(self, out: bytes) -> bytes:
+        self._tally[self._method] = self._tally.get(self._method, 0) + len(out)
+        return out
+
+    def decompress(self, *args: Any) -> bytes:
+        return self._count(self._inner.decompress(*args))
+
+    def flush(self) -> bytes:
+        return self._count(self._inner.flush())
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+@pytest.fixture
+def inflated(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[int, int]]:
+    """Bytes inflated per compression method while the test runs."""
+    tally: dict[int, int] = {}
+    original = zipfile._get_decompressor  # type: ignore[attr-defined]
+
+    def counting(method: int) -> Any:
+        inner = original(method)
+        return None if inner is None else _Counting(inner, method, tally)
+
+    monkeypatch.setattr(zipfile, "_get_decompressor", counting)
+    yield tally
+
+
+def _workbook(path: Path) -> bytes:
+    return write_workbook(path, TARGET_HEADERS, [target_row(), target_row()]).read_bytes()
+
+
+def _unpacked(data: bytes) -> int:
+    return sum(m.size for m in members_of(data))
+
+
+async def _import(ctx: AppContext, path: Path, data: bytes) -> list[str]:
+    """The one-line reasons the import gives; asserts it wrote nothing."""
+    path.write_bytes(data)
+    report = await import_directory(
+        ctx.sessions, ctx.config.regions, "targets", path, actor="test", max_bytes=LIMIT
+    )
+    async with ctx.sessions() as session:
+        for model in (Target, AuditLog):
+            assert await session.scalar(select(func.count()).select_from(model)) == 0
+    assert report.refused and report.problems == []
+    return [ctx.texts.sheet_problem(p) for p in report.sheet_problems]
+
+
+# --- .xlsx --------------------------------------------------------------------------------
+
+
+async def test_workbook_member_that_hides_its_size_is_refused_as_a_bomb_within_the_ratio(
+    ctx: AppContext, tmp_path: Path, inflated: dict[int, int]
+) -> None:
+    """The issue's 1.9 MB file: xl/workbook.xml declares 200 bytes and inflates to 64 MB."""
+    good = _workbook(tmp_path / "good.xlsx")
+    bomb = repeated("xl/workbook.xml", bytes(MB), 64, declared=200)
+    data = swapped(good, bomb)
+    assert len(data) < LIMIT
+    assert await _import(ctx, tmp_path / "bomb.xlsx", data) == [ZIP_BOMB]
+    # the check stopped one chunk past the member's ratio; openpyxl never read the file
+    most = _unpacked(good) + MAX_COMPRESSION_RATIO * len(bomb.raw) + CHUNK
+    assert sum(inflated.values()) <= most < 64 * MB
+
+
+async def test_members_within_the_ratio_that_add_up_past_the_limit_are_refused(
+    ctx: AppContext, tmp_path: Path, inflated: dict[int, int]
+) -> None:
+    """60 MB at about 116:1 (one random byte per 400 zeros), declared as 1,000 bytes."""
+    rng = random.Random(16)
+    chunk = b"".join(bytes([rng.randrange(1, 256)]) + bytes(400) for _ in range(MB // 401))
+    bomb = repeated("xl/media/image1.bin", chunk, 60, declared=1000)
+    assert 60 * len(chunk) < MAX_COMPRESSION_RATIO * len(bomb.raw)
+    data = build_zip([*members_of(_workbook(tmp_path / "good.xlsx")), bomb])
+    assert len(data) < LIMIT
+    assert await _import(ctx, tmp_path / "bomb.xlsx", data) == [ZIP_BOMB]
+    assert sum(inflated.values()) <= MAX_UNPACKED_FACTOR * LIMIT + CHUNK
+
+
+@pytest.mark.parametrize("method", [zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA], ids=["bzip2", "lzma"])
+async def test_members_compressed_other_than_stored_or_deflate_are_refused_unread(
+    ctx: AppContext, tmp_path: Path, inflated: dict[int, int], method: int
+) -> None:
+    good = _workbook(tmp_path / "good.xlsx")
+    sheet = "xl/worksheets/sheet1.xml"
+    with zipfile.ZipFile(tmp_path / "good.xlsx") as archive:
+        honest = swapped(good, compressed(sheet, archive.read(sheet), method))
+    assert await _import(ctx, tmp_path / "honest.xlsx", honest) == [DAMAGED]
+    # the issue's 7 KB bzip2 file: inflated whole by zipfile, whatever the headers say
+    bomb = swapped(good, compressed("xl/workbook.xml", bytes(8 * MB), method, declared=200))
+    assert await _import(ctx, tmp_path / "bomb.xlsx", bomb) == [DAMAGED]
+    assert inflated.get(method, 0) == 0
+
+
+def test_reading_a_sheet_back_meets_the_same_checks(tmp_path: Path) -> None:
+    """The error copy reads the file again: through the same checks."""
+    path = tmp_path / "bomb.xlsx"
+    bomb = repeated("xl/workbook.xml", bytes(MB), 64, declared=200)
+    path.write_bytes(swapped(_workbook(tmp_path / "good.xlsx"), bomb))
+    with pytest.raises(excel.SheetRejected) as rejected:
+        excel.read_values(path, LIMIT)
+    assert [p.kind for p in rejected.value.problems] == [excel.SheetProblemKind.ZIP_BOMB]
