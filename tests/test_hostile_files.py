@@ -6,6 +6,7 @@ around zipfile's decompressors measures what anyone (our check, openpyxl) really
 from __future__ import annotations
 
 import random
+import threading
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,16 +16,25 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.context import AppContext
+from bot.knowledge import docx as docx_module
+from bot.services import qa
 from bot.services.directories import import_directory
+from bot.services.qa import DocumentProblem, PolicyLibrary
 from storage import excel
+from storage.bot_models import PolicyDocument
 from storage.models import AuditLog, Target
 from storage.safe_zip import CHUNK, MAX_COMPRESSION_RATIO, MAX_UNPACKED_FACTOR
 from tests.factories import TARGET_HEADERS, target_row, write_workbook
 from tests.hostile_files import (
     MB,
+    RULE,
+    billion_laughs_docx,
     build_zip,
     compressed,
+    docx_with,
+    external_entity_docx,
     members_of,
+    paragraphs_xml,
     repeated,
     swapped,
 )
@@ -145,3 +155,60 @@ def test_reading_a_sheet_back_meets_the_same_checks(tmp_path: Path) -> None:
     with pytest.raises(excel.SheetRejected) as rejected:
         excel.read_values(path, LIMIT)
     assert [p.kind for p in rejected.value.problems] == [excel.SheetProblemKind.ZIP_BOMB]
+
+
+# --- .docx --------------------------------------------------------------------------------
+
+
+async def _stored_documents(ctx: AppContext) -> int:
+    async with ctx.sessions() as session:
+        return await session.scalar(select(func.count()).select_from(PolicyDocument)) or 0
+
+
+async def _add(ctx: AppContext, data: bytes) -> str:
+    """The reason an upload is refused; asserts nothing was stored."""
+    with pytest.raises(DocumentProblem) as refused:
+        await qa.add_document(ctx, PolicyLibrary(ctx), "规定.docx", data, "test")
+    assert await _stored_documents(ctx) == 0
+    return ctx.texts.document_problem(refused.value.kind)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [billion_laughs_docx(), external_entity_docx()],
+    ids=["entity-expansion", "external-entity"],
+)
+async def test_docx_with_a_doctype_is_refused(ctx: AppContext, data: bytes) -> None:
+    assert await _add(ctx, data) == UNSAFE
+
+
+async def test_docx_whose_text_hides_its_size_is_refused_within_the_ratio(
+    ctx: AppContext, inflated: dict[int, int]
+) -> None:
+    bomb = repeated("word/document.xml", b" " * MB, 64, declared=len(paragraphs_xml("一")))
+    data = build_zip([compressed("[Content_Types].xml", b"<Types/>"), bomb])
+    assert await _add(ctx, data) == UNREADABLE
+    assert sum(inflated.values()) <= 8 + MAX_COMPRESSION_RATIO * len(bomb.raw) + CHUNK < 64 * MB
+
+
+async def test_docx_compressed_with_bzip2_is_refused(ctx: AppContext) -> None:
+    text = paragraphs_xml(*RULE).encode()
+    data = build_zip([compressed("word/document.xml", text, zipfile.ZIP_BZIP2)])
+    assert await _add(ctx, data) == UNREADABLE
+
+
+async def test_docx_is_read_off_the_event_loop(
+    ctx: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Unpacking and parsing a 2 MB upload must not stall every other chat."""
+    threads: list[int] = []
+
+    def spied(*args: Any) -> str:
+        threads.append(threading.get_ident())
+        return docx_module.docx_text(*args)
+
+    monkeypatch.setattr(qa, "docx_text", spied)
+    data = docx_with(paragraphs_xml(*RULE))
+    await qa.add_document(ctx, PolicyLibrary(ctx), "执法记录仪使用规定.docx", data, "test")
+    assert threads and threads[0] != threading.get_ident()
+    assert await _stored_documents(ctx) == 1

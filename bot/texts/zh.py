@@ -664,6 +664,7 @@ class Texts:
             "too_large": "文件过大（上限 2 MB）。",
             "not_text": "只接受 .txt 或 .docx 规定文本。",
             "unreadable": "文件无法读取：请另存为 UTF-8 编码的 .txt 或 .docx。",
+            "unsafe": self.document_unsafe(),
             "empty": "文件里没有可用的文字。",
             "no_document": "没有这个规定文件编号。",
             "not_admin": "只有市局管理员可以管理规定库。",
@@ -678,6 +679,11 @@ class Texts:
 
     def ask_usage(self) -> str:
         return "用法：/ask 问题，例如 /ask 县级重点监管对象每季度抽多少？"
+
+    # --- issue 16: hostile files ---
+
+    def document_unsafe(self) -> str:
+        return "文件含有 DOCTYPE 声明（Word 文档不会有），疑似恶意文件，已拒绝。请用 Word 另存为 .docx 后再发送。"
 
 
 def _units(text: str) -> int:
