@@ -1,10 +1,10 @@
 """Reading and writing one-sheet .xlsx directories safely.
 
 A workbook is opened only after its zip container has been checked: size limit, the right
-magic bytes (an old .xls or a CSV renamed .xlsx is named as such), no zip bomb (storage.safe_zip
-inflates every member once, counting real bytes). openpyxl then reads the checked bytes held in
-memory, never the file again. Formulas are never evaluated: openpyxl's data_only mode returns
-the value Excel cached when it last saved the file.
+magic bytes (an old .xls or a CSV renamed .xlsx is named as such), no zip bomb and no DOCTYPE
+(storage.safe_zip inflates every member once, counting real bytes). openpyxl then reads the
+checked bytes held in memory, never the file again. Formulas are never evaluated: openpyxl's
+data_only mode returns the value Excel cached when it last saved the file.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ class SheetProblemKind(StrEnum):
     NOT_XLSX = "not_xlsx"
     CORRUPT = "corrupt"
     ZIP_BOMB = "zip_bomb"
+    DOCTYPE = "doctype"  # XML declaring entities (storage.xml_prolog)
     EMPTY = "empty"
     MISSING_COLUMN = "missing_column"
     DUPLICATE_COLUMN = "duplicate_column"
@@ -84,6 +85,7 @@ def check_container(path: Path, max_bytes: int) -> bytes:
 _ZIP_PROBLEMS = {
     ZipProblem.CORRUPT: SheetProblemKind.CORRUPT,
     ZipProblem.BOMB: SheetProblemKind.ZIP_BOMB,
+    ZipProblem.DOCTYPE: SheetProblemKind.DOCTYPE,
 }
 
 

@@ -111,18 +111,29 @@ def paragraphs_xml(*paragraphs: str, doctype: str = "") -> str:
 RULE = ("一、总则", "（一）佩戴。现场检查全程佩戴执法记录仪。")  # a policy the library takes
 
 
-def billion_laughs_docx(levels: int = 5, filler: int = 30_000) -> bytes:
-    """Entities each naming the one before ten times: 10**levels copies of 'lol'. expat stops
-    a document expanding to more than 100 times its own size; `filler` characters of text
-    keep this one under that, as the issue's 41 KB file (1.9 billion characters) was."""
+def laughs(root: str, levels: int) -> tuple[str, str]:
+    """A DOCTYPE for `root` whose entities each name the one before ten times, and the
+    reference that expands to 10**levels copies of 'lol'."""
     entities = '<!ENTITY lol0 "lol">' + "".join(
         f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">' for i in range(1, levels + 1)
     )
-    doctype = f"<!DOCTYPE w:document [{entities}]>"
+    return f"<!DOCTYPE {root} [{entities}]>", f"&lol{levels};"
+
+
+def with_doctype(xml: bytes, doctype: str) -> bytes:
+    """The document with `doctype` where one stands: after the XML declaration, if any."""
+    declaration = xml[: xml.index(b"?>") + 2] if xml.startswith(b"<?xml") else b""
+    return declaration + doctype.encode() + xml[len(declaration) :]
+
+
+def billion_laughs_docx(levels: int = 5, filler: int = 30_000) -> bytes:
+    """expat stops a document expanding to more than 100 times its own size; `filler`
+    characters of text keep this one under that, as the issue's 41 KB file (1.9 billion
+    characters) was."""
+    doctype, reference = laughs("w:document", levels)
     rng = random.Random(levels)
     text = "".join(chr(rng.randrange(0x4E00, 0x9FA5)) for _ in range(filler))
-    expanding = f"（二）说明。{text}&lol{levels};"
-    return docx_with(paragraphs_xml(*RULE, expanding, doctype=doctype))
+    return docx_with(paragraphs_xml(*RULE, f"（二）说明。{text}{reference}", doctype=doctype))
 
 
 def external_entity_docx(target: str = "file:///etc/passwd") -> bytes:

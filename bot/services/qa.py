@@ -182,7 +182,7 @@ async def add_document(
         raise DocumentProblem("too_large")
     title = document_title(name)
     # Unpacking and parsing take a while on a large file: not on the loop every chat shares.
-    text, passages = await asyncio.to_thread(_read_document, name, title, data)
+    text, passages = await asyncio.to_thread(read_document, name, title, data)
     async with ctx.sessions() as session, session.begin():
         document = PolicyDocument(name=title, text=text, added_by=actor)
         session.add(document)
@@ -199,7 +199,8 @@ def document_title(file_name: str) -> str:
     return file_name.rsplit(".", 1)[0].strip() or file_name
 
 
-def _read_document(name: str, title: str, data: bytes) -> tuple[str, list[Passage]]:
+def read_document(name: str, title: str, data: bytes) -> tuple[str, list[Passage]]:
+    """An upload's text and passages, or the DocumentProblem saying why not."""
     lower = name.lower()
     if lower.endswith(".docx"):
         try:

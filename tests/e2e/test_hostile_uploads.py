@@ -12,7 +12,7 @@ from tests.e2e.conftest import SQLITE_ONLY, BotHarness
 from tests.hostile_files import billion_laughs_docx, external_entity_docx
 
 CITY = "130600"
-UNSAFE = "文件含有 DOCTYPE 声明（Word 文档不会有），疑似恶意文件，已拒绝。请用 Word 另存为 .docx 后再发送。"
+UNSAFE = "文件含有 DOCTYPE 声明（Office 文件不会有），疑似恶意文件，已拒绝。请用 Excel 或 Word 另存一份再试。"
 
 
 @SQLITE_ONLY
