@@ -9,7 +9,7 @@ from itertools import pairwise
 from hypothesis import given
 from hypothesis import strategies as st
 
-from storage.xml_prolog import PrologProbe
+from storage.xml_prolog import MAX_PROLOG, PrologProbe
 
 # characters XML allows (no control characters), none that would end a comment or a tag
 _TEXT = st.text(
@@ -60,3 +60,11 @@ def test_bytes_that_are_not_xml_decide_at_once_without_a_doctype() -> None:
     probe = PrologProbe()
     probe.feed(b"\x89PNG\r\n\x1a\n<!DOCTYPE root>")
     assert probe.decided and not probe.doctype
+
+
+def test_a_prolog_past_the_limit_is_overlong_and_read_no_further() -> None:
+    probe = PrologProbe()
+    probe.feed(b'<?xml version="1.0"?>' + b" " * MAX_PROLOG)
+    assert probe.decided and probe.overlong and not probe.doctype
+    probe.feed(b'<!DOCTYPE root [<!ENTITY a "b">]><root/>')  # never read
+    assert not probe.doctype
