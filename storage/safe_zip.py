@@ -111,7 +111,7 @@ def _inflated_size(data: bytes, member: zipfile.ZipInfo, cap: int, probe: Prolog
     start = member.header_offset + _LOCAL_HEADER.size + name_length + extra_length
     raw = memoryview(data)[start : start + member.compress_size]
     if signature != b"PK\x03\x04" or len(raw) < member.compress_size:
-        raise zlib.error("no member data where the directory says")
+        raise UnsafeZip(ZipProblem.CORRUPT)  # no member data where the directory says
     if member.compress_type == zipfile.ZIP_STORED:
         for offset in range(0, len(raw), CHUNK):
             if probe.decided:
