@@ -96,6 +96,7 @@ async def cmd_import(ctx: AppContext, args: argparse.Namespace) -> int:
             ctx.texts.error_sheet_title(),
             ctx.texts.error_column(),
             notes_by_row(report.problems, ctx.texts.cell_problem),
+            ctx.config.storage.max_import_mb * 1024 * 1024,
         )
         print(ctx.texts.errors_written(str(args.errors_out)), file=sys.stderr)
     return 1 if report.refused else 0

@@ -192,12 +192,14 @@ async def _run(update: Update, context: Context, person: Person, kind: str, path
     await message.edit_text("\n".join(directories.report_lines(texts, report, SHOWN_PROBLEMS)))
     if report.problems:
         errors = path.with_name("errors.xlsx")
-        directories.write_error_copy(
+        await asyncio.to_thread(  # reads and writes the whole sheet: not on the shared loop
+            directories.write_error_copy,
             path,
             errors,
             texts.error_sheet_title(),
             texts.error_column(),
             directories.notes_by_row(report.problems, texts.cell_problem),
+            ctx.config.storage.max_import_mb * 1024 * 1024,
         )
         await context.bot.send_document(
             chat.id,

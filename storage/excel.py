@@ -1,16 +1,17 @@
 """Reading and writing one-sheet .xlsx directories safely.
 
-A workbook is opened only after its zip container has been checked: size limit, no zip bomb
-(total unpacked size and per-member compression ratio), the right magic bytes (an old .xls or
-a CSV renamed .xlsx is named as such). Formulas are never evaluated: openpyxl's data_only
-mode returns the value Excel cached when it last saved the file.
+A workbook is opened only after its zip container has been checked: size limit, the right
+magic bytes (an old .xls or a CSV renamed .xlsx is named as such), no zip bomb and no DOCTYPE
+(storage.safe_zip inflates every member once, counting real bytes). openpyxl then reads the
+checked bytes held in memory, never the file again. Formulas are never evaluated: openpyxl's
+data_only mode returns the value Excel cached when it last saved the file.
 """
 
 from __future__ import annotations
 
 import difflib
+import io
 import unicodedata
-import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -23,11 +24,10 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from storage.cells import EXCEL_ERRORS
+from storage.safe_zip import UnsafeZip, ZipProblem, checked_zip
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the old binary .xls
-MAX_COMPRESSION_RATIO = 200
-MAX_UNPACKED_FACTOR = 40  # unpacked bytes allowed per byte of the size limit
 
 
 class SheetProblemKind(StrEnum):
@@ -37,6 +37,7 @@ class SheetProblemKind(StrEnum):
     NOT_XLSX = "not_xlsx"
     CORRUPT = "corrupt"
     ZIP_BOMB = "zip_bomb"
+    DOCTYPE = "doctype"  # XML declaring entities (storage.xml_prolog)
     EMPTY = "empty"
     MISSING_COLUMN = "missing_column"
     DUPLICATE_COLUMN = "duplicate_column"
@@ -55,32 +56,37 @@ class SheetRejected(Exception):
         self.problems = list(problems)
 
 
-def check_container(path: Path, max_bytes: int) -> None:
-    """Refuse anything that is not a plausible, bounded .xlsx before openpyxl sees it."""
+def check_container(path: Path, max_bytes: int) -> bytes:
+    """Refuse anything that is not a plausible, bounded .xlsx before openpyxl sees it; return
+    the file's bytes, checked, for openpyxl to read."""
     try:
         size = path.stat().st_size
-        with path.open("rb") as handle:
-            head = handle.read(8)
+        with path.open("rb") as handle:  # no more than the limit: the file may grow meanwhile
+            data = handle.read(max_bytes + 1) if size <= max_bytes else b""
     except OSError:
         raise SheetRejected([SheetProblem(SheetProblemKind.NOT_FOUND, str(path))]) from None
-    if size > max_bytes:
+    if size > max_bytes or len(data) > max_bytes:
+        size = max(size, len(data))
         raise SheetRejected([SheetProblem(SheetProblemKind.TOO_LARGE, f"{size}/{max_bytes}")])
-    if head.startswith(_OLE_MAGIC):
+    if data.startswith(_OLE_MAGIC):
         raise SheetRejected([SheetProblem(SheetProblemKind.OLD_XLS)])
-    if not head.startswith(_ZIP_MAGIC):
+    if not data.startswith(_ZIP_MAGIC):
         raise SheetRejected([SheetProblem(SheetProblemKind.NOT_XLSX)])
     try:
-        with zipfile.ZipFile(path) as archive:
-            members = archive.infolist()
-            names = {m.filename for m in members}
-    except (zipfile.BadZipFile, OSError, EOFError):
-        raise SheetRejected([SheetProblem(SheetProblemKind.CORRUPT)]) from None
+        with checked_zip(data, max_bytes) as archive:
+            names = set(archive.namelist())
+    except UnsafeZip as unsafe:
+        raise SheetRejected([SheetProblem(_ZIP_PROBLEMS[unsafe.problem])]) from None
     if "[Content_Types].xml" not in names or not any(n.startswith("xl/") for n in names):
         raise SheetRejected([SheetProblem(SheetProblemKind.NOT_XLSX)])
-    unpacked = sum(m.file_size for m in members)
-    worst = max((m.file_size / max(m.compress_size, 1) for m in members), default=0)
-    if unpacked > max_bytes * MAX_UNPACKED_FACTOR or worst > MAX_COMPRESSION_RATIO:
-        raise SheetRejected([SheetProblem(SheetProblemKind.ZIP_BOMB)])
+    return data
+
+
+_ZIP_PROBLEMS = {
+    ZipProblem.CORRUPT: SheetProblemKind.CORRUPT,
+    ZipProblem.BOMB: SheetProblemKind.ZIP_BOMB,
+    ZipProblem.DOCTYPE: SheetProblemKind.DOCTYPE,
+}
 
 
 def normalise_header(text: object) -> str:
@@ -111,9 +117,9 @@ def open_sheet(
     with_cells streams openpyxl cells instead of values, for sheets whose number formats
     matter (a certificate number Excel stored as a number with a zero-padding format).
     """
-    check_container(path, max_bytes)
+    data = check_container(path, max_bytes)
     try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         sheet = workbook.worksheets[0]
         stream = sheet.iter_rows(values_only=not with_cells)
         header = next(stream, None)
@@ -153,9 +159,10 @@ def _numbered(stream: Iterator[tuple[Any, ...]]) -> Iterator[tuple[int, tuple[An
         raise SheetRejected([SheetProblem(SheetProblemKind.CORRUPT, "rows")]) from None
 
 
-def read_values(path: Path) -> list[tuple[Any, ...]]:
+def read_values(path: Path, max_bytes: int) -> list[tuple[Any, ...]]:
     """Every row's values of the first sheet (for small sheets: error copies, tests)."""
-    workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    data = check_container(path, max_bytes)
+    workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     try:
         return list(workbook.worksheets[0].iter_rows(values_only=True))
     finally:

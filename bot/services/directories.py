@@ -185,8 +185,8 @@ def report_lines(texts: Texts, report: ImportReport, limit: int | None = None) -
     problems beyond ``limit`` are left to the error copy."""
     mass = report.too_many_deactivated
     if mass is not None:
-        limit = texts.percent(mass.limit)
-        return [texts.too_many_deactivated(report.kind, mass.would_deactivate, mass.active, limit)]
+        share = texts.percent(mass.limit)
+        return [texts.too_many_deactivated(report.kind, mass.would_deactivate, mass.active, share)]
     if not report.refused:
         done = texts.import_done(
             report.kind,
@@ -252,10 +252,15 @@ def write_template(regions: CityRegions, kind: str, path: Path) -> None:
 
 
 def write_error_copy(
-    source: Path, destination: Path, title: str, column: str, notes: dict[int, list[str]]
+    source: Path,
+    destination: Path,
+    title: str,
+    column: str,
+    notes: dict[int, list[str]],
+    max_bytes: int,
 ) -> None:
     """A copy of the first sheet with one more column holding each row's problems."""
-    rows = excel.read_values(source)
+    rows = excel.read_values(source, max_bytes)
     width = max((len(r) for r in rows), default=0)
     header = [*rows[0], *([None] * (width - len(rows[0])))] if rows else []
     body = (

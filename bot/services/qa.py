@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from bot.config import DEFAULT_RATIOS, Config
 from bot.context import AppContext
-from bot.knowledge.docx import NotADocx, docx_text
+from bot.knowledge.docx import NotADocx, UnsafeDocx, docx_text
 from bot.knowledge.intents import Ask, Intent, intent_of
 from bot.knowledge.passages import Passage, load_shipped, split_text
 from bot.knowledge.retrieval import PolicyIndex, trim
@@ -192,20 +192,9 @@ async def add_document(
     """An admin's .txt (UTF-8 or GB18030) or .docx: (document id, passages found)."""
     if len(data) > MAX_DOCUMENT_BYTES:
         raise DocumentProblem("too_large")
-    lower = name.lower()
-    if lower.endswith(".docx"):
-        try:
-            text = docx_text(data)
-        except NotADocx:
-            raise DocumentProblem("unreadable") from None
-    elif lower.endswith(".txt"):
-        text = _decode(data)
-    else:
-        raise DocumentProblem("not_text")
     title = fit_text(document_title(name), length_of(PolicyDocument.name))
-    passages = split_text(title, text)
-    if not passages:
-        raise DocumentProblem("empty")
+    # Unpacking and parsing take a while on a large file: not on the loop every chat shares.
+    text, passages = await asyncio.to_thread(read_document, name, title, data)
     async with ctx.sessions() as session, session.begin():
         document = PolicyDocument(name=title, text=text, added_by=actor)
         session.add(document)
@@ -220,6 +209,26 @@ async def add_document(
 def document_title(file_name: str) -> str:
     """A document's name in answers: its file name without the extension."""
     return file_name.rsplit(".", 1)[0].strip() or file_name
+
+
+def read_document(name: str, title: str, data: bytes) -> tuple[str, list[Passage]]:
+    """An upload's text and passages, or the DocumentProblem saying why not."""
+    lower = name.lower()
+    if lower.endswith(".docx"):
+        try:
+            text = docx_text(data, MAX_DOCUMENT_BYTES)
+        except UnsafeDocx:
+            raise DocumentProblem("unsafe") from None
+        except NotADocx:
+            raise DocumentProblem("unreadable") from None
+    elif lower.endswith(".txt"):
+        text = _decode(data)
+    else:
+        raise DocumentProblem("not_text")
+    passages = split_text(title, text)
+    if not passages:
+        raise DocumentProblem("empty")
+    return text, passages
 
 
 def _decode(data: bytes) -> str:

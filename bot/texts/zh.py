@@ -53,6 +53,8 @@ class Texts:
             return "文件已损坏或不完整，无法读取，请重新保存或重新上传。"
         if kind is SheetProblemKind.ZIP_BOMB:
             return "文件解压后异常庞大，疑似恶意文件，已拒绝。"
+        if kind is SheetProblemKind.DOCTYPE:
+            return self.doctype_refused()
         if kind is SheetProblemKind.EMPTY:
             return "工作表为空：第一行应为表头。"
         if kind is SheetProblemKind.DUPLICATE_COLUMN:
@@ -677,6 +679,7 @@ class Texts:
             "too_large": "文件过大（上限 2 MB）。",
             "not_text": "只接受 .txt 或 .docx 规定文本。",
             "unreadable": "文件无法读取：请另存为 UTF-8 编码的 .txt 或 .docx。",
+            "unsafe": self.doctype_refused(),
             "empty": "文件里没有可用的文字。",
             "no_document": "没有这个规定文件编号。",
             "not_admin": "只有市局管理员可以管理规定库。",
@@ -691,6 +694,11 @@ class Texts:
 
     def ask_usage(self) -> str:
         return "用法：/ask 问题，例如 /ask 县级重点监管对象每季度抽多少？"
+
+    # --- issue 16: hostile files ---
+
+    def doctype_refused(self) -> str:
+        return "文件含有 DOCTYPE 声明（Office 文件不会有），疑似恶意文件，已拒绝。请用 Excel 或 Word 另存一份再试。"
 
     # --- issue 16: the demo's chat ----------------------------------------------------------
 
