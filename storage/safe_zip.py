@@ -130,3 +130,23 @@ def _inflated_size(data: bytes, member: zipfile.ZipInfo, cap: int, probe: Prolog
             probe.feed(out)
             piece = inflater.unconsumed_tail
     return inflated
+
+
+def gunzipped(data: bytes) -> bytes:
+    """A .gz file's content, refused (BOMB) once it unpacks past MAX_COMPRESSION_RATIO:1 —
+    counted on the real bytes, CHUNK at a time, as the zip members above are."""
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)  # the gzip header and trailer
+    cap = MAX_COMPRESSION_RATIO * max(len(data), 1)
+    parts: list[bytes] = []
+    inflated = 0
+    piece: bytes = data
+    while piece and not inflater.eof:
+        out = inflater.decompress(piece, CHUNK)
+        inflated += len(out)
+        if inflated > cap:
+            raise UnsafeZip(ZipProblem.BOMB)
+        parts.append(out)
+        piece = inflater.unconsumed_tail
+    if not inflater.eof:
+        raise UnsafeZip(ZipProblem.CORRUPT)  # cut short
+    return b"".join(parts)

@@ -3,6 +3,7 @@ draw, draw --dry-run, draw commit, draw replace and verify."""
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import re
@@ -400,3 +401,22 @@ def test_verify_of_what_is_no_record_number_looks_for_a_file(
     out, err = capsys.readouterr()
     assert code == 1
     assert f"找不到记录文件 {name}。" in out + err
+
+
+def test_gzipped_record_verifies_and_one_that_unpacks_past_200_to_1_is_refused(
+    database: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """The bot sends large records as .json.gz; a .gz is inflated in bounded chunks, so a
+    record padded into a bomb is refused instead of unpacked whole."""
+    _draw_with_out(capsys, tmp_path)
+    body = (tmp_path / "record.json").read_bytes()
+    (tmp_path / "record.json.gz").write_bytes(gzip.compress(body))
+    assert run_cli(capsys, "verify", "record.json.gz") == (
+        0,
+        ["OK：记录 record.json.gz 与重新计算的结果一致。"],
+    )
+    padded = gzip.compress(body + b" " * (50 * 1024 * 1024), compresslevel=9)
+    (tmp_path / "bomb.json.gz").write_bytes(padded)
+    code, lines = run_cli_failing(capsys, "verify", "bomb.json.gz")
+    assert code == 1
+    assert lines == ["不一致：记录 bomb.json.gz 重新计算后，第一处差异在 file。"]

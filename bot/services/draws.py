@@ -5,10 +5,10 @@ and stores what they return, all in one transaction."""
 from __future__ import annotations
 
 import asyncio
-import gzip
 import hashlib
 import json
 import secrets
+import zlib
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
@@ -47,6 +47,7 @@ from spotcheck.record import (
 from storage import draw_store
 from storage.draw_models import AssignmentMember, DrawCommitment, DrawPlan
 from storage.models import AuditLog, utcnow
+from storage.safe_zip import UnsafeZip, gunzipped
 
 
 class DrawProblem(ServiceProblem):
@@ -468,9 +469,9 @@ def verify_file(path: Path) -> VerifyOutcome:
     try:
         data = path.read_bytes()
         if data[:2] == b"\x1f\x8b":  # the .json.gz the bot sends for large records
-            data = gzip.decompress(data)
+            data = gunzipped(data)  # bounded: a record file may come from anyone
         record = json.loads(data)
-    except (OSError, EOFError, UnicodeDecodeError, json.JSONDecodeError):
+    except (OSError, UnsafeZip, zlib.error, UnicodeDecodeError, json.JSONDecodeError):
         return VerifyOutcome(False, "file")
     if not isinstance(record, dict):
         return VerifyOutcome(False, "record")
