@@ -60,6 +60,10 @@ _SEPARATORS = re.compile(r"[;,、，；/|\s]+")
 # Industry names contain 、 (皮革、毛皮、羽毛及其制品和制鞋业), so lists of them split on less.
 _NAME_SEPARATORS = re.compile(r"[;,，；|\n]+")
 _SCIENTIFIC = re.compile(r"^[0-9.]+E\+?[0-9]+$", re.IGNORECASE)
+# What float() should read from a cell: ASCII digits only (float() also takes '١١٥' and '1_15').
+_DECIMAL = re.compile(
+    r"^[+-]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:e[+-]?[0-9]+)?|inf|infinity|nan)$", re.IGNORECASE
+)
 # What Excel caches for a formula that failed (#DIV/0! …): data nobody typed, never imported.
 EXCEL_ERRORS = frozenset(ERROR_CODES)
 _YES = {"是", "Y", "YES", "TRUE", "1", "√"}
@@ -221,10 +225,13 @@ def permit_category(value: Any) -> str:
 def coordinate(value: Any, low: float, high: float) -> float | None:
     if value is None or value == "":
         return None
-    try:
-        number = float(folded(value, 30)) if not isinstance(value, int | float) else float(value)
-    except ValueError:
-        raise CellError(CellProblem.NUMBER, str(value)) from None
+    if isinstance(value, int | float):
+        number = float(value)
+    else:
+        text = folded(value, 30)
+        if not _DECIMAL.match(text):
+            raise CellError(CellProblem.NUMBER, str(value))
+        number = float(text)
     if not math.isfinite(number) or not low <= number <= high:
         raise CellError(CellProblem.COORDINATE, str(value))
     return number

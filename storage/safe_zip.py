@@ -132,11 +132,11 @@ def _inflated_size(data: bytes, member: zipfile.ZipInfo, cap: int, probe: Prolog
     return inflated
 
 
-def gunzipped(data: bytes) -> bytes:
-    """A .gz file's content, refused (BOMB) once it unpacks past MAX_COMPRESSION_RATIO:1 —
-    counted on the real bytes, CHUNK at a time, as the zip members above are."""
+def gunzipped(data: bytes, max_bytes: int) -> bytes:
+    """A .gz file's content, refused (BOMB) once it unpacks past MAX_COMPRESSION_RATIO:1 or
+    max_bytes — counted on the real bytes, CHUNK at a time, as the zip members above are."""
     inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)  # the gzip header and trailer
-    cap = MAX_COMPRESSION_RATIO * max(len(data), 1)
+    cap = min(MAX_COMPRESSION_RATIO * max(len(data), 1), max_bytes)
     parts: list[bytes] = []
     inflated = 0
     piece: bytes = data

@@ -15,6 +15,8 @@ from typing import Any
 import pytest
 
 from bot.cli import main
+from bot.services import draws
+from bot.services.draws import VerifyOutcome
 from tests.factories import (
     INSPECTOR_HEADERS,
     TARGET_HEADERS,
@@ -420,3 +422,19 @@ def test_gzipped_record_verifies_and_one_that_unpacks_past_200_to_1_is_refused(
     code, lines = run_cli_failing(capsys, "verify", "bomb.json.gz")
     assert code == 1
     assert lines == ["不一致：记录 bomb.json.gz 重新计算后，第一处差异在 file。"]
+
+
+def test_a_record_file_beyond_the_size_limit_is_refused_plain_or_gzipped(
+    database: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Within 200:1 a .gz can still unpack to gigabytes: the record size is capped too."""
+    _draw_with_out(capsys, tmp_path)
+    body = (tmp_path / "record.json").read_bytes()
+    packed = tmp_path / "record.json.gz"
+    packed.write_bytes(gzip.compress(body))
+    assert draws.verify_file(tmp_path / "record.json", len(body)).ok
+    assert draws.verify_file(packed, len(body)).ok
+    assert draws.verify_file(tmp_path / "record.json", len(body) - 1) == VerifyOutcome(
+        False, "file"
+    )
+    assert draws.verify_file(packed, len(body) - 1) == VerifyOutcome(False, "file")

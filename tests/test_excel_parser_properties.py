@@ -122,6 +122,14 @@ def test_coordinate_that_is_not_a_number_is_refused_and_blank_is_none() -> None:
     assert cells.coordinate("１１５.５", 73.0, 136.0) == 115.5
 
 
+@pytest.mark.parametrize("written", ["١١٥.٥", "1_15.5", "११५", "115.5\u0660"])
+def test_coordinate_in_other_digits_or_with_underscores_is_not_a_number(written: str) -> None:
+    """float() reads Arabic-Indic and Devanagari digits and underscores; a cell must not."""
+    with pytest.raises(CellError) as caught:
+        cells.coordinate(written, 73.0, 136.0)
+    assert caught.value.problem is CellProblem.NUMBER
+
+
 # --- certificate numbers -------------------------------------------------------------------
 
 

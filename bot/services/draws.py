@@ -464,12 +464,18 @@ async def _apply_replacement(
         )  # fmt: skip
 
 
-def verify_file(path: Path) -> VerifyOutcome:
+# A city draw of 200,000 targets writes 61 MB; a record file may come from anyone.
+MAX_RECORD_BYTES = 1024**3
+
+
+def verify_file(path: Path, max_bytes: int = MAX_RECORD_BYTES) -> VerifyOutcome:
     """`verify RECORD.json`: recompute the draw from the record alone."""
     try:
+        if path.stat().st_size > max_bytes:
+            return VerifyOutcome(False, "file")
         data = path.read_bytes()
         if data[:2] == b"\x1f\x8b":  # the .json.gz the bot sends for large records
-            data = gunzipped(data)  # bounded: a record file may come from anyone
+            data = gunzipped(data, max_bytes)
         record = json.loads(data)
     except (OSError, UnsafeZip, zlib.error, UnicodeDecodeError, json.JSONDecodeError):
         return VerifyOutcome(False, "file")
