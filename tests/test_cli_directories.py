@@ -261,7 +261,7 @@ def test_max_deactivate_share_comes_from_the_config(
     _five_targets(tmp_path, capsys)
     config = tmp_path / "config.toml"
     config.write_text('[storage]\nmax_deactivate_share = "40%"\n', encoding="utf-8")
-    kept = excel.read_values(tmp_path / "all.xlsx")[1:4]  # three of five: 2 deactivated, 40%
+    kept = excel.read_values(tmp_path / "all.xlsx", MB)[1:4]  # three of five: 2 deactivated, 40%
     three = write_workbook(
         tmp_path / "three.xlsx",
         TARGET_HEADERS,
