@@ -119,14 +119,17 @@ async def redeem(
     of that inspector (rebinding needs a new code, so the old phone is cut off).
 
     Every refused try is in the audit log. After [limits] wrong_codes of them within
-    wrong_code_window_minutes a code is not even looked at ("silenced", logged too, not
-    counted): guessing is held to that many tries per window. The try that reaches the limit
-    is refused with last_try=True."""
+    wrong_code_window_minutes a code is not even looked at ("silenced", not counted):
+    guessing is held to that many tries per window. Only the first silenced try is logged:
+    an account sending /start over and over must not grow the append-only audit log, nor
+    take the write gate, once per try. The try that reaches the limit is refused with
+    last_try=True."""
     moment = now or utcnow()
     limits = ctx.config.limits
     since = moment - timedelta(minutes=limits.wrong_code_window_minutes)
     if await _refused_since(ctx, user_id, since) >= limits.wrong_codes:
-        await _log_try(ctx, user_id, CODE_IGNORED, "silenced", moment)
+        if await _last_try(ctx, user_id) != CODE_IGNORED:
+            await _log_try(ctx, user_id, CODE_IGNORED, "silenced", moment)
         raise IdentityProblem("silenced")
     try:
         return await _bind(ctx, code, user_id, chat_id, language, moment)
@@ -148,6 +151,18 @@ async def _refused_since(ctx: AppContext, user_id: int, since: datetime) -> int:
             )
         )
     return int(count or 0)
+
+
+async def _last_try(ctx: AppContext, user_id: int) -> str | None:
+    """The action of the account's latest logged /start try. No try is refused (and logged)
+    while silenced, so `code_ignored` here means this silence is logged already."""
+    async with ctx.sessions() as session:
+        return await session.scalar(
+            select(AuditLog.action)
+            .where(AuditLog.entity == "start_codes", AuditLog.entity_key == str(user_id))
+            .order_by(AuditLog.id.desc())
+            .limit(1)
+        )
 
 
 async def _log_try(

@@ -12,7 +12,8 @@ A row is marked sent right after Telegram accepts it; rows left `sending` by a c
 pending at start, so a message can be repeated only if the process dies between Telegram's
 answer and that one UPDATE. When the database refuses a row's outcome, the sender keeps it and
 writes it before anything else; meanwhile the row stays `sending`, which holds the rest of its
-chat, so a chat never reads its messages out of order.
+chat, so a chat never reads its messages out of order. At stop it tries what it still keeps
+once more: only an outcome the database refuses then too is sent again after the restart.
 """
 
 from __future__ import annotations
@@ -147,6 +148,7 @@ class OutboxSender:
                 self._wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout=idle_poll)
+        await self._settle_owed_at_stop()
 
     def stop(self) -> None:
         self._stop.set()
@@ -154,8 +156,7 @@ class OutboxSender:
 
     async def drain(self, batch: int = 500) -> int:
         """Send what is due now, chat by chat in order; the number of rows settled."""
-        for row_id, write in sorted(self._owed.items()):
-            await self._settle(row_id, write)
+        await self._settle_owed()
         now = utcnow()
         # A row backing off, or one whose outcome is not recorded yet (`sending`), holds the
         # rows queued after it in its chat, so the order holds across drains too (a push's
@@ -273,6 +274,22 @@ class OutboxSender:
             return "again", _values(row.id, state="pending", payload=row.payload)
         sent = _values(row.id, state="sent", sent_at=utcnow(), attempts=row.attempts + 1)
         return "settled", sent
+
+    async def _settle_owed(self) -> None:
+        for row_id, write in sorted(self._owed.items()):
+            await self._settle(row_id, write)
+
+    async def _settle_owed_at_stop(self, timeout: float = 5.0) -> None:
+        """Left unwritten, an owed `sent` (or a long text's parts sent) would have the row sent
+        again after the restart. Bounded: a database that is gone must not hold the shutdown."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(timeout):
+                await self._settle_owed()
+        if self._owed:
+            log.error(
+                "outbox %s: outcomes not recorded at stop; sent again at the next start",
+                sorted(self._owed),
+            )
 
     async def _settle(self, row_id: int, write: Write) -> bool:
         """Record a row's outcome. If the database refuses, the outcome is kept and written

@@ -4,7 +4,7 @@ sender keeps each chat's order, settles the row in the same run, and stops at on
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -22,13 +22,19 @@ pytestmark = [pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecati
 
 
 @contextmanager
-def database_refuses(bot: BotHarness, statement: str, *words: str) -> Iterator[list[str]]:
+def database_refuses(
+    bot: BotHarness, statement: str, *words: str, until: Callable[[], bool] | None = None
+) -> Iterator[list[str]]:
     """The next statement starting with ``statement`` and holding ``words`` fails in the
-    driver's place, as a locked SQLite or a dropped connection would; yields what failed."""
+    driver's place, as a locked SQLite or a dropped connection would; yields what failed.
+    With ``until``, every such statement fails until it says the database is back."""
     failed: list[str] = []
 
+    def down() -> bool:
+        return not failed if until is None else not until()
+
     def refuse(_conn: Any, _cursor: Any, sql: str, *_: Any) -> None:
-        if not failed and sql.startswith(statement) and all(w in sql for w in words):
+        if down() and sql.startswith(statement) and all(w in sql for w in words):
             failed.append(sql)
             raise OperationalError(sql, None, Exception("database is locked"))
 
@@ -59,6 +65,40 @@ async def test_a_refused_sent_update_keeps_the_chats_order_and_settles_in_the_sa
         await asyncio.sleep(0.05)
         await bot.settle()
     assert bot.said(user.id)[1:] == ["第一条", "第二条"]
+
+
+@pytest.mark.parametrize(
+    ("text", "outcome"),
+    [("只发一次的消息", "sent_at"), ("长消息的一行\n" * 600, "payload")],
+    ids=["sent", "a part of a long text"],
+)
+async def test_an_outcome_the_database_refused_until_the_stop_is_written_then_not_sent_again(
+    bot: BotHarness, monkeypatch: pytest.MonkeyPatch, text: str, outcome: str
+) -> None:
+    """The database refuses to record what Telegram accepted until the bot is stopping, so
+    no drain can write it: the sender's last try at stop does, and the restart repeats
+    nothing."""
+    [inspector, *_] = await bot.staff(Role.INSPECTOR, JINGXIU)
+    stopping = asyncio.Event()
+    async with bot.running():
+        user = await bot.bind(7703, inspector.cert_no)
+        stop = bot.sender.stop
+
+        def stop_as_the_database_comes_back() -> None:
+            stopping.set()
+            stop()
+
+        monkeypatch.setattr(bot.sender, "stop", stop_as_the_database_comes_back)
+        with database_refuses(bot, "UPDATE outbox", outcome, until=stopping.is_set) as failed:
+            await enqueue(bot, (user.id, text))
+            bot.sender.wake()
+            await bot.fake.wait_for(lambda: bool(failed))
+
+    async with bot.running():  # the restart
+        await bot.settle()
+    parts = outbox.parts({"kind": "message", "text": text})
+    assert len(parts) == (2 if outcome == "payload" else 1)
+    assert bot.said(user.id)[1:] == [part["text"] for part in parts]
 
 
 async def test_a_record_unreadable_for_a_moment_is_sent_again_before_the_next_message(

@@ -43,7 +43,7 @@ async def test_after_five_wrong_codes_a_stranger_gets_no_answer(bot: BotHarness)
     assert await bot.all(select(TelegramAccount)) == []
     refused = ("tg:6401", "code_refused", {"result": "wrong_code"})
     ignored = ("tg:6401", "code_ignored", {"result": "silenced"})
-    assert await _tries(bot, 6401) == [refused] * 5 + [ignored] * 2
+    assert await _tries(bot, 6401) == [refused] * 5 + [ignored]
     assert all(code not in str(entry) for entry in await _tries(bot, 6401))
 
 
@@ -73,3 +73,29 @@ async def test_codes_are_answered_again_once_the_window_has_passed(bot: BotHarne
     # 61 minutes after the first wrong code, one of the five has left the window
     person = await identity.redeem(bot.ctx, code, 6404, 6404, "zh")
     assert person.cert_no == inspector.cert_no
+
+
+async def test_a_silenced_account_is_logged_once_per_window_however_often_it_tries(
+    bot: BotHarness,
+) -> None:
+    """The audit log is append-only: twenty silenced tries must not make twenty rows."""
+    guesser = bot.user(6405, "猜码")
+    async with bot.running():
+        for _ in range(5 + 20):
+            await bot.send(guesser, "/start AAAAAAAAAA")
+
+    assert bot.fake.texts(6405) == [WRONG] * 4 + [f"{WRONG}\n{LIMIT}"]
+    refused = ("tg:6405", "code_refused", {"result": "wrong_code"})
+    ignored = ("tg:6405", "code_ignored", {"result": "silenced"})
+    assert await _tries(bot, 6405) == [refused] * 5 + [ignored]
+
+    later = utcnow() + timedelta(minutes=61)  # the window has passed: counting starts again
+    kinds = []
+    for second in range(5 + 3):
+        with pytest.raises(IdentityProblem) as problem:
+            await identity.redeem(
+                bot.ctx, "AAAAAAAAAA", 6405, 6405, "zh", later + timedelta(seconds=second)
+            )
+        kinds.append(problem.value.kind)
+    assert kinds == ["wrong_code"] * 5 + ["silenced"] * 3
+    assert await _tries(bot, 6405) == ([refused] * 5 + [ignored]) * 2
