@@ -64,7 +64,8 @@ async def template_command(update: Update, context: Context) -> None:
         return
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "template.xlsx"
-        directories.write_template(app_context(context).config.regions, kind, path)
+        regions = app_context(context).config.regions
+        await asyncio.to_thread(directories.write_template, regions, kind, path)  # off the loop
         await message.reply_document(
             path.read_bytes(),
             filename=texts.template_file(kind),
@@ -140,7 +141,10 @@ async def _import(
         await (await context.bot.get_file(file_id)).download_to_drive(path)
         if kind is None:
             try:
-                kinds = [k for k in directories.detect_kind(ctx.config.regions, path, limit)]
+                # the container checks and openpyxl take seconds on a large sheet: off the loop
+                kinds = await asyncio.to_thread(
+                    directories.detect_kind, ctx.config.regions, path, limit
+                )
             except SheetRejected as rejected:
                 await reply(update, "\n".join(texts.sheet_problem(p) for p in rejected.problems))
                 await chat_import.done(ctx, person)
