@@ -5,14 +5,17 @@ A county admin imports his county's rows only; an inspector imports nothing."""
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import openpyxl
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import func, select, update
 
 from spotcheck.roles import DutyStatus, Role
-from storage.models import AuditLog, Inspector, Target
+from storage.bot_models import ChatForm
+from storage.models import AuditLog, Inspector, Target, utcnow
 from tests.e2e.conftest import SQLITE_ONLY, BotHarness, OpenBot
 from tests.e2e.fake_telegram import TgUser
 from tests.factories import (
@@ -23,6 +26,7 @@ from tests.factories import (
     target_row,
     write_workbook,
 )
+from tests.test_qa_service import docx
 
 JINGXIU, LIANCHI, CITY = "130602", "130606", "130600"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -295,3 +299,51 @@ async def test_a_county_admin_can_neither_make_nor_change_a_county_admin_by_impo
     assert protected in outcomes[1] and protected in outcomes[2]
     after = {p.cert_no: (p.role, p.status) for p in await bot.all(select(Inspector))}
     assert after == before
+
+
+POLICY = docx(["一、总则", "（一）佩戴。现场检查全程佩戴执法记录仪。"])
+POLICY_ADDED = "已加入规定库：《执法记录仪使用规定》，共 1 段。"
+NOT_XLSX = "文件不是 .xlsx 工作簿（可能是 CSV、文本或改了扩展名的文件），请用 Excel 另存为 .xlsx。"
+
+
+async def _forms_aged(bot: BotHarness, minutes: int) -> None:
+    async with bot.ctx.sessions() as session, session.begin():
+        await session.execute(
+            update(ChatForm).values(updated_at=utcnow() - timedelta(minutes=minutes))
+        )
+
+
+@SQLITE_ONLY
+async def test_an_import_that_fails_midway_leaves_no_form_behind(
+    bot: BotHarness, tmp_path: Path
+) -> None:
+    # the outcome's edit fails: the handler fails, and the error handler apologises
+    with pytest.raises(AssertionError, match=r"apologised to \[8412\]"):
+        async with bot.running():
+            boss = await admin(bot, 8412)
+            await bot.send(boss, "/import targets")
+            bot.fake.fail_next("editMessageText", 400, "Bad Request: message to edit not found")
+            data = sheet(tmp_path, TARGET_HEADERS, fresh_targets(1))
+            bot.fake.send_document(boss, data, "t.xlsx", XLSX)
+            await bot.fake.until_idle()
+            assert await bot.all(select(ChatForm)) == []
+            # his next .docx is a policy, not a directory
+            bot.fake.send_document(boss, POLICY, "执法记录仪使用规定.docx")
+            await bot.fake.until_idle()
+            assert bot.fake.last_text(boss.id) == POLICY_ADDED
+
+
+@SQLITE_ONLY
+async def test_an_import_form_older_than_the_wait_no_longer_takes_a_document(
+    open_bot: OpenBot,
+) -> None:
+    bot = await open_bot(limits={"import_wait_minutes": 45})
+    async with bot.running():
+        boss = await admin(bot, 8413)
+        for minutes, answer in ((44, NOT_XLSX), (46, POLICY_ADDED)):
+            await bot.send(boss, "/import")
+            await _forms_aged(bot, minutes)
+            bot.fake.send_document(boss, POLICY, "执法记录仪使用规定.docx")
+            await bot.fake.until_idle()
+            assert bot.fake.last_text(boss.id) == answer
+    assert await bot.all(select(ChatForm)) == []
