@@ -97,6 +97,7 @@ class RemindersConfig:
 class LimitsConfig:
     free_text_chars: int = 500  # a recusal reason, a typed seed, a question: longer is refused
     recusal_wait_minutes: int = 30  # 申请回避 waits this long for its reason, then lapses
+    import_wait_minutes: int = 30  # /import waits this long for the file, then lapses
     wrong_codes: int = 5  # wrong /start codes in the window, after which the bot stays silent
     wrong_code_window_minutes: int = 60
 
@@ -271,6 +272,7 @@ def _build(raw: dict[str, Any], env: dict[str, str] | Any, source: str) -> Confi
             # Telegram's 4,096 units must hold a notice quoting the text with its context.
             free_text_chars=_at_most(limits, "free_text_chars", 500, 3000),
             recusal_wait_minutes=limits.integer("recusal_wait_minutes", 30, minimum=1),
+            import_wait_minutes=limits.integer("import_wait_minutes", 30, minimum=1),
             wrong_codes=limits.integer("wrong_codes", 5, minimum=1),
             wrong_code_window_minutes=limits.integer("wrong_code_window_minutes", 60, minimum=1),
         ),

@@ -64,7 +64,8 @@ async def template_command(update: Update, context: Context) -> None:
         return
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "template.xlsx"
-        directories.write_template(app_context(context).config.regions, kind, path)
+        regions = app_context(context).config.regions
+        await asyncio.to_thread(directories.write_template, regions, kind, path)  # off the loop
         await message.reply_document(
             path.read_bytes(),
             filename=texts.template_file(kind),
@@ -133,6 +134,20 @@ async def _allowed(update: Update, texts: Texts, person: Person, kind: str | Non
 async def _import(
     update: Update, context: Context, person: Person, kind: str | None, file_id: str, name: str
 ) -> None:
+    """Import the file; the /import form is done whatever happens (a failed download or edit
+    must not leave it to capture his next document), unless he is asked for the directory."""
+    asked = False
+    try:
+        asked = await _download_and_run(update, context, person, kind, file_id, name)
+    finally:
+        if not asked:
+            await chat_import.done(app_context(context), person)
+
+
+async def _download_and_run(
+    update: Update, context: Context, person: Person, kind: str | None, file_id: str, name: str
+) -> bool:
+    """True when he is asked which directory the file is (the form then holds it)."""
     ctx, texts = app_context(context), texts_of(update, context)
     limit = ctx.config.storage.max_import_mb * 1024 * 1024
     with tempfile.TemporaryDirectory() as folder:
@@ -140,18 +155,20 @@ async def _import(
         await (await context.bot.get_file(file_id)).download_to_drive(path)
         if kind is None:
             try:
-                kinds = [k for k in directories.detect_kind(ctx.config.regions, path, limit)]
+                # the container checks and openpyxl take seconds on a large sheet: off the loop
+                kinds = await asyncio.to_thread(
+                    directories.detect_kind, ctx.config.regions, path, limit
+                )
             except SheetRejected as rejected:
                 await reply(update, "\n".join(texts.sheet_problem(p) for p in rejected.problems))
-                await chat_import.done(ctx, person)
-                return
+                return False
             kinds = [k for k in kinds if may_import(person.role, k)]
             if len(kinds) != 1:
                 await _ask_kind(update, context, person, file_id, name)
-                return
+                return True
             kind = kinds[0]
         await _run(update, context, person, kind, path)
-    await chat_import.done(ctx, person)
+    return False
 
 
 async def _ask_kind(

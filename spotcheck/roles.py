@@ -99,6 +99,14 @@ def may_import(role: Role, kind: str) -> bool:
     return role is Role.COUNTY_ADMIN and kind in ("targets", "inspectors", "experts")
 
 
+def may_write_person(role: Role, person_role: Role) -> bool:
+    """Whether an admin's import may write a person of ``person_role``: both the role a row is
+    given and the role a changed or deactivated row had. City admins anyone; county admins
+    only inspectors and team leads — making someone 区县管理员, or demoting or retiring a peer,
+    would let him /invite that person and take over the account (see may_invite)."""
+    return role is Role.ADMIN or (role is Role.COUNTY_ADMIN and person_role.inspects)
+
+
 def commands_for(role: Role) -> tuple[str, ...]:
     """The commands a role's menu shows, in order: everyone's tasks, questions and deadlines;
     team leads and admins their digest; admins the draw, invitations and the directories'

@@ -45,8 +45,9 @@ class CellProblem(StrEnum):
     DUPLICATE_KEY = "duplicate_key"
     FORMULA_ERROR = "formula_error"
     OTHER_COUNTY = "other_county"  # a county admin's row of another county
-    ROLE_NOT_ALLOWED = "role_not_allowed"  # a county admin may not make a city admin
+    ROLE_NOT_ALLOWED = "role_not_allowed"  # a county admin may make only inspectors, leads
     OTHER_COUNTYS_ROW = "other_countys_row"  # a county admin's row already kept by another county
+    PROTECTED_ROW = "protected_row"  # a county admin's row of an admin (a peer's or the city's)
 
 
 class CellError(Exception):

@@ -202,6 +202,7 @@ def test_cli_prints_one_line_and_exits_2_on_a_bad_config(
 def test_limits_default_and_are_checked() -> None:
     limits = config_from_mapping({}).limits
     assert (limits.free_text_chars, limits.recusal_wait_minutes) == (500, 30)
+    assert limits.import_wait_minutes == 30
     assert (limits.wrong_codes, limits.wrong_code_window_minutes) == (5, 60)
     assert config_from_mapping({"limits": {"free_text_chars": 80}}).limits.free_text_chars == 80
     assert _error({"limits": {"free_text_chars": 5000}}) == (

@@ -5,7 +5,7 @@ assignment; every action re-checks that the caller is on the team."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,7 +29,7 @@ from storage import draw_store
 from storage.bot_models import TelegramAccount
 from storage.draw_models import Assignment, AssignmentMember, Conflict, DrawPlan
 from storage.draw_store import SUPERSEDED
-from storage.models import AuditLog, Inspector, Target, as_utc, utcnow
+from storage.models import AuditLog, Inspector, Target
 
 
 class AssignmentProblem(ServiceProblem):
@@ -163,13 +163,12 @@ async def complete_recusal(
     reason = reason.strip()
     if not reason:
         raise AssignmentProblem("reason_required")
-    wait = timedelta(minutes=ctx.config.limits.recusal_wait_minutes)
     async with ctx.sessions() as session, session.begin():
         form = await forms.get(session, person.user_id)
         if form is None or form.kind != "recusal":
             raise AssignmentProblem("no_recusal")
         await forms.clear(session, person.user_id)  # whatever follows, the form is answered
-        if as_utc(form.updated_at) + wait < (now or utcnow()):
+        if forms.lapsed(form, ctx.config.limits.recusal_wait_minutes, now):
             target_name = await _waiting_target(session, form.data)
             await session.commit()
             raise AssignmentProblem("recusal_lapsed", target_name=target_name)

@@ -20,10 +20,16 @@ async def expect_file(ctx: AppContext, person: Person, kind: str | None) -> None
 
 
 async def waiting(ctx: AppContext, person: Person) -> dict[str, Any] | None:
-    """The /import form's data when it waits for his file, else None."""
-    async with ctx.sessions() as session:
+    """The /import form's data when it waits for his file, else None. A form older than
+    [limits] import_wait_minutes has lapsed and is cleared: his document is then no import."""
+    async with ctx.sessions() as session, session.begin():
         form = await forms.get(session, person.user_id)
-    return dict(form.data) if form is not None and form.kind == FORM else None
+        if form is None or form.kind != FORM:
+            return None
+        if forms.lapsed(form, ctx.config.limits.import_wait_minutes):
+            await forms.clear(session, person.user_id)
+            return None
+        return dict(form.data)
 
 
 async def hold_file(ctx: AppContext, person: Person, file_id: str, file_name: str) -> int:

@@ -19,7 +19,7 @@ from bot.services.collector import collector_paused
 from bot.services.progress import Progress
 from bot.texts import Texts
 from spotcheck.regions import CityRegions
-from spotcheck.roles import Role
+from spotcheck.roles import Role, may_write_person
 from storage import excel
 from storage.cells import CellProblem, Located
 from storage.directory_store import DirectoryChange, apply_changes, current_rows, plan_changes
@@ -73,7 +73,8 @@ async def import_directory(
     """``deactivate_at_most``: the share of the active rows ``deactivate_missing`` may
     deactivate (a header-only sheet must not empty the directory); None for no limit. With
     ``county`` (a county admin's import) every row must be of that county, before and after,
-    and nobody may be made a city admin; such rows are refused like any bad row."""
+    and only inspectors and team leads may be written (spotcheck.roles.may_write_person); such
+    rows are refused like any bad row."""
     report = ImportReport(kind, dry_run)
     spec = sheet_spec(kind, regions)
     with collector_paused():
@@ -93,11 +94,15 @@ async def import_directory(
                 # The good rows are planned too, so that every problem is told at once.
                 found = _outside_county(parsed, county)
                 found += _moved_from_other_county(spec, change, parsed, county)
+                found += _not_his_people(spec, change, parsed)
                 if parsed.problems or found:
                     report.problems = sorted(parsed.problems + found, key=lambda p: p.row)
                     return report
+                # An admin's row missing from his sheet is not his to deactivate: it is kept.
                 change.deactivated = [
-                    (i, old) for i, old in change.deactivated if old.get("region_code") == county
+                    (i, old)
+                    for i, old in change.deactivated
+                    if old.get("region_code") == county and _his_to_write(old)
                 ]
             report.added, report.updated = len(change.added), len(change.updated)
             report.unchanged, report.deactivated = change.unchanged, len(change.deactivated)
@@ -141,16 +146,35 @@ def _told(rows: Iterator[Any], total: int, progress: Progress) -> Iterator[Any]:
 
 
 def _outside_county(parsed: ParsedSheet, county: str) -> list[Located]:
-    """A county admin's rows: his county's only, and no city admin among the people."""
+    """A county admin's rows: his county's only."""
     found = []
     for key, values in parsed.rows.items():
-        row = parsed.row_numbers[key]
         region = values.get("region_code")
         if region is not None and region != county:
+            row = parsed.row_numbers[key]
             found.append(Located(row, "行政区划代码", CellProblem.OTHER_COUNTY, region, region))
-        if values.get("role") == Role.ADMIN.value:
-            found.append(Located(row, "角色", CellProblem.ROLE_NOT_ALLOWED, Role.ADMIN.label))
     return found
+
+
+def _not_his_people(spec: SheetSpec, change: DirectoryChange, parsed: ParsedSheet) -> list[Located]:
+    """A county admin's people: he makes nobody an admin, and changes no admin's row (a peer
+    county admin's or the city's), whatever the new role; rows left unchanged are no matter."""
+    found = []
+    for old, new in [(None, new) for new in change.added] + [(o, n) for _, o, n in change.updated]:
+        row = parsed.row_numbers[spec.key_of(new)]
+        if old is not None and not _his_to_write(old):
+            label = Role(old["role"]).label
+            found.append(Located(row, "角色", CellProblem.PROTECTED_ROW, label, label))
+        elif not _his_to_write(new):
+            label = Role(new["role"]).label
+            found.append(Located(row, "角色", CellProblem.ROLE_NOT_ALLOWED, label, label))
+    return found
+
+
+def _his_to_write(values: dict[str, Any]) -> bool:
+    """Whether a county admin may write this row (a person of an inspecting role, or no person)."""
+    role = values.get("role")
+    return role is None or may_write_person(Role.COUNTY_ADMIN, Role(role))
 
 
 def _moved_from_other_county(

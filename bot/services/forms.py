@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.bot_models import ChatForm
-from storage.models import utcnow
+from storage.models import as_utc, utcnow
 
 
 async def get(session: AsyncSession, user_id: int) -> ChatForm | None:
@@ -30,6 +31,12 @@ async def put(session: AsyncSession, user_id: int, kind: str, data: dict[str, An
         form.updated_at = utcnow()
     await session.flush()
     return form
+
+
+def lapsed(form: ChatForm, wait_minutes: int, now: datetime | None = None) -> bool:
+    """Whether the form waited longer than ``wait_minutes`` since its last step: the next
+    message is then no answer to it."""
+    return as_utc(form.updated_at) + timedelta(minutes=wait_minutes) < (now or utcnow())
 
 
 async def clear(session: AsyncSession, user_id: int) -> None:

@@ -89,8 +89,9 @@ class Texts:
             CellProblem.DUPLICATE_KEY: f"与第 {d} 行重复",
             CellProblem.FORMULA_ERROR: f"公式计算出错（{d}），请填写实际值",
             CellProblem.OTHER_COUNTY: f"行政区划代码 {d} 不是本区县的，区县管理员只能导入本区县的数据",
-            CellProblem.ROLE_NOT_ALLOWED: f"区县管理员不能设置“{d}”角色",
+            CellProblem.ROLE_NOT_ALLOWED: f"区县管理员不能设置“{d}”角色（只能设置执法人员或组长）",
             CellProblem.OTHER_COUNTYS_ROW: f"该行已登记在其他区县（{d}），区县管理员不能改动或迁入本区县",
+            CellProblem.PROTECTED_ROW: f"该行是{d}，区县管理员只能改动本区县的执法人员和组长",
         }
         return f"第 {found.row} 行「{found.column}」：{reasons[p]}"
 

@@ -5,14 +5,17 @@ A county admin imports his county's rows only; an inspector imports nothing."""
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import openpyxl
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import func, select, update
 
-from spotcheck.roles import Role
-from storage.models import AuditLog, Target
+from spotcheck.roles import DutyStatus, Role
+from storage.bot_models import ChatForm
+from storage.models import AuditLog, Inspector, Target, utcnow
 from tests.e2e.conftest import SQLITE_ONLY, BotHarness, OpenBot
 from tests.e2e.fake_telegram import TgUser
 from tests.factories import (
@@ -23,6 +26,7 @@ from tests.factories import (
     target_row,
     write_workbook,
 )
+from tests.test_qa_service import docx
 
 JINGXIU, LIANCHI, CITY = "130602", "130606", "130600"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -240,3 +244,106 @@ async def test_a_renamed_csv_or_an_old_xls_in_chat_meets_the_clis_checks(bot: Bo
         )
     assert await target_count(bot) == before
     assert not bot.fake.calls_to("sendDocument")
+
+
+def person_row(inspector: Inspector, **changes: str) -> dict[str, Any]:
+    """The directory row of a stored person, with some cells changed."""
+    row = inspector_row(
+        姓名=inspector.name,
+        执法证号=inspector.cert_no,
+        所属单位=inspector.unit,
+        行政区划代码=inspector.region_code,
+        专长标签=";".join(inspector.specialties),
+        角色=Role(inspector.role).label,
+        状态=DutyStatus(inspector.status).label,
+    )
+    row.update(changes)
+    return row
+
+
+async def test_a_county_admin_can_neither_make_nor_change_a_county_admin_by_import(
+    bot: BotHarness, tmp_path: Path
+) -> None:
+    [own, *_] = await bot.staff(Role.INSPECTOR, JINGXIU)
+    [county_admin] = await bot.staff(Role.COUNTY_ADMIN, JINGXIU)
+    peer = inspector_row(执法证号="130602009901", 角色="区县管理员")
+    async with bot.running():
+        boss = await admin(bot, 8411)  # the city gives 竞秀区 a second county admin
+        data = sheet(tmp_path, INSPECTOR_HEADERS, [peer])
+        bot.fake.send_document(boss, data, "peer.xlsx", XLSX, caption="/import inspectors")
+        await bot.fake.until_idle()
+        assert bot.fake.last_text(boss.id) == (
+            "执法人员名录库导入完成：新增 1，更新 0，未变 0，停用 0。"
+        )
+        before = {p.cert_no: (p.role, p.status) for p in await bot.all(select(Inspector))}
+        county = await bot.bind(8410, county_admin.cert_no)
+        for n, rows in enumerate(
+            [
+                [inspector_row(角色="区县管理员"), person_row(own, 角色="区县管理员")],
+                [{**peer, "角色": "执法人员"}],
+                [{**peer, "状态": "调离"}],
+            ]
+        ):
+            data = sheet(tmp_path, INSPECTOR_HEADERS, rows)
+            bot.fake.send_document(county, data, f"{n}.xlsx", XLSX, caption="/import inspectors")
+            await bot.fake.until_idle()
+    outcomes = [m["text"] for m in bot.fake.sent_to(county.id) if "名录库" in m.get("text", "")]
+    assert [o.splitlines()[0] for o in outcomes] == [
+        "执法人员名录库未导入：发现 2 处错误，未写入任何数据。",
+        "执法人员名录库未导入：发现 1 处错误，未写入任何数据。",
+        "执法人员名录库未导入：发现 1 处错误，未写入任何数据。",
+    ]
+    refused = "「角色」：区县管理员不能设置“区县管理员”角色（只能设置执法人员或组长）"
+    assert f"第 2 行{refused}" in outcomes[0] and f"第 3 行{refused}" in outcomes[0]
+    protected = "第 2 行「角色」：该行是区县管理员，区县管理员只能改动本区县的执法人员和组长"
+    assert protected in outcomes[1] and protected in outcomes[2]
+    after = {p.cert_no: (p.role, p.status) for p in await bot.all(select(Inspector))}
+    assert after == before
+
+
+POLICY = docx(["一、总则", "（一）佩戴。现场检查全程佩戴执法记录仪。"])
+POLICY_ADDED = "已加入规定库：《执法记录仪使用规定》，共 1 段。"
+NOT_XLSX = "文件不是 .xlsx 工作簿（可能是 CSV、文本或改了扩展名的文件），请用 Excel 另存为 .xlsx。"
+
+
+async def _forms_aged(bot: BotHarness, minutes: int) -> None:
+    async with bot.ctx.sessions() as session, session.begin():
+        await session.execute(
+            update(ChatForm).values(updated_at=utcnow() - timedelta(minutes=minutes))
+        )
+
+
+@SQLITE_ONLY
+async def test_an_import_that_fails_midway_leaves_no_form_behind(
+    bot: BotHarness, tmp_path: Path
+) -> None:
+    # the outcome's edit fails: the handler fails, and the error handler apologises
+    with pytest.raises(AssertionError, match=r"apologised to \[8412\]"):
+        async with bot.running():
+            boss = await admin(bot, 8412)
+            await bot.send(boss, "/import targets")
+            bot.fake.fail_next("editMessageText", 400, "Bad Request: message to edit not found")
+            data = sheet(tmp_path, TARGET_HEADERS, fresh_targets(1))
+            bot.fake.send_document(boss, data, "t.xlsx", XLSX)
+            await bot.fake.until_idle()
+            assert await bot.all(select(ChatForm)) == []
+            # his next .docx is a policy, not a directory
+            bot.fake.send_document(boss, POLICY, "执法记录仪使用规定.docx")
+            await bot.fake.until_idle()
+            assert bot.fake.last_text(boss.id) == POLICY_ADDED
+
+
+@SQLITE_ONLY
+async def test_an_import_form_older_than_the_wait_no_longer_takes_a_document(
+    open_bot: OpenBot,
+) -> None:
+    bot = await open_bot(limits={"import_wait_minutes": 45})
+    async with bot.running():
+        boss = await admin(bot, 8413)
+        for minutes, answer in ((44, NOT_XLSX), (46, POLICY_ADDED)):
+            await bot.send(boss, "/import")
+            await _forms_aged(bot, minutes)
+            bot.fake.send_document(boss, POLICY, "执法记录仪使用规定.docx")
+            await bot.fake.until_idle()
+            assert bot.fake.last_text(boss.id) == answer
+    assert await bot.all(select(ChatForm)) == []
