@@ -142,9 +142,16 @@ def main() -> None:
                 run_phase("benchmarks.draw_city", "--phase", "floor", "--db", str(database))
             )
             mines.append(
-                run_phase("benchmarks.draw_city", "--phase", "ours", "--db", str(database),
-                          "--record", str(record))
-            )  # fmt: skip
+                run_phase(
+                    "benchmarks.draw_city",
+                    "--phase",
+                    "ours",
+                    "--db",
+                    str(database),
+                    "--record",
+                    str(record),
+                )
+            )
         base = min(bases, key=lambda r: r["seconds"])
         mine = min(mines, key=lambda r: r["seconds"])
         check = run_phase("benchmarks.draw_city", "--phase", "verify", "--record", str(record))

@@ -83,30 +83,63 @@ def _crowd(folder: Path) -> bytes:
 
 
 CASES = [
-    Case("xlsx: workbook.xml says 200 B, inflates to 2 GB", "xlsx",
-         lambda f: swapped(_small_workbook(f), repeated("xl/workbook.xml", bytes(MB), 2048, 200)),
-         ZIP_BOMB),
-    Case("xlsx: the same, sizes declared honestly", "xlsx",
-         lambda f: swapped(_small_workbook(f), repeated("xl/workbook.xml", bytes(MB), 2048)),
-         ZIP_BOMB),
-    Case("xlsx: bzip2 member, 64 MB of zeros said to be 200 B", "xlsx",
-         lambda f: swapped(_small_workbook(f), compressed("xl/workbook.xml", bytes(64 * MB),
-                                                          zipfile.ZIP_BZIP2, 200)),
-         DAMAGED),
-    Case("xlsx: XML white space at 182:1, 900 MB said to be 1 KB", "xlsx",
-         lambda f: build_zip([*members_of(_small_workbook(f)),
-                              repeated("xl/media/image1.xml", _white_space(200), 900, 1000)]),
-         ZIP_BOMB),
+    Case(
+        "xlsx: workbook.xml says 200 B, inflates to 2 GB",
+        "xlsx",
+        lambda f: swapped(_small_workbook(f), repeated("xl/workbook.xml", bytes(MB), 2048, 200)),
+        ZIP_BOMB,
+    ),
+    Case(
+        "xlsx: the same, sizes declared honestly",
+        "xlsx",
+        lambda f: swapped(_small_workbook(f), repeated("xl/workbook.xml", bytes(MB), 2048)),
+        ZIP_BOMB,
+    ),
+    Case(
+        "xlsx: bzip2 member, 64 MB of zeros said to be 200 B",
+        "xlsx",
+        lambda f: swapped(
+            _small_workbook(f),
+            compressed("xl/workbook.xml", bytes(64 * MB), zipfile.ZIP_BZIP2, 200),
+        ),
+        DAMAGED,
+    ),
+    Case(
+        "xlsx: XML white space at 182:1, 900 MB said to be 1 KB",
+        "xlsx",
+        lambda f: build_zip(
+            [
+                *members_of(_small_workbook(f)),
+                repeated("xl/media/image1.xml", _white_space(200), 900, 1000),
+            ]
+        ),
+        ZIP_BOMB,
+    ),
     Case("xlsx: 60,000 empty members", "xlsx", _crowd, ZIP_BOMB),
-    Case("xlsx: a sheet declaring entities (10**6 'lol' in a cell)", "xlsx",
-         lambda f: _laughing_workbook(f), UNSAFE),
-    Case("docx: word/document.xml says 1 KB, inflates to 1 GB", "docx",
-         lambda f: build_zip([compressed("[Content_Types].xml", b"<Types/>"),
-                              repeated("word/document.xml", b" " * MB, 1024, 1000)]),
-         UNREADABLE),
-    Case("docx: DOCTYPE with entities, 1.5 MB", "docx",
-         lambda f: billion_laughs_docx(levels=7, filler=800_000), UNSAFE),
-]  # fmt: skip
+    Case(
+        "xlsx: a sheet declaring entities (10**6 'lol' in a cell)",
+        "xlsx",
+        lambda f: _laughing_workbook(f),
+        UNSAFE,
+    ),
+    Case(
+        "docx: word/document.xml says 1 KB, inflates to 1 GB",
+        "docx",
+        lambda f: build_zip(
+            [
+                compressed("[Content_Types].xml", b"<Types/>"),
+                repeated("word/document.xml", b" " * MB, 1024, 1000),
+            ]
+        ),
+        UNREADABLE,
+    ),
+    Case(
+        "docx: DOCTYPE with entities, 1.5 MB",
+        "docx",
+        lambda f: billion_laughs_docx(levels=7, filler=800_000),
+        UNSAFE,
+    ),
+]
 
 
 def _honest_xlsx(path: Path, size: int) -> Path:
@@ -165,8 +198,10 @@ def main() -> None:
     if args.phase == "read":
         return read(args.kind, args.file)
     missed = False
-    print(f"{'hostile file':<62} {'size':>8} {'refused in':>11} {'peak':>6} "
-          f"{'honest file':>11} {'ratio':>5}")  # fmt: skip
+    print(
+        f"{'hostile file':<62} {'size':>8} {'refused in':>11} {'peak':>6} "
+        f"{'honest file':>11} {'ratio':>5}"
+    )
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
         for number, case in enumerate(CASES):

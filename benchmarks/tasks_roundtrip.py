@@ -78,9 +78,11 @@ async def serve_echo(count: int) -> None:
 async def serve_ours(count: int) -> None:
     with tempfile.TemporaryDirectory() as folder:
         config = config_from_mapping(
-            {"database": {"url": f"sqlite:///{Path(folder) / 'rt.db'}"},
-             "telegram": {"token": TOKEN}}
-        )  # fmt: skip
+            {
+                "database": {"url": f"sqlite:///{Path(folder) / 'rt.db'}"},
+                "telegram": {"token": TOKEN},
+            }
+        )
         ctx = await AppContext.open(config)
         await demo.load_demo_directory(ctx)
         await execute(

@@ -187,9 +187,16 @@ def print_plan(ctx: AppContext, request: DrawRequest, strata: tuple[StratumPlan,
     for stratum in strata:
         data = stratum.to_json()
         table.append(
-            [texts.stratum_label(regions, data), str(stratum.population), texts.percent(stratum.ratio),
-             str(stratum.multiplier), str(stratum.quota), str(stratum.already_drawn), str(stratum.to_draw)]
-        )  # fmt: skip
+            [
+                texts.stratum_label(regions, data),
+                str(stratum.population),
+                texts.percent(stratum.ratio),
+                str(stratum.multiplier),
+                str(stratum.quota),
+                str(stratum.already_drawn),
+                str(stratum.to_draw),
+            ]
+        )
     for line in aligned(table):
         print(line)
     onsite = sum(s.to_draw for s in strata if s.kind.value == "onsite")

@@ -2,9 +2,9 @@
 /template KIND. Admins only; a county admin imports his own county's rows only.
 
 Which file is an import: a city admin's spreadsheet (.xlsx, .xlsm, .xls, .csv) always is (his
-other files go to the policy library); a county admin's only when announced — /import first, or /import in the
-caption — since his other files are the county's report submissions. The directory comes from
-/import KIND, else from the header row, else he is asked with buttons."""
+other files go to the policy library); a county admin's only when announced — /import first,
+or /import in the caption — since his other files are the county's report submissions. The
+directory comes from /import KIND, else from the header row, else he is asked with buttons."""
 
 from __future__ import annotations
 

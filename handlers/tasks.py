@@ -33,10 +33,16 @@ async def tasks(update: Update, context: Context) -> None:
         await reply(update, texts.tasks_empty())
         return
     listed = [
-        (t.assignment_id, t.quarter, t.target_name, t.due.isoformat() if t.due else "—",
-         t.my_state, t.is_lead)
+        (
+            t.assignment_id,
+            t.quarter,
+            t.target_name,
+            t.due.isoformat() if t.due else "—",
+            t.my_state,
+            t.is_lead,
+        )
         for t in mine
-    ]  # fmt: skip
+    ]
     await reply(update, texts.tasks_list(listed))
 
 

@@ -341,18 +341,30 @@ def match_inspectors(
             pool,
             seed,
             _Ask(
-                "inspector-pick", target, _scope(target, rules), avoid, rules.per_check,
-                _target_keys(target), False, RefusalKind.TOO_FEW_INSPECTORS,
+                "inspector-pick",
+                target,
+                _scope(target, rules),
+                avoid,
+                rules.per_check,
+                _target_keys(target),
+                False,
+                RefusalKind.TOO_FEW_INSPECTORS,
             ),
-        )  # fmt: skip
+        )
         panel = _pick(
             expert_pool,
             seed,
             _Ask(
-                "expert-pick", target, _Scope(), avoid, rules.experts_per_check,
-                frozenset({target.industry}) - {""}, True, RefusalKind.TOO_FEW_EXPERTS,
+                "expert-pick",
+                target,
+                _Scope(),
+                avoid,
+                rules.experts_per_check,
+                frozenset({target.industry}) - {""},
+                True,
+                RefusalKind.TOO_FEW_EXPERTS,
             ),
-        )  # fmt: skip
+        )
         lead = _lead(team, roles, seed, target.credit_code)
         result.append(
             Assignment(target.credit_code, item.stratum, item.kind, tuple(team), lead, tuple(panel))
@@ -395,9 +407,15 @@ def replace_inspector(
     pid = pool.choose(scope, avoid | set(old.inspectors), h, frozenset() if covered else keys)
     if pid is None:
         ask = _Ask(
-            "inspector-replace", target, scope, avoid, rules.per_check, keys, False,
+            "inspector-replace",
+            target,
+            scope,
+            avoid,
+            rules.per_check,
+            keys,
+            False,
             RefusalKind.TOO_FEW_INSPECTORS,
-        )  # fmt: skip
+        )
         raise _refuse(pool, ask, remaining)
     team = tuple(pid if c == removed else c for c in old.inspectors)
     lead = _lead(team, roles, seed, target.credit_code) if old.lead == removed else old.lead

@@ -55,10 +55,24 @@ SEED_DOMAIN = b"shuangsuiji-seed-v1"
 ENTROPY_BYTES = 32
 CALLER_FIELDS = frozenset({"id", "created_by", "created_at", "amends", "reason"})
 _ORDER = (
-    "algorithm", "kind", "seed", "parameters", "targets_sha256", "inspectors_sha256",
-    "experts_sha256", "conflicts_sha256", "targets", "inspectors", "experts", "conflicts",
-    "exclusions", "strata", "amended_assignments", "replaced", "assignments",
-)  # fmt: skip
+    "algorithm",
+    "kind",
+    "seed",
+    "parameters",
+    "targets_sha256",
+    "inspectors_sha256",
+    "experts_sha256",
+    "conflicts_sha256",
+    "targets",
+    "inspectors",
+    "experts",
+    "conflicts",
+    "exclusions",
+    "strata",
+    "amended_assignments",
+    "replaced",
+    "assignments",
+)
 E = TypeVar("E", bound=StrEnum)
 T = TypeVar("T")
 
@@ -381,9 +395,16 @@ def verify_record(record: Mapping[str, object]) -> VerifyOutcome:
 # Lists whose items were parsed with strict types or hold only strings and nulls, so that ==
 # on them is a strict comparison; it spares a walk over hundreds of thousands of values.
 _PARSED_LISTS = frozenset(
-    {"targets", "inspectors", "experts", "conflicts", "exclusions", "amended_assignments",
-     "assignments"}
-)  # fmt: skip
+    {
+        "targets",
+        "inspectors",
+        "experts",
+        "conflicts",
+        "exclusions",
+        "amended_assignments",
+        "assignments",
+    }
+)
 
 
 def _first_difference(expected: object, actual: object, path: str) -> str | None:
@@ -521,10 +542,16 @@ def _target(obj: object, path: str) -> TargetCandidate:
     if type(obj) is dict:
         try:
             made = TargetCandidate(
-                obj["credit_code"], obj["name"], obj["region"], obj["industry"],
-                obj["permit_category"], _CLASSES[obj["supervision_class"]],
-                obj["positive_list"], _GRADES[obj["credit_grade"]], tuple(obj["tags"]),
-            )  # fmt: skip
+                obj["credit_code"],
+                obj["name"],
+                obj["region"],
+                obj["industry"],
+                obj["permit_category"],
+                _CLASSES[obj["supervision_class"]],
+                obj["positive_list"],
+                _GRADES[obj["credit_grade"]],
+                tuple(obj["tags"]),
+            )
         except (KeyError, TypeError):
             pass
         else:
@@ -551,9 +578,13 @@ def _inspector(obj: object, path: str) -> InspectorCandidate:
     if type(obj) is dict:
         try:
             made = InspectorCandidate(
-                obj["cert_no"], obj["name"], obj["region"], tuple(obj["specialties"]),
-                _ROLES[obj["role"]], obj["load"],
-            )  # fmt: skip
+                obj["cert_no"],
+                obj["name"],
+                obj["region"],
+                tuple(obj["specialties"]),
+                _ROLES[obj["role"]],
+                obj["load"],
+            )
         except (KeyError, TypeError):
             pass
         else:
@@ -591,9 +622,13 @@ def _assignment(obj: object, path: str) -> Assignment:
     if type(obj) is dict:
         try:
             made = Assignment(
-                obj["target"], obj["stratum"], _KINDS[obj["kind"]], tuple(obj["inspectors"]),
-                obj["lead"], tuple(obj["experts"]),
-            )  # fmt: skip
+                obj["target"],
+                obj["stratum"],
+                _KINDS[obj["kind"]],
+                tuple(obj["inspectors"]),
+                obj["lead"],
+                tuple(obj["experts"]),
+            )
         except (KeyError, TypeError):
             pass
         else:

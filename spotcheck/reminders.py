@@ -7,8 +7,9 @@ admin is reminded at four stages: AHEAD (``lead_workdays`` working days before t
 opens), OPENS (the window's first day), DUE (its last day), and — when the due day has passed
 without a submission — LATE, which goes to the city admins as an escalation. A stage is
 relevant from its first day until the next stage begins (LATE for ``LATE_WORKDAYS`` working
-days after the due day), and never once the duty is submitted: after downtime, only what is still relevant
-is sent (catch-up), and a ledger keyed by ``Reminder.key`` makes each one go out once.
+days after the due day), and never once the duty is submitted: after downtime, only what is
+still relevant is sent (catch-up), and a ledger keyed by ``Reminder.key`` makes each one go
+out once.
 """
 
 from __future__ import annotations

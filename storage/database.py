@@ -197,7 +197,8 @@ class PointReads:
             return None
         held = self._sync.connect().execution_options(isolation_level="AUTOCOMMIT")
         try:
-            mode = held.connection.driver_connection.execute("PRAGMA journal_mode").fetchone()  # type: ignore[union-attr]
+            raw = held.connection.driver_connection
+            mode = raw.execute("PRAGMA journal_mode").fetchone()  # type: ignore[union-attr]
         except sqlite3.OperationalError:  # busy: the next read tries again
             held.close()
             raise

@@ -107,13 +107,16 @@ async def inspector_candidates(session: AsyncSession, quarter: str) -> list[Insp
     drawable = [Role.INSPECTOR.value, Role.LEAD.value]
     rows = await session.execute(
         select(
-            Inspector.cert_no, Inspector.name, Inspector.region_code, Inspector.specialties,
+            Inspector.cert_no,
+            Inspector.name,
+            Inspector.region_code,
+            Inspector.specialties,
             Inspector.role,
         )
         .where(Inspector.active, Inspector.status == DutyStatus.ON_DUTY.value)
         .where(Inspector.role.in_(drawable))
         .order_by(Inspector.cert_no)
-    )  # fmt: skip
+    )
     return [
         InspectorCandidate(cert, name, region, tuple(specialties), Role(role), loads.get(cert, 0))
         for cert, name, region, specialties, role in rows
@@ -221,13 +224,21 @@ async def insert_assignments(
     now = utcnow()
     rows = [
         {
-            "plan_id": plan.id, "record_id": record_id, "quarter": plan.quarter,
-            "level": plan.level, "supervision_class": classes[t.target], "credit_code": t.target,
-            "kind": t.kind.value, "stratum": t.stratum, "state": "assigned", "due_date": due,
-            "checked_on": None, "created_at": now,
+            "plan_id": plan.id,
+            "record_id": record_id,
+            "quarter": plan.quarter,
+            "level": plan.level,
+            "supervision_class": classes[t.target],
+            "credit_code": t.target,
+            "kind": t.kind.value,
+            "stratum": t.stratum,
+            "state": "assigned",
+            "due_date": due,
+            "checked_on": None,
+            "created_at": now,
         }
         for t in tasks
-    ]  # fmt: skip
+    ]
     if not rows:
         return
     table = Assignment.__table__
@@ -242,14 +253,26 @@ async def insert_assignments(
     if not onsite:
         return
     members = [
-        {"assignment_id": ids[t.target], "person_kind": "inspector", "person_key": cert,
-         "is_lead": cert == t.lead, "state": "assigned"}
-        for t in onsite for cert in t.inspectors
+        {
+            "assignment_id": ids[t.target],
+            "person_kind": "inspector",
+            "person_key": cert,
+            "is_lead": cert == t.lead,
+            "state": "assigned",
+        }
+        for t in onsite
+        for cert in t.inspectors
     ] + [
-        {"assignment_id": ids[t.target], "person_kind": "expert", "person_key": expert,
-         "is_lead": False, "state": "assigned"}
-        for t in onsite for expert in t.experts
-    ]  # fmt: skip
+        {
+            "assignment_id": ids[t.target],
+            "person_kind": "expert",
+            "person_key": expert,
+            "is_lead": False,
+            "state": "assigned",
+        }
+        for t in onsite
+        for expert in t.experts
+    ]
     await insert_rows(connection, AssignmentMember.__table__, members)
 
 
@@ -307,8 +330,13 @@ def caller_fields(record: DrawRecord) -> dict[str, Any]:
     created_at = record.created_at
     if created_at.tzinfo is None:  # SQLite hands back the stored UTC time without its offset
         created_at = created_at.replace(tzinfo=UTC)
-    return {"id": record.id, "created_by": record.created_by, "amends": record.amends,
-            "reason": record.reason, "created_at": created_at.isoformat()}  # fmt: skip
+    return {
+        "id": record.id,
+        "created_by": record.created_by,
+        "amends": record.amends,
+        "reason": record.reason,
+        "created_at": created_at.isoformat(),
+    }
 
 
 def published(record: DrawRecord) -> dict[str, Any]:

@@ -76,8 +76,9 @@ def build_zip(members: Sequence[Member]) -> bytes:
     out, directory = io.BytesIO(), io.BytesIO()
     for m in members:
         offset, name = out.tell(), m.name.encode()
-        common = struct.pack("<HHHHHIIIHH", 20, 0, m.method, 0, 0x21, m.crc, len(m.raw), m.size,
-                             len(name), 0)  # fmt: skip
+        common = struct.pack(
+            "<HHHHHIIIHH", 20, 0, m.method, 0, 0x21, m.crc, len(m.raw), m.size, len(name), 0
+        )
         out.write(b"PK\x03\x04" + common + name + m.raw)
         # made by, the local header's fields, then comment, disk, attributes, offset
         directory.write(b"PK\x01\x02" + struct.pack("<H", 20) + common)

@@ -254,8 +254,10 @@ def test_draw_commit_prints_the_commitment_the_draw_reveals(
     assert out[1].endswith(f"；承诺值 {commitment}")
     seed = json.loads((tmp_path / "record.json").read_text(encoding="utf-8"))["seed"]
     assert (seed["commitment"], seed["entropy"], seed["public_text"]) == (
-        commitment, entropy_hex, LOTTERY,
-    )  # fmt: skip
+        commitment,
+        entropy_hex,
+        LOTTERY,
+    )
     assert run_cli(capsys, "verify", "record.json") == (0, ["OK：记录 1 与重新计算的结果一致。"])
     again = ["draw", "--quarter", "2024Q4", "--level", "county", "--region", "130602"]
     assert run_cli_failing(capsys, *again, "--commitment", "1", "--seed", LOTTERY) == (
@@ -352,9 +354,19 @@ def test_draw_replace_writes_an_amending_record_that_verifies(
     task = record["assignments"][_first_onsite(record)]
     removed = task["inspectors"][0]
     code, out = run_cli(
-        capsys, "draw", "replace", "1", "--target", task["target"], "--inspector", removed,
-        "--reason", "本人申请回避", "--out", "replacement.json",
-    )  # fmt: skip
+        capsys,
+        "draw",
+        "replace",
+        "1",
+        "--target",
+        task["target"],
+        "--inspector",
+        removed,
+        "--reason",
+        "本人申请回避",
+        "--out",
+        "replacement.json",
+    )
     assert code == 0, out
     replacement = json.loads((tmp_path / "replacement.json").read_text(encoding="utf-8"))
     (new_team,) = [t for t in replacement["assignments"] if t["target"] == task["target"]]
@@ -363,8 +375,10 @@ def test_draw_replace_writes_an_amending_record_that_verifies(
     assert out[0].startswith(f"第 2 号记录：{task['target']} 的执法人员 {removed} 已由 ")
     assert out[0].endswith(f"（{added}） 替换。")
     assert (replacement["kind"], replacement["amends"], replacement["reason"]) == (
-        "replacement", 1, "本人申请回避",
-    )  # fmt: skip
+        "replacement",
+        1,
+        "本人申请回避",
+    )
     assert run_cli(capsys, "verify", "replacement.json") == (
         0,
         ["OK：记录 2 与重新计算的结果一致。"],
@@ -381,9 +395,17 @@ def test_draw_replace_writes_an_amending_record_that_verifies(
     # The first record is no longer current.
     other = task["inspectors"][1]
     assert run_cli_failing(
-        capsys, "draw", "replace", "1", "--target", task["target"], "--inspector", other,
-        "--reason", "出差",
-    ) == (1, ["第 1 号记录已不是现行记录（现行为第 2 号），请基于现行记录操作。"])  # fmt: skip
+        capsys,
+        "draw",
+        "replace",
+        "1",
+        "--target",
+        task["target"],
+        "--inspector",
+        other,
+        "--reason",
+        "出差",
+    ) == (1, ["第 1 号记录已不是现行记录（现行为第 2 号），请基于现行记录操作。"])
 
 
 def test_verify_of_a_missing_file_says_it_is_not_found(

@@ -58,18 +58,28 @@ def target(
     active: bool = True,
 ) -> Target:
     return Target(
-        credit_code=credit_code(county, serial), name=f"保定市测试企业{serial}号",
-        region_code=county, industry=industry, permit_category="重点管理",
-        supervision_class=cls, positive_list=positive, credit_grade=grade, tags=[],
+        credit_code=credit_code(county, serial),
+        name=f"保定市测试企业{serial}号",
+        region_code=county,
+        industry=industry,
+        permit_category="重点管理",
+        supervision_class=cls,
+        positive_list=positive,
+        credit_grade=grade,
+        tags=[],
         active=active,
-    )  # fmt: skip
+    )
 
 
 def inspector(serial: int, county: str = JINGXIU, role: str = "inspector") -> Inspector:
     return Inspector(
-        cert_no=f"{county}{serial:05d}", name=f"执法员{serial}", region_code=county,
-        specialties=[], role=role, status="on_duty",
-    )  # fmt: skip
+        cert_no=f"{county}{serial:05d}",
+        name=f"执法员{serial}",
+        region_code=county,
+        specialties=[],
+        role=role,
+        status="on_duty",
+    )
 
 
 def cert(serial: int, county: str = JINGXIU) -> str:
@@ -95,8 +105,13 @@ async def add(ctx: AppContext, rows: Iterable[Any]) -> None:
 
 def county_request(seed: str | None = LOTTERY, **changes: Any) -> DrawRequest:
     """竞秀区's county-level draw of QUARTER with a public seed text."""
-    fields: dict[str, Any] = {"quarter": QUARTER, "level": Level.COUNTY, "actor": "测试管理员",
-                              "region": JINGXIU, "seed_text": seed}  # fmt: skip
+    fields: dict[str, Any] = {
+        "quarter": QUARTER,
+        "level": Level.COUNTY,
+        "actor": "测试管理员",
+        "region": JINGXIU,
+        "seed_text": seed,
+    }
     return DrawRequest(**{**fields, **changes})
 
 
@@ -344,9 +359,15 @@ async def test_declared_conflict_is_never_drawn_onto_its_target(ctx: AppContext)
     await add(ctx, [special, *(target(i) for i in range(8)), *(inspector(i) for i in range(4))])
     await add(
         ctx,
-        [Conflict(cert_no=conflicted, credit_code=special.credit_code, reason="亲属在该企业任职",
-                  created_by="test")],
-    )  # fmt: skip
+        [
+            Conflict(
+                cert_no=conflicted,
+                credit_code=special.credit_code,
+                reason="亲属在该企业任职",
+                created_by="test",
+            )
+        ],
+    )
     would_have_been_drawn = 0
     for quarter in QUARTERS:
         outcome = await draws.execute(ctx, dataclasses.replace(county_request(), quarter=quarter))
@@ -371,9 +392,12 @@ async def test_cross_region_draw_never_sends_an_inspector_to_his_own_county(
     same_county_without = 0
     for quarter in QUARTERS[:3]:
         request = DrawRequest(
-            quarter=quarter, level=Level.CITY, actor="test", seed_text=f"{LOTTERY} {quarter}",
+            quarter=quarter,
+            level=Level.CITY,
+            actor="test",
+            seed_text=f"{LOTTERY} {quarter}",
             cross_region=True,
-        )  # fmt: skip
+        )
         record = (await draws.execute(ctx, request)).record
         assert record["parameters"]["rules"]["cross_region"] is True
         county_of = {i["cert_no"]: i["region"] for i in record["inspectors"]}
@@ -407,8 +431,12 @@ async def test_workload_cap_too_small_is_refused_in_chinese_and_nothing_is_writt
             await draws.execute(ctx, county_request())
         reason = caught.value.reason
         assert (reason.kind, reason.needed, reason.available, reason.cap, reason.region) == (
-            RefusalKind.WORKLOAD_CAP, 2, 1, 1, JINGXIU,
-        )  # fmt: skip
+            RefusalKind.WORKLOAD_CAP,
+            2,
+            1,
+            1,
+            JINGXIU,
+        )
         assert reason.target in {credit_code(JINGXIU, i) for i in range(8)}
         assert ctx.texts.refusal(ctx.config.regions, reason) == (
             f"无法抽取：竞秀区 执法人员本季度任务已达上限 1 件，检查 {reason.target} "
@@ -437,8 +465,11 @@ async def test_county_with_too_few_inspectors_is_refused_with_its_name(ctx: AppC
         await draws.execute(ctx, request)
     reason = caught.value.reason
     assert (reason.kind, reason.needed, reason.available, reason.region) == (
-        RefusalKind.TOO_FEW_INSPECTORS, 2, 1, LIANCHI,
-    )  # fmt: skip
+        RefusalKind.TOO_FEW_INSPECTORS,
+        2,
+        1,
+        LIANCHI,
+    )
     message = ctx.texts.refusal(ctx.config.regions, reason)
     assert message == (
         f"无法抽取：莲池区 执法人员不足，检查 {reason.target} 需要 2 名，"
@@ -469,9 +500,14 @@ async def test_inactive_targets_are_recorded_as_excluded_and_never_drawn(ctx: Ap
     closed_offsite = target(200, cls="general", grade="A", positive=True, active=False)
     await add(
         ctx,
-        [active, closed, closed_offsite, target(201, cls="general", grade="A", positive=True),
-         *(inspector(i) for i in range(4))],
-    )  # fmt: skip
+        [
+            active,
+            closed,
+            closed_offsite,
+            target(201, cls="general", grade="A", positive=True),
+            *(inspector(i) for i in range(4)),
+        ],
+    )
     for quarter in QUARTERS[:4]:
         record = (
             await draws.execute(ctx, dataclasses.replace(county_request(), quarter=quarter))
@@ -535,16 +571,23 @@ async def test_commitment_is_revealed_by_the_draw_that_uses_it(ctx: AppContext) 
     plain = compute_draw(
         dataclasses.replace(
             read_draw_inputs(outcome.record),
-            seed=dataclasses.replace(read_draw_inputs(outcome.record).seed, entropy=None,
-                                     commitment=None),
+            seed=dataclasses.replace(
+                read_draw_inputs(outcome.record).seed, entropy=None, commitment=None
+            ),
         )
-    )  # fmt: skip
+    )
     assert plain["seed"]["value"] != seed["value"]  # type: ignore[index]
 
 
 async def test_a_commitment_cannot_be_used_twice(ctx: AppContext) -> None:
-    await add(ctx, [*county_directory(), *(target(50 + i, LIANCHI) for i in range(4)),
-                    *(inspector(i, LIANCHI) for i in range(2))])  # fmt: skip
+    await add(
+        ctx,
+        [
+            *county_directory(),
+            *(target(50 + i, LIANCHI) for i in range(4)),
+            *(inspector(i, LIANCHI) for i in range(2)),
+        ],
+    )
     commitment_id, _ = await draws.commit_entropy(ctx, "test")
     await draws.execute(ctx, county_request(commitment_id=commitment_id))
     again = await problem_of(
@@ -595,8 +638,10 @@ async def test_replacement_draws_a_new_member_under_the_same_constraints(
     assert verify_record(await draws.load_record(ctx, replaced.record_id)).ok
     stored = (await stored_teams(ctx, outcome.record_id))[code]
     assert {c: state for c, (_, state) in stored.items()} == {
-        removed: "replaced", kept: "assigned", others[1]: "assigned",
-    }  # fmt: skip
+        removed: "replaced",
+        kept: "assigned",
+        others[1]: "assigned",
+    }
     assert [c for c, (lead, _) in stored.items() if lead] == [new_team["lead"]]
     async with ctx.sessions() as session:
         plan = (await session.scalars(select(DrawPlan))).one()
@@ -647,8 +692,10 @@ async def test_inspector_replaced_earlier_can_be_drawn_back_onto_the_team(
     assert sorted(onsite(twice)[code]["inspectors"]) == sorted([first, second])
     stored = (await stored_teams(ctx, outcome.record_id))[code]
     assert {c: state for c, (_, state) in stored.items()} == {
-        first: "assigned", second: "assigned", third: "replaced",
-    }  # fmt: skip
+        first: "assigned",
+        second: "assigned",
+        third: "replaced",
+    }
     assert verify_record(twice.record).ok
 
 

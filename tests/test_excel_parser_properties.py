@@ -79,9 +79,22 @@ def test_yes_no_round_trips_through_export(flag: bool) -> None:
 
 @pytest.mark.parametrize(
     ("written", "expected"),
-    [("是", True), ("Y", True), ("yes", True), ("１", True), ("√", True), (1, True), (True, True),
-     ("否", False), ("n", False), ("", False), (None, False), (0, False), (" 否 ", False)],
-)  # fmt: skip
+    [
+        ("是", True),
+        ("Y", True),
+        ("yes", True),
+        ("１", True),
+        ("√", True),
+        (1, True),
+        (True, True),
+        ("否", False),
+        ("n", False),
+        ("", False),
+        (None, False),
+        (0, False),
+        (" 否 ", False),
+    ],
+)
 def test_yes_no_spellings(written: object, expected: bool) -> None:
     assert cells.yes_no(written) is expected
 
@@ -270,11 +283,20 @@ def _not_an_excel_error(written: str) -> bool:
 
 
 FORMULA_LIKE = {
-    "统一社会信用代码": "91350100M000100Y43", "单位名称": "=1+1", "行政区划代码": "130602",
-    "所属区县": "竞秀", "行业类别": "", "排污许可管理类别": "", "监管类别": "重点",
-    "正面清单": "否", "信用风险等级": "A", "标签": "a;=x", "地址": " #1号楼", "经度": None,
+    "统一社会信用代码": "91350100M000100Y43",
+    "单位名称": "=1+1",
+    "行政区划代码": "130602",
+    "所属区县": "竞秀",
+    "行业类别": "",
+    "排污许可管理类别": "",
+    "监管类别": "重点",
+    "正面清单": "否",
+    "信用风险等级": "A",
+    "标签": "a;=x",
+    "地址": " #1号楼",
+    "经度": None,
     "纬度": None,
-}  # fmt: skip
+}
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])

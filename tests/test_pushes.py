@@ -42,8 +42,17 @@ async def _texts(ctx: AppContext) -> list[tuple[int, str]]:
 async def test_a_draw_pushes_each_task_to_its_bound_team_only(ctx: AppContext) -> None:
     await demo.load_demo_directory(ctx)
     chats = await _bind_county(ctx, "130602")
-    outcome = await execute(ctx, DrawRequest("2024Q1", Level.COUNTY, "t", region="130602",
-                                             supervision_class=SupervisionClass.KEY, seed_text="s"))  # fmt: skip
+    outcome = await execute(
+        ctx,
+        DrawRequest(
+            "2024Q1",
+            Level.COUNTY,
+            "t",
+            region="130602",
+            supervision_class=SupervisionClass.KEY,
+            seed_text="s",
+        ),
+    )
     pushed = await _texts(ctx)
     expected = sum(len(t["inspectors"]) for t in outcome.tasks if t["kind"] == "onsite")
     assert len(pushed) == expected > 0
@@ -54,8 +63,14 @@ async def test_a_draw_pushes_each_task_to_its_bound_team_only(ctx: AppContext) -
 async def test_a_redraw_withdraws_the_old_tasks_before_pushing_the_new(ctx: AppContext) -> None:
     await demo.load_demo_directory(ctx)
     await _bind_county(ctx, "130602")
-    request = DrawRequest("2024Q1", Level.COUNTY, "t", region="130602",
-                          supervision_class=SupervisionClass.KEY, seed_text="s")  # fmt: skip
+    request = DrawRequest(
+        "2024Q1",
+        Level.COUNTY,
+        "t",
+        region="130602",
+        supervision_class=SupervisionClass.KEY,
+        seed_text="s",
+    )
     first = await execute(ctx, request)
     before = len(await _texts(ctx))
     await execute(
@@ -85,8 +100,17 @@ async def test_a_push_names_the_whole_team_when_only_one_member_is_bound(ctx: Ap
         ):
             await session.delete(account)
         names = dict((await session.execute(select(Inspector.cert_no, Inspector.name))).all())
-    outcome = await execute(ctx, DrawRequest("2024Q1", Level.COUNTY, "t", region="130602",
-                                             supervision_class=SupervisionClass.KEY, seed_text="s"))  # fmt: skip
+    outcome = await execute(
+        ctx,
+        DrawRequest(
+            "2024Q1",
+            Level.COUNTY,
+            "t",
+            region="130602",
+            supervision_class=SupervisionClass.KEY,
+            seed_text="s",
+        ),
+    )
     his = [t for t in outcome.tasks if bound in t["inspectors"]]
     pushed = await _texts(ctx)
     assert his and len(pushed) == len(his)

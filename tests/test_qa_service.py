@@ -127,9 +127,13 @@ async def ask(
 async def documents_in_db(ctx: AppContext) -> list[tuple[str, str, str, bool]]:
     async with ctx.sessions() as session:
         rows = await session.execute(
-            select(PolicyDocument.name, PolicyDocument.text, PolicyDocument.added_by, PolicyDocument.active)
-            .order_by(PolicyDocument.id)
-        )  # fmt: skip
+            select(
+                PolicyDocument.name,
+                PolicyDocument.text,
+                PolicyDocument.added_by,
+                PolicyDocument.active,
+            ).order_by(PolicyDocument.id)
+        )
         return [(name, text, by, active) for name, text, by, active in rows]
 
 
@@ -139,7 +143,7 @@ async def document_audit(ctx: AppContext) -> list[tuple[str, str, str, Any, Any]
             select(AuditLog.actor, AuditLog.action, AuditLog.entity_key, AuditLog.old, AuditLog.new)
             .where(AuditLog.entity == "policy_documents")
             .order_by(AuditLog.id)
-        )  # fmt: skip
+        )
         return [(actor, action, key, old, new) for actor, action, key, old, new in rows]
 
 
@@ -163,12 +167,32 @@ def test_plan_text_and_default_ratios_agree() -> None:
 @pytest.mark.parametrize(
     ("question", "level", "cls", "line"),
     [
-        ("县级重点监管对象每季度要抽多少？", "county", "key", "按现行配置，县级重点监管对象每季度至少抽查 25%。"),
-        ("市级重点监管对象抽查比例是多少？", "city", "key", "按现行配置，市级重点监管对象每季度至少抽查 10%。"),
-        ("县级特殊监管对象每季度抽查比例是多少？", "county", "special", "按现行配置，县级特殊监管对象每季度至少抽查 50%。"),
-        ("市局对特殊监管对象抽查比例是多少？", "city", "special", "按现行配置，市级特殊监管对象每季度至少抽查 10%。"),
+        (
+            "县级重点监管对象每季度要抽多少？",
+            "county",
+            "key",
+            "按现行配置，县级重点监管对象每季度至少抽查 25%。",
+        ),
+        (
+            "市级重点监管对象抽查比例是多少？",
+            "city",
+            "key",
+            "按现行配置，市级重点监管对象每季度至少抽查 10%。",
+        ),
+        (
+            "县级特殊监管对象每季度抽查比例是多少？",
+            "county",
+            "special",
+            "按现行配置，县级特殊监管对象每季度至少抽查 50%。",
+        ),
+        (
+            "市局对特殊监管对象抽查比例是多少？",
+            "city",
+            "special",
+            "按现行配置，市级特殊监管对象每季度至少抽查 10%。",
+        ),
     ],
-)  # fmt: skip
+)
 async def test_ratio_question_answers_the_configured_ratio_and_quotes_the_same_number(
     ctx: AppContext, question: str, level: str, cls: str, line: str
 ) -> None:
@@ -372,21 +396,62 @@ PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00\x00\x00\x01\x00\x08\
 @pytest.mark.parametrize(
     ("name", "data", "kind", "message"),
     [
-        ("规定.pdf", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj", "not_text", "只接受 .txt 或 .docx 规定文本。"),
+        (
+            "规定.pdf",
+            b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj",
+            "not_text",
+            "只接受 .txt 或 .docx 规定文本。",
+        ),
         ("规定.doc", DRONE_TEXT.encode(), "not_text", "只接受 .txt 或 .docx 规定文本。"),
         ("规定.txt", PNG, "unreadable", "文件无法读取：请另存为 UTF-8 编码的 .txt 或 .docx。"),
-        ("规定.txt", b"PK\x03\x04\x14\x00\x00\x00\x08\x00", "unreadable", "文件无法读取：请另存为 UTF-8 编码的 .txt 或 .docx。"),
-        ("规定.txt", bytes(range(256)), "unreadable", "文件无法读取：请另存为 UTF-8 编码的 .txt 或 .docx。"),
-        ("规定.docx", b"not a zip at all", "unreadable", "文件无法读取：请另存为 UTF-8 编码的 .txt 或 .docx。"),
-        ("规定.docx", _zip_without_document(), "unreadable", "文件无法读取：请另存为 UTF-8 编码的 .txt 或 .docx。"),
-        ("规定.txt", "一、".encode() + b"x" * MAX_DOCUMENT_BYTES, "too_large", "文件过大（上限 2 MB）。"),
+        (
+            "规定.txt",
+            b"PK\x03\x04\x14\x00\x00\x00\x08\x00",
+            "unreadable",
+            "文件无法读取：请另存为 UTF-8 编码的 .txt 或 .docx。",
+        ),
+        (
+            "规定.txt",
+            bytes(range(256)),
+            "unreadable",
+            "文件无法读取：请另存为 UTF-8 编码的 .txt 或 .docx。",
+        ),
+        (
+            "规定.docx",
+            b"not a zip at all",
+            "unreadable",
+            "文件无法读取：请另存为 UTF-8 编码的 .txt 或 .docx。",
+        ),
+        (
+            "规定.docx",
+            _zip_without_document(),
+            "unreadable",
+            "文件无法读取：请另存为 UTF-8 编码的 .txt 或 .docx。",
+        ),
+        (
+            "规定.txt",
+            "一、".encode() + b"x" * MAX_DOCUMENT_BYTES,
+            "too_large",
+            "文件过大（上限 2 MB）。",
+        ),
         ("规定.txt", b"", "empty", "文件里没有可用的文字。"),
         ("规定.txt", " \r\n\n\u3000\n".encode(), "empty", "文件里没有可用的文字。"),
         ("规定.docx", docx([]), "empty", "文件里没有可用的文字。"),
     ],
-    ids=["pdf", "doc", "png-as-txt", "zip-as-txt", "bytes-as-txt", "not-zip-docx", "docx-no-body",
-         "oversize", "empty", "blank", "empty-docx"],
-)  # fmt: skip
+    ids=[
+        "pdf",
+        "doc",
+        "png-as-txt",
+        "zip-as-txt",
+        "bytes-as-txt",
+        "not-zip-docx",
+        "docx-no-body",
+        "oversize",
+        "empty",
+        "blank",
+        "empty-docx",
+    ],
+)
 async def test_refused_document_stores_nothing(
     ctx: AppContext, name: str, data: bytes, kind: str, message: str
 ) -> None:
@@ -408,8 +473,12 @@ async def test_documents_lists_the_shipped_plan_as_0_and_the_added_ones(ctx: App
     assert await qa.documents(ctx) == [(0, PLAN)]
     first, _ = await qa.add_document(ctx, library, f"{DRONE}.txt", DRONE_TEXT.encode(), "test")
     second, _ = await qa.add_document(
-        ctx, library, "执法记录仪使用规定.docx", docx(["一、总则", "（一）佩戴。现场检查全程佩戴执法记录仪。"]), "test"
-    )  # fmt: skip
+        ctx,
+        library,
+        "执法记录仪使用规定.docx",
+        docx(["一、总则", "（一）佩戴。现场检查全程佩戴执法记录仪。"]),
+        "test",
+    )
 
     assert await qa.documents(ctx) == [(0, PLAN), (first, DRONE), (second, "执法记录仪使用规定")]
     assert ctx.texts.documents_list(await qa.documents(ctx)) == "\n".join(

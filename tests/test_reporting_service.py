@@ -98,9 +98,15 @@ async def directory(ctx: AppContext) -> People:
     await demo.load_demo_directory(ctx)
     await add(
         ctx,
-        Inspector(cert_no="13060299001", name="竞秀副管理员", region_code=JINGXIU, specialties=[],
-                  role=Role.COUNTY_ADMIN.value, status="on_duty"),
-    )  # fmt: skip
+        Inspector(
+            cert_no="13060299001",
+            name="竞秀副管理员",
+            region_code=JINGXIU,
+            specialties=[],
+            role=Role.COUNTY_ADMIN.value,
+            status="on_duty",
+        ),
+    )
     people = People()
     admins = await staff(ctx, Role.COUNTY_ADMIN, JINGXIU)
     assert [a.cert_no for a in admins][-1] == "13060299001"
@@ -433,12 +439,15 @@ async def test_ledger_key_refuses_a_second_row_for_the_same_reminder(ctx: AppCon
     from bot.services import outbox as outbox_service
 
     async with ctx.sessions() as session, session.begin():
-        first = await reporting.once(session, "report", "2024Q1:summary:opens:130602", "X1",
-                                     outbox_service.message(1, "a"))  # fmt: skip
-        second = await reporting.once(session, "report", "2024Q1:summary:opens:130602", "X1",
-                                      outbox_service.message(1, "b"))  # fmt: skip
-        other = await reporting.once(session, "report", "2024Q1:summary:opens:130602", "X2",
-                                     outbox_service.message(2, "c"))  # fmt: skip
+        first = await reporting.once(
+            session, "report", "2024Q1:summary:opens:130602", "X1", outbox_service.message(1, "a")
+        )
+        second = await reporting.once(
+            session, "report", "2024Q1:summary:opens:130602", "X1", outbox_service.message(1, "b")
+        )
+        other = await reporting.once(
+            session, "report", "2024Q1:summary:opens:130602", "X2", outbox_service.message(2, "c")
+        )
     assert (first, second, other) == (True, False, True)
     assert [m.payload["text"] for m in await outbox(ctx)] == ["a", "c"]
 
@@ -645,13 +654,16 @@ async def members(ctx: AppContext) -> list[tuple[int, str, bool, str, date | Non
     async with ctx.sessions() as session:
         rows = await session.execute(
             select(
-                AssignmentMember.assignment_id, AssignmentMember.person_key,
-                AssignmentMember.is_lead, Assignment.kind, Assignment.due_date,
+                AssignmentMember.assignment_id,
+                AssignmentMember.person_key,
+                AssignmentMember.is_lead,
+                Assignment.kind,
+                Assignment.due_date,
             )
             .join(Assignment, Assignment.id == AssignmentMember.assignment_id)
             .where(AssignmentMember.person_kind == "inspector")
             .order_by(AssignmentMember.id)
-        )  # fmt: skip
+        )
         return [tuple(r) for r in rows]  # type: ignore[misc]
 
 
@@ -666,10 +678,14 @@ async def test_send_due_soon_once_per_assignment_within_due_within_days(ctx: App
     assert queued == len(onsite) > 0
     async with ctx.sessions() as session:
         names = dict(
-            (await session.execute(
-                select(Assignment.id, Target.name).join(Target, Target.credit_code == Assignment.credit_code)
-            )).all()
-        )  # fmt: skip
+            (
+                await session.execute(
+                    select(Assignment.id, Target.name).join(
+                        Target, Target.credit_code == Assignment.credit_code
+                    )
+                )
+            ).all()
+        )
     expected = Counter(
         (team[cert].chat_id, f"【到期提醒】{names[aid]} 的检查将于 2024-03-31 到期。")
         for aid, cert, _, _, _ in onsite
@@ -748,16 +764,23 @@ async def test_send_county_digests_weekly_with_drawn_against_the_minimum(ctx: Ap
     [admin] = [p for p in team.values() if p.role is Role.COUNTY_ADMIN]
     async with ctx.sessions() as session:
         population = dict(
-            (await session.execute(
-                select(Target.supervision_class, func.count())
-                .where(Target.region_code == JINGXIU, Target.active, Target.positive_list.is_(False))
-                .group_by(Target.supervision_class)
-            )).all()
-        )  # fmt: skip
+            (
+                await session.execute(
+                    select(Target.supervision_class, func.count())
+                    .where(
+                        Target.region_code == JINGXIU,
+                        Target.active,
+                        Target.positive_list.is_(False),
+                    )
+                    .group_by(Target.supervision_class)
+                )
+            ).all()
+        )
         drawn_special = await session.scalar(
-            select(func.count()).select_from(Assignment)
+            select(func.count())
+            .select_from(Assignment)
             .where(Assignment.kind == "onsite", Assignment.supervision_class == "special")
-        )  # fmt: skip
+        )
     ratios = ctx.config.policy.ratios
     minimum = {
         cls: quota_for(ratios.ratio(Level.COUNTY, cls), int(population.get(cls.value, 0)))

@@ -115,10 +115,13 @@ async def test_credit_code_is_unique_in_the_database(ctx: AppContext, tmp_path) 
     async with ctx.sessions() as session:
         session.add(
             Target(
-                credit_code=row["统一社会信用代码"], name="x", region_code="130602",
-                supervision_class="key", credit_grade="A",
+                credit_code=row["统一社会信用代码"],
+                name="x",
+                region_code="130602",
+                supervision_class="key",
+                credit_grade="A",
             )
-        )  # fmt: skip
+        )
         with pytest.raises(IntegrityError):
             await session.commit()
 

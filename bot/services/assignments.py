@@ -91,8 +91,16 @@ async def log_refused(
     ctx: AppContext, person: Person | None, user_id: int, what: str, detail: str
 ) -> None:
     async with ctx.sessions() as session, session.begin():
-        session.add(AuditLog(actor=f"tg:{user_id}", action="refused", entity=what, entity_key=detail[:60], old=None,
-                             new={"cert_no": person.cert_no if person else None}))  # fmt: skip
+        session.add(
+            AuditLog(
+                actor=f"tg:{user_id}",
+                action="refused",
+                entity=what,
+                entity_key=detail[:60],
+                old=None,
+                new={"cert_no": person.cert_no if person else None},
+            )
+        )
 
 
 async def accept(ctx: AppContext, person: Person, assignment_id: int) -> tuple[str, bool]:
@@ -115,9 +123,16 @@ async def accept(ctx: AppContext, person: Person, assignment_id: int) -> tuple[s
         )
         if getattr(changed, "rowcount", 0) != 1:
             raise AssignmentProblem("not_yours", assignment=assignment_id)
-        session.add(AuditLog(actor=f"tg:{person.user_id}", action="accept", entity="assignments",
-                             entity_key=str(assignment_id), old={"state": member.state},
-                             new={"state": "accepted", "cert_no": person.cert_no}))  # fmt: skip
+        session.add(
+            AuditLog(
+                actor=f"tg:{person.user_id}",
+                action="accept",
+                entity="assignments",
+                entity_key=str(assignment_id),
+                old={"state": member.state},
+                new={"state": "accepted", "cert_no": person.cert_no},
+            )
+        )
     return target_name, True
 
 
@@ -183,14 +198,27 @@ async def complete_recusal(
             Conflict.cert_no == person.cert_no, Conflict.credit_code == assignment.credit_code
         )
         if await session.scalar(known) is None:
-            session.add(Conflict(cert_no=person.cert_no, credit_code=assignment.credit_code, reason=reason,
-                                 source="recusal", created_by=f"tg:{person.user_id}"))  # fmt: skip
+            session.add(
+                Conflict(
+                    cert_no=person.cert_no,
+                    credit_code=assignment.credit_code,
+                    reason=reason,
+                    source="recusal",
+                    created_by=f"tg:{person.user_id}",
+                )
+            )
             await session.flush()
         actor = f"tg:{person.user_id}"
         try:
             async with session.begin_nested():
-                change = await replace_and_notify(session, plan.current_record_id, assignment.credit_code,
-                                                  person.cert_no, reason, actor)  # fmt: skip
+                change = await replace_and_notify(
+                    session,
+                    plan.current_record_id,
+                    assignment.credit_code,
+                    person.cert_no,
+                    reason,
+                    actor,
+                )
         except DrawRefused as refused:
             target_name = await _alert_admins(session, assignment.credit_code, person, reason)
             return RecusalOutcome(target_name, None, None, refused.reason)
@@ -276,8 +304,13 @@ async def _admins_of(session: AsyncSession, region: str) -> set[str]:
 
 _TASKS_OF = (
     select(
-        Assignment.id, Assignment.quarter, Target.name, Assignment.credit_code,
-        Assignment.due_date, AssignmentMember.state, AssignmentMember.is_lead,
+        Assignment.id,
+        Assignment.quarter,
+        Target.name,
+        Assignment.credit_code,
+        Assignment.due_date,
+        AssignmentMember.state,
+        AssignmentMember.is_lead,
     )
     .join(AssignmentMember, AssignmentMember.assignment_id == Assignment.id)
     .join(Target, Target.credit_code == Assignment.credit_code)
@@ -288,7 +321,7 @@ _TASKS_OF = (
         AssignmentMember.state != "replaced",
     )
     .order_by(Assignment.due_date, Assignment.id)
-)  # fmt: skip
+)
 
 
 async def tasks_of(ctx: AppContext, person: Person) -> list[Task]:

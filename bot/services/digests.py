@@ -154,8 +154,11 @@ async def send_county_digests(ctx: AppContext, now: datetime) -> int:
         for cert, _, county, account in await _bound(session, Role.COUNTY_ADMIN):
             progress = await county_progress(ctx, session, county, quarter)
             texts = texts_for(account.language)
-            text = texts.county_digest(texts.region_name(ctx.config.regions, county), str(quarter),
-                                       [(p.supervision_class, p.drawn, p.minimum) for p in progress])  # fmt: skip
+            text = texts.county_digest(
+                texts.region_name(ctx.config.regions, county),
+                str(quarter),
+                [(p.supervision_class, p.drawn, p.minimum) for p in progress],
+            )
             queued += await once(
                 session,
                 "county_digest",
@@ -218,6 +221,11 @@ async def digest_for(ctx: AppContext, person: Person, now: datetime) -> str:
         if person.role is Role.COUNTY_ADMIN:
             quarter = Quarter.containing(local.date())
             rows = await county_progress(ctx, session, person.region, quarter)
-            parts.append(texts.county_digest(texts.region_name(ctx.config.regions, person.region), str(quarter),
-                                             [(p.supervision_class, p.drawn, p.minimum) for p in rows]))  # fmt: skip
+            parts.append(
+                texts.county_digest(
+                    texts.region_name(ctx.config.regions, person.region),
+                    str(quarter),
+                    [(p.supervision_class, p.drawn, p.minimum) for p in rows],
+                )
+            )
     return "\n\n".join(parts) or texts.digest_empty()

@@ -330,12 +330,26 @@ async def _store(
     if not await draw_store.make_current(session, plan.id, record_id, amends):
         raise DrawProblem("not_current", record=amends, current=None)
     session.add(
-        _audit(actor, body["kind"], "draw_records", str(record_id),
-               {"plan": plan.plan_key, "amends": amends, "reason": reason,
-                "assignments": len(body["assignments"])})
-    )  # fmt: skip
-    caller = {"id": record_id, "created_by": actor, "amends": amends, "reason": reason,
-              "created_at": created_at.isoformat()}  # fmt: skip
+        _audit(
+            actor,
+            body["kind"],
+            "draw_records",
+            str(record_id),
+            {
+                "plan": plan.plan_key,
+                "amends": amends,
+                "reason": reason,
+                "assignments": len(body["assignments"]),
+            },
+        )
+    )
+    caller = {
+        "id": record_id,
+        "created_by": actor,
+        "amends": amends,
+        "reason": reason,
+        "created_at": created_at.isoformat(),
+    }
     return DrawOutcome(record_id, {**body, **caller}, encoded.canonical(caller))
 
 
@@ -458,10 +472,13 @@ async def _apply_replacement(
             continue
         session.add(
             AssignmentMember(
-                assignment_id=assignment.id, person_kind="inspector", person_key=cert,
-                is_lead=cert == new_team["lead"], state="assigned",
+                assignment_id=assignment.id,
+                person_kind="inspector",
+                person_key=cert,
+                is_lead=cert == new_team["lead"],
+                state="assigned",
             )
-        )  # fmt: skip
+        )
 
 
 # A city draw of 200,000 targets writes 61 MB; a record file may come from anyone.

@@ -74,8 +74,16 @@ async def create_invite(
                 expires_at=expires,
             )
         )
-        session.add(AuditLog(actor=actor, action="invite", entity="inspectors", entity_key=cert_no, old=None,
-                             new={"expires_at": expires.isoformat()}))  # fmt: skip
+        session.add(
+            AuditLog(
+                actor=actor,
+                action="invite",
+                entity="inspectors",
+                entity_key=cert_no,
+                old=None,
+                new={"expires_at": expires.isoformat()},
+            )
+        )
     return code, expires
 
 
@@ -170,8 +178,17 @@ async def _log_try(
 ) -> None:
     """The code itself is not kept: a near miss of a real one would help the next guess."""
     async with ctx.sessions() as session, session.begin():
-        session.add(AuditLog(at=moment, actor=f"tg:{user_id}", action=action, entity="start_codes",
-                             entity_key=str(user_id), old=None, new={"result": result}))  # fmt: skip
+        session.add(
+            AuditLog(
+                at=moment,
+                actor=f"tg:{user_id}",
+                action=action,
+                entity="start_codes",
+                entity_key=str(user_id),
+                old=None,
+                new={"result": result},
+            )
+        )
 
 
 async def _bind(
@@ -213,12 +230,24 @@ async def _bind(
         if old is not None:
             await session.delete(old)
             await session.flush()
-        account = TelegramAccount(user_id=user_id, chat_id=chat_id, cert_no=invite.cert_no,
-                                  language=_language(language), bound_at=moment)  # fmt: skip
+        account = TelegramAccount(
+            user_id=user_id,
+            chat_id=chat_id,
+            cert_no=invite.cert_no,
+            language=_language(language),
+            bound_at=moment,
+        )
         session.add(account)
-        session.add(AuditLog(actor=f"tg:{user_id}", action="bind", entity="inspectors", entity_key=invite.cert_no,
-                             old=None if old is None else {"user_id": old.user_id},
-                             new={"user_id": user_id}))  # fmt: skip
+        session.add(
+            AuditLog(
+                actor=f"tg:{user_id}",
+                action="bind",
+                entity="inspectors",
+                entity_key=invite.cert_no,
+                old=None if old is None else {"user_id": old.user_id},
+                new={"user_id": user_id},
+            )
+        )
         try:
             await session.flush()
         except IntegrityError:
@@ -231,22 +260,35 @@ def _language(code: str | None) -> str:
 
 
 def _person(account: TelegramAccount, inspector: Inspector) -> Person:
-    return Person(account.user_id, account.chat_id, inspector.cert_no, inspector.name,
-                  Role(inspector.role), inspector.region_code, account.language)  # fmt: skip
+    return Person(
+        account.user_id,
+        account.chat_id,
+        inspector.cert_no,
+        inspector.name,
+        Role(inspector.role),
+        inspector.region_code,
+        account.language,
+    )
 
 
 # Built once: this runs for every update, and building a statement costs more than running it.
 _WHO = (
     select(
-        TelegramAccount.user_id, TelegramAccount.chat_id, TelegramAccount.language,
+        TelegramAccount.user_id,
+        TelegramAccount.chat_id,
+        TelegramAccount.language,
         TelegramAccount.reachable,
-        Inspector.cert_no, Inspector.name, Inspector.role, Inspector.region_code, Inspector.status,
+        Inspector.cert_no,
+        Inspector.name,
+        Inspector.role,
+        Inspector.region_code,
+        Inspector.status,
         ChatForm.kind,
     )
     .join(Inspector, Inspector.cert_no == TelegramAccount.cert_no)
     .outerjoin(ChatForm, ChatForm.user_id == TelegramAccount.user_id)
     .where(TelegramAccount.user_id == bindparam("user_id"), Inspector.active)
-)  # fmt: skip
+)
 
 
 async def who(ctx: AppContext, user_id: int) -> Person | None:
@@ -259,8 +301,7 @@ async def who(ctx: AppContext, user_id: int) -> Person | None:
     user, chat, language, reachable, cert_no, name, role, region, status, waiting = rows[0]
     if status == DutyStatus.TRANSFERRED.value:
         return None
-    return Person(user, chat, cert_no, name, Role(role), region, language, bool(reachable),
-                  waiting)  # fmt: skip
+    return Person(user, chat, cert_no, name, Role(role), region, language, bool(reachable), waiting)
 
 
 async def reachable_again(ctx: AppContext, user_id: int) -> None:

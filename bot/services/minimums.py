@@ -28,8 +28,13 @@ async def class_minimums(
         t for t, active in await draw_store.target_candidates(session, region=county) if active
     ]
     policy = ctx.config.policy
-    strata = plan_quarter(level, targets, policy.ratios, policy.grade_multipliers,
-                          region=county if level is Level.COUNTY else None)  # fmt: skip
+    strata = plan_quarter(
+        level,
+        targets,
+        policy.ratios,
+        policy.grade_multipliers,
+        region=county if level is Level.COUNTY else None,
+    )
     result = {cls: ClassMinimum(0, 0) for cls in SupervisionClass}
     for stratum in strata:
         if stratum.kind is TaskKind.ONSITE:

@@ -162,8 +162,14 @@ async def _live(
     for level in levels:
         configured = library.config.policy.ratios.ratio(level, cls)
         planned = parse_ratio(DEFAULT_RATIOS[level.value][cls.value])
-        lines.append(texts.qa_ratio(level.value, cls.value, texts.percent(configured),
-                                    None if configured == planned else texts.percent(planned)))  # fmt: skip
+        lines.append(
+            texts.qa_ratio(
+                level.value,
+                cls.value,
+                texts.percent(configured),
+                None if configured == planned else texts.percent(planned),
+            )
+        )
     return "\n".join(lines)
 
 
@@ -182,8 +188,15 @@ async def _quota(
         found = (await class_minimums(ctx, session, where, None if city else person.region))[cls]
     ratio = ctx.config.policy.ratios.ratio(where, cls)
     name = ctx.config.regions.name if city else texts.region_name(ctx.config.regions, person.region)
-    return texts.qa_quota(name, str(Quarter.containing(today)), where.value, cls.value, found.population,
-                          texts.percent(ratio), found.minimum)  # fmt: skip
+    return texts.qa_quota(
+        name,
+        str(Quarter.containing(today)),
+        where.value,
+        cls.value,
+        found.population,
+        texts.percent(ratio),
+        found.minimum,
+    )
 
 
 async def add_document(
@@ -199,8 +212,16 @@ async def add_document(
         document = PolicyDocument(name=title, text=text, added_by=actor)
         session.add(document)
         await session.flush()
-        session.add(AuditLog(actor=actor, action="create", entity="policy_documents", entity_key=str(document.id),
-                             old=None, new={"name": title, "passages": len(passages)}))  # fmt: skip
+        session.add(
+            AuditLog(
+                actor=actor,
+                action="create",
+                entity="policy_documents",
+                entity_key=str(document.id),
+                old=None,
+                new={"name": title, "passages": len(passages)},
+            )
+        )
         document_id = document.id
     library.invalidate()
     return document_id, len(passages)
@@ -268,8 +289,16 @@ async def remove_document(
         if document is None or not document.active:
             raise DocumentProblem("no_document")
         document.active = False
-        session.add(AuditLog(actor=actor, action="deactivate", entity="policy_documents", entity_key=str(document_id),
-                             old={"active": True}, new={"active": False}))  # fmt: skip
+        session.add(
+            AuditLog(
+                actor=actor,
+                action="deactivate",
+                entity="policy_documents",
+                entity_key=str(document_id),
+                old={"active": True},
+                new={"active": False},
+            )
+        )
         name = document.name
     library.invalidate()
     return name

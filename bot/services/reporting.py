@@ -166,9 +166,13 @@ def _reminder_message(
 ) -> outbox.OutboxMessage:
     texts = texts_for(account.language)
     text = texts.report_reminder(
-        county_name, str(reminder.quarter), reminder.duty.value, reminder.stage.value,
-        reminder.window, reminder.provisional,
-    )  # fmt: skip
+        county_name,
+        str(reminder.quarter),
+        reminder.duty.value,
+        reminder.stage.value,
+        reminder.window,
+        reminder.provisional,
+    )
     if reminder.stage is Stage.AHEAD:
         return outbox.message(account.chat_id, text)  # nothing to submit before the window
     button = (
@@ -225,11 +229,26 @@ async def mark_submitted(
         )
         if found is not None:
             return Submitted(quarter, duty, False)
-        session.add(Submission(county=person.region, quarter=quarter, duty=duty, submitted_by=person.cert_no,
-                               file_id=file_id, file_name=file_name))  # fmt: skip
-        session.add(AuditLog(actor=f"tg:{person.user_id}", action="submit", entity="submissions",
-                             entity_key=f"{person.region}:{quarter}:{duty}", old=None,
-                             new={"file_name": file_name}))  # fmt: skip
+        session.add(
+            Submission(
+                county=person.region,
+                quarter=quarter,
+                duty=duty,
+                submitted_by=person.cert_no,
+                file_id=file_id,
+                file_name=file_name,
+            )
+        )
+        session.add(
+            AuditLog(
+                actor=f"tg:{person.user_id}",
+                action="submit",
+                entity="submissions",
+                entity_key=f"{person.region}:{quarter}:{duty}",
+                old=None,
+                new={"file_name": file_name},
+            )
+        )
         try:
             await session.flush()
         except IntegrityError:

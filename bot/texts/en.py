@@ -37,10 +37,14 @@ class EnglishTexts(Texts):
     def invite_problem(self, kind: str) -> str:
         return {
             "wrong_code": "That invitation code is not right; check it and send /start CODE again.",
-            "used_code": "That invitation code was used already. Ask an administrator for a new one.",
+            "used_code": (
+                "That invitation code was used already. Ask an administrator for a new one."
+            ),
             "expired_code": "That invitation code has expired. Ask an administrator for a new one.",
             "unknown_inspector": "No active officer with that certificate number.",
-            "account_taken": "This Telegram account is bound to another officer; ask an administrator.",
+            "account_taken": (
+                "This Telegram account is bound to another officer; ask an administrator."
+            ),
             "not_allowed": "You can invite officers and team leads of your own county only.",
         }.get(kind, "Invalid invitation code.")
 
@@ -89,7 +93,8 @@ class EnglishTexts(Texts):
             or "  (see the item list)"
         )
         return (
-            f"{head} {quarter}\nTarget: {target_name}\nCredit code: {credit_code}\nAddress: {address or '—'}\n"
+            f"{head} {quarter}\nTarget: {target_name}\nCredit code: {credit_code}\n"
+            f"Address: {address or '—'}\n"
             f"Team: {members}\nDue: {due.isoformat() if due else '—'}\nItems:\n{listed}\n"
             "Confidential until the inspection."
         )
@@ -105,7 +110,10 @@ class EnglishTexts(Texts):
         return "That task is not yours, or it has changed. Nothing was done."
 
     def recusal_ask_reason(self, target_name: str, minutes: int) -> str:
-        return f"Recusal from {target_name}: reply within {minutes} minutes with the reason (e.g. a family tie); /cancel to drop it."
+        return (
+            f"Recusal from {target_name}: reply within {minutes} minutes with the reason "
+            "(e.g. a family tie); /cancel to drop it."
+        )
 
     def recusal_done(self, target_name: str, replacement: str) -> str:
         return f"Recusal recorded: {replacement} inspects {target_name} instead."
@@ -147,12 +155,18 @@ class EnglishTexts(Texts):
         return "Sorry, I did not understand. Send /help for the commands."
 
     def error_apology(self) -> str:
-        return "Something went wrong; it was logged and the administrators were told. Nothing you entered was lost."
+        return (
+            "Something went wrong; it was logged and the administrators were told. "
+            "Nothing you entered was lost."
+        )
 
     # --- issue 16: free text and waiting forms ---
 
     def text_too_long(self, length: int, limit: int) -> str:
-        return f"Too long ({length} characters; at most {limit}). Nothing was done: please shorten it and send it again."
+        return (
+            f"Too long ({length} characters; at most {limit}). "
+            "Nothing was done: please shorten it and send it again."
+        )
 
     def recusal_lapsed(self, target_name: str, minutes: int) -> str:
         about = f" from {target_name}" if target_name else ""
@@ -163,13 +177,19 @@ class EnglishTexts(Texts):
 
     def recusal_dropped(self, target_name: str) -> str:
         about = f" from {target_name}" if target_name else ""
-        return f"Your recusal{about} was dropped: a command came instead of the reason. To recuse, press 申请回避 on the task again."
+        return (
+            f"Your recusal{about} was dropped: a command came instead of the reason. "
+            "To recuse, press 申请回避 on the task again."
+        )
 
     def edited_ignored(self) -> str:
         return "Edited messages are not acted on. To correct something, send a new message."
 
     def wrong_code_limit(self, minutes: int) -> str:
-        return f"Too many wrong codes: codes get no answer for {minutes} minutes. Check the code with your administrator."
+        return (
+            f"Too many wrong codes: codes get no answer for {minutes} minutes. "
+            "Check the code with your administrator."
+        )
 
     # --- issue 16: outbox delivery ---
 

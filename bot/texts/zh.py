@@ -249,8 +249,14 @@ class Texts:
             "bad_quarter": f"季度“{d.get('quarter')}”格式不对，应如 2024Q1。",
             "unknown_region": f"行政区划代码 {d.get('region')} 不是本市的区县。",
             "commitment_unusable": f"第 {d.get('commitment')} 号熵承诺不存在或已用过。",
-            "already_drawn": f"该计划本季度已抽取过（第 {d.get('record')} 号记录）。如需重抽，请用 --amends 记录号 --reason 原因。",
-            "already_drawn_chat": f"该计划本季度已抽取过（第 {d.get('record')} 号记录），未重复抽取。如确需重抽，须写明原因，由管理员在命令行修订该记录。",
+            "already_drawn": (
+                f"该计划本季度已抽取过（第 {d.get('record')} 号记录）。"
+                "如需重抽，请用 --amends 记录号 --reason 原因。"
+            ),
+            "already_drawn_chat": (
+                f"该计划本季度已抽取过（第 {d.get('record')} 号记录），未重复抽取。"
+                "如确需重抽，须写明原因，由管理员在命令行修订该记录。"
+            ),
             "nothing_to_amend": f"没有可修订的计划：第 {d.get('record')} 号记录不属于此计划。",
             "reason_required": "重抽或替换必须写明原因（--reason）。",
             "not_current": f"第 {d.get('record')} 号记录已不是现行记录（现行为第 {d.get('current')} 号），请基于现行记录操作。",
@@ -272,7 +278,10 @@ class Texts:
     # --- the bot ----------------------------------------------------------------------------
 
     def bot_start_failed(self, api: str, error: str) -> str:
-        return f"无法启动机器人：Telegram Bot API（{api}）拒绝了令牌或无法连接（{error}）。请检查 [telegram] token 与 api_base_url。"
+        return (
+            f"无法启动机器人：Telegram Bot API（{api}）拒绝了令牌或无法连接（{error}）。"
+            "请检查 [telegram] token 与 api_base_url。"
+        )
 
     def token_missing(self) -> str:
         return "没有配置机器人令牌：请在 config.toml 的 [telegram] token 或环境变量 TELEGRAM_BOT_TOKEN 中设置。"
@@ -423,7 +432,8 @@ class Texts:
     ) -> str:
         states = {"assigned": "待接受", "accepted": "已接受"}
         lead_mark = "（组长）" if lead else ""
-        return f"{i}. {quarter} {name}{lead_mark} — 期限 {due}，{states.get(state, state)} /task_{task}"
+        shown = states.get(state, state)
+        return f"{i}. {quarter} {name}{lead_mark} — 期限 {due}，{shown} /task_{task}"
 
     def tasks_more(self, count: int) -> str:
         return f"……另有 {count} 项未列出（按期限先后，请先处理以上任务）。"
@@ -531,7 +541,8 @@ class Texts:
         provisional: bool,
     ) -> str:
         listed = "、".join(counties)
-        return f"【逾期】{listed} 尚未报送 {quarter} {self.duty_name(duty)}（报送期 {self.window_text(window, provisional)}）。"
+        period = self.window_text(window, provisional)
+        return f"【逾期】{listed} 尚未报送 {quarter} {self.duty_name(duty)}（报送期 {period}）。"
 
     def button_submitted(self) -> str:
         return "已报送"
@@ -578,7 +589,8 @@ class Texts:
         for cls, drawn, minimum in rows:
             mark = "✓" if drawn >= minimum else ""
             lines.append(
-                f"{self.class_short(cls)} {self.progress_bar(drawn, minimum)} {drawn}/{minimum}{mark}"
+                f"{self.class_short(cls)} {self.progress_bar(drawn, minimum)} "
+                f"{drawn}/{minimum}{mark}"
             )
         return "\n".join(lines)
 
@@ -616,7 +628,8 @@ class Texts:
         mark = "（暂定）" if provisional else ""
         return (
             f"{quarter}{mark}  工作总结 {summary[0].isoformat()}–{summary[1].isoformat()}  "
-            f"统计表 {statistics[0].isoformat()}–{statistics[1].isoformat()}  抽取截止 {draw_due.isoformat()}"
+            f"统计表 {statistics[0].isoformat()}–{statistics[1].isoformat()}  "
+            f"抽取截止 {draw_due.isoformat()}"
         )
 
     def calendar_warning(self, years: list[int]) -> str:
@@ -637,7 +650,10 @@ class Texts:
 
     def qa_ratio(self, level: str, cls: str, configured: str, planned: str | None) -> str:
         scope = "（正面清单外；正面清单企业每季度非现场监管全覆盖）" if cls == "general" else ""
-        line = f"按现行配置，{self.level_name(level)}{self.class_short(cls)}监管对象{scope}每季度至少抽查 {configured}。"
+        line = (
+            f"按现行配置，{self.level_name(level)}{self.class_short(cls)}监管对象{scope}"
+            f"每季度至少抽查 {configured}。"
+        )
         if planned is not None:
             line += f"（方案原文为 {planned}，本系统配置已调整为 {configured}。）"
         return line
@@ -653,7 +669,8 @@ class Texts:
         quota: int,
     ) -> str:
         return (
-            f"{where}{quarter}：{self.class_short(cls)}监管对象{'（正面清单外）' if cls == 'general' else ''}{population} 家，"
+            f"{where}{quarter}：{self.class_short(cls)}监管对象"
+            f"{'（正面清单外）' if cls == 'general' else ''}{population} 家，"
             f"{self.level_name(level)}每季度至少抽查 {ratio}，本季度至少 {quota} 家（向上取整，含信用风险分级）。"
         )
 

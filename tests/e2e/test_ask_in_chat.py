@@ -204,8 +204,11 @@ async def test_city_admin_upload_that_is_too_large_or_unreadable_is_refused(
         bot.fake.send_document(boss, b"not a zip", "规定.docx")
         await bot.fake.until_idle()
         assert bot.fake.last_text(boss.id) == "文件无法读取：请另存为 UTF-8 编码的 .txt 或 .docx。"
-        bot.fake.send_document(boss, docx(["一、总则", "（一）佩戴。现场检查全程佩戴执法记录仪。"]),
-                               "执法记录仪使用规定.docx")  # fmt: skip
+        bot.fake.send_document(
+            boss,
+            docx(["一、总则", "（一）佩戴。现场检查全程佩戴执法记录仪。"]),
+            "执法记录仪使用规定.docx",
+        )
         await bot.fake.until_idle()
         assert bot.fake.last_text(boss.id) == "已加入规定库：《执法记录仪使用规定》，共 1 段。"
     assert [name for _, name, _, _ in await policy_documents(bot)] == ["执法记录仪使用规定"]

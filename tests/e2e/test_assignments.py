@@ -364,9 +364,13 @@ async def test_nothing_is_said_or_bound_in_a_group_chat(bot: BotHarness) -> None
     async with bot.running():
         for text in ("/tasks", f"/start {code}", "/draw"):
             message = {
-                "message_id": 1, "date": 1_700_000_000, "chat": group, "from": user.to_dict(),
-                "text": text, "entities": [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}],
-            }  # fmt: skip
+                "message_id": 1,
+                "date": 1_700_000_000,
+                "chat": group,
+                "from": user.to_dict(),
+                "text": text,
+                "entities": [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}],
+            }
             bot.fake.add_update({"message": message})
         await bot.fake.until_idle()
     assert [c for c in bot.fake.api_calls() if c.chat_id == -100777] == []

@@ -38,8 +38,18 @@ async def test_a_database_error_is_reported_without_its_parameters(open_bot: Ope
     bot.user(ERROR_CHAT, "运维")
     [city_admin] = (await bot.staff(Role.ADMIN, "130600"))[:1]
     async with bot.ctx.sessions() as session, session.begin():
-        session.add(Inspector(cert_no=SECRET, name="新同事", unit="竞秀区分局", region_code="130602",
-                              specialties=[], role="inspector", status="on_duty", active=True))  # fmt: skip
+        session.add(
+            Inspector(
+                cert_no=SECRET,
+                name="新同事",
+                unit="竞秀区分局",
+                region_code="130602",
+                specialties=[],
+                role="inspector",
+                status="on_duty",
+                active=True,
+            )
+        )
     async with run_application(bot.app, bot.fake):
         admin = await bot.bind(6100, city_admin.cert_no)
         # From here on an invitation fails in the database with SECRET among its parameters.

@@ -18,8 +18,13 @@ NOT_ALLOWED = "您只能为本区县的执法人员和组长生成邀请码。"
 async def _peer_admin(bot: BotHarness) -> Inspector:
     """A second 区县管理员 of 竞秀区 (the demo directory has one per county)."""
     async with bot.ctx.sessions() as session, session.begin():
-        peer = Inspector(cert_no="130602099001", name="赵副局", region_code=JINGXIU,
-                         role=Role.COUNTY_ADMIN.value, status=DutyStatus.ON_DUTY.value)  # fmt: skip
+        peer = Inspector(
+            cert_no="130602099001",
+            name="赵副局",
+            region_code=JINGXIU,
+            role=Role.COUNTY_ADMIN.value,
+            status=DutyStatus.ON_DUTY.value,
+        )
         session.add(peer)
     return peer
 

@@ -325,9 +325,14 @@ async def test_digests_arrive_for_the_lead_and_the_county_admin(
         people = await bind_county(bot)
         await draws.execute(
             bot.ctx,
-            DrawRequest("2024Q1", Level.COUNTY, "cli", region=JINGXIU,
-                        supervision_class=SupervisionClass.SPECIAL),
-        )  # fmt: skip
+            DrawRequest(
+                "2024Q1",
+                Level.COUNTY,
+                "cli",
+                region=JINGXIU,
+                supervision_class=SupervisionClass.SPECIAL,
+            ),
+        )
         await bot.settle()
         start = len(bot.fake.calls)
         members: list[AssignmentMember] = await bot.all(
