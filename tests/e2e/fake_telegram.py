@@ -175,11 +175,20 @@ class FakeTelegram(OfflineBotApi):
         caption: str | None = None,
         width: int = 1280,
         height: int = 960,
+        media_group_id: str | None = None,
     ) -> JSON:
         message = self._user_message(user, photo=self._photo_sizes(file_bytes, width, height))
         if caption:
             message["caption"] = caption
+        if media_group_id is not None:
+            message["media_group_id"] = media_group_id
         return self.add_update({"message": message})
+
+    def send_album(self, user: TgUser, photos: list[bytes]) -> list[JSON]:
+        """Up to 10 photos picked at once: Telegram delivers one update per photo, within
+        milliseconds, all with the same ``media_group_id``."""
+        group = f"1{next(self._file_counter):017d}"
+        return [self.send_photo(user, data, media_group_id=group) for data in photos]
 
     def send_location(self, user: TgUser, latitude: float, longitude: float) -> JSON:
         location = {"latitude": latitude, "longitude": longitude}
@@ -440,6 +449,29 @@ class FakeTelegram(OfflineBotApi):
         self._caption(params, content)
         chat = self._sendable_chat(params)
         return self._bot_message(chat, params, **content)
+
+    def _api_sendMediaGroup(self, params: JSON) -> list[JSON]:
+        media = params.get("media")
+        if not isinstance(media, list) or not 2 <= len(media) <= 10:
+            raise ApiError(400, "Bad Request: wrong number of media in the group (2-10)")
+        chat = self._sendable_chat(params)
+        group = f"1{next(self._file_counter):017d}"
+        sent = []
+        for item in media:
+            source = item.get("media") if isinstance(item, dict) else None
+            if isinstance(source, str) and source.startswith("attach://"):
+                source = params.get(source[len("attach://") :])
+            if not isinstance(item, dict) or item.get("type") != "photo" or source is None:
+                raise ApiError(400, "Bad Request: wrong media in the group")
+            if isinstance(source, UploadedFile):
+                width, height = _image_size(source.data)
+                sizes = self._photo_sizes(source.data, width, height)
+            else:
+                sizes = [{**self._file_dict(self._known_file(source)), "width": 90, "height": 90}]
+            content: JSON = {"photo": sizes, "media_group_id": group}
+            self._caption(item, content)
+            sent.append(self._bot_message(chat, params, **content))
+        return sent
 
     def _check_rate(self, chat_id: int) -> None:
         if self._global_limit is None or self._chat_limit_rate is None:

@@ -452,3 +452,38 @@ async def test_bot_photo_reports_the_image_size() -> None:
 
     assert (sent.photo[-1].width, sent.photo[-1].height) == (64, 48)
     assert sent.caption == "现场"
+
+
+async def test_an_album_arrives_as_one_update_per_photo_with_one_media_group() -> None:
+    fake = FakeTelegram()
+    wang = fake.user(1001)
+    bot = direct_bot(fake)
+    album = [Update.de_json(u, bot) for u in fake.send_album(wang, [b"a", b"b", b"c"])]
+
+    groups = {u.message.media_group_id for u in album if u.message is not None}
+    assert len(album) == 3 and len(groups) == 1 and None not in groups
+
+
+async def test_bot_media_group_sends_each_photo_with_its_caption() -> None:
+    from io import BytesIO
+
+    from PIL import Image
+    from telegram import InputMediaPhoto
+
+    def png(width: int) -> bytes:
+        buffer = BytesIO()
+        Image.new("RGB", (width, 30)).save(buffer, format="PNG")
+        return buffer.getvalue()
+
+    fake = FakeTelegram()
+    fake.user(1001)
+    async with direct_bot(fake) as bot:
+        sent = await bot.send_media_group(
+            1001, [InputMediaPhoto(png(40), caption="一"), InputMediaPhoto(png(50))]
+        )
+        with pytest.raises(BadRequest):
+            await bot.send_media_group(1001, [InputMediaPhoto(png(40))])
+
+    assert [m.photo[-1].width for m in sent] == [40, 50]
+    assert sent[0].caption == "一" and sent[1].caption is None
+    assert sent[0].media_group_id == sent[1].media_group_id is not None
