@@ -45,8 +45,9 @@ from spotcheck.record import (
     verify_record,
 )
 from storage import draw_store
+from storage.audit import audit
 from storage.draw_models import AssignmentMember, DrawCommitment, DrawPlan
-from storage.models import AuditLog, utcnow
+from storage.models import utcnow
 from storage.safe_zip import UnsafeZip, gunzipped
 
 
@@ -182,7 +183,7 @@ async def commit_entropy(ctx: AppContext, actor: str) -> tuple[int, str]:
         session.add(row)
         await session.flush()
         session.add(
-            _audit(actor, "commit", "draw_commitments", str(row.id), {"commitment": commitment})
+            audit(actor, "commit", "draw_commitments", str(row.id), new={"commitment": commitment})
         )
         return row.id, commitment
 
@@ -330,12 +331,12 @@ async def _store(
     if not await draw_store.make_current(session, plan.id, record_id, amends):
         raise DrawProblem("not_current", record=amends, current=None)
     session.add(
-        _audit(
+        audit(
             actor,
             body["kind"],
             "draw_records",
             str(record_id),
-            {
+            new={
                 "plan": plan.plan_key,
                 "amends": amends,
                 "reason": reason,
@@ -351,10 +352,6 @@ async def _store(
         "created_at": created_at.isoformat(),
     }
     return DrawOutcome(record_id, {**body, **caller}, encoded.canonical(caller))
-
-
-def _audit(actor: str, action: str, entity: str, key: str, new: dict[str, Any]) -> AuditLog:
-    return AuditLog(actor=actor, action=action, entity=entity, entity_key=key, old=None, new=new)
 
 
 def _task(data: dict[str, Any]) -> Task:
