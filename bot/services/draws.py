@@ -96,6 +96,35 @@ class DrawOutcome:
         tasks: list[dict[str, Any]] = self.record["assignments"]
         return tasks
 
+    @property
+    def seed(self) -> dict[str, Any]:
+        """How the draw was seeded, as published: value, public text, commitment."""
+        seed: dict[str, Any] = self.record["seed"]
+        return seed
+
+    def _of_kind(self, kind: TaskKind) -> list[dict[str, Any]]:
+        return [t for t in self.tasks if t["kind"] == kind.value]
+
+    @property
+    def onsite(self) -> int:
+        """Targets drawn for an on-site check (现场检查)."""
+        return len(self._of_kind(TaskKind.ONSITE))
+
+    @property
+    def offsite(self) -> int:
+        """Targets drawn for off-site supervision (非现场监管): no team goes there."""
+        return len(self._of_kind(TaskKind.OFFSITE))
+
+    @property
+    def inspector_visits(self) -> int:
+        """Inspectors sent, counted once per on-site team (人次): one may serve on several."""
+        return sum(len(t["inspectors"]) for t in self._of_kind(TaskKind.ONSITE))
+
+    @property
+    def expert_visits(self) -> int:
+        """Experts sent, counted once per on-site team they join (人次)."""
+        return sum(len(t["experts"]) for t in self._of_kind(TaskKind.ONSITE))
+
 
 def _quarter(text: str) -> Quarter:
     try:
