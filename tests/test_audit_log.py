@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 
 from bot.context import AppContext
 from storage.audit import audit, audit_values, chat_actor
@@ -40,7 +41,7 @@ async def test_an_entry_keeps_what_it_is_given_and_is_stamped_now_without_a_time
     async with ctx.engine.begin() as connection:
         await insert_rows(
             connection,
-            AuditLog.__table__,
+            cast(Table, AuditLog.__table__),
             [audit_values("demo", "create", "targets", "X", new={"名称": "新"}, at=AT)],
         )
     async with ctx.sessions() as session:
