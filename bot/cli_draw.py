@@ -155,11 +155,12 @@ async def cmd_draw(ctx: AppContext, args: argparse.Namespace) -> int:
     except DrawRefused as refused:
         print(texts.refusal(ctx.config.regions, refused.reason), file=sys.stderr)
         return 1
-    tasks = outcome.tasks
-    onsite = [t for t in tasks if t["kind"] == "onsite"]
-    people = sum(len(t["inspectors"]) for t in onsite)
-    print(texts.draw_done(outcome.record_id, len(onsite), len(tasks) - len(onsite), people))
-    print(texts.draw_seed(outcome.record["seed"]))
+    print(
+        texts.draw_done(
+            outcome.record_id, outcome.onsite, outcome.offsite, outcome.inspector_visits
+        )
+    )
+    print(texts.draw_seed(outcome.seed))
     _write(ctx, outcome.canonical, args.out)
     return 0
 

@@ -84,13 +84,13 @@ async def _confirm(update: Update, context: Context, person: Person, version: in
         return
     await query.answer()
     context.application.bot_data["outbox"].wake()
-    onsite = [t for t in outcome.tasks if t["kind"] == "onsite"]
-    people = sum(len(t["inspectors"]) for t in onsite)
     await reply(
         update,
-        texts.draw_done(outcome.record_id, len(onsite), len(outcome.tasks) - len(onsite), people),
+        texts.draw_done(
+            outcome.record_id, outcome.onsite, outcome.offsite, outcome.inspector_visits
+        ),
     )
-    await reply(update, texts.draw_seed(outcome.record["seed"]))
+    await reply(update, texts.draw_seed(outcome.seed))
 
 
 async def _ask(update: Update, context: Context, step: Step) -> None:

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.audit import audit_values
 from storage.bulk import insert_rows
 from storage.models import AuditLog, Tag, Target, utcnow
 from storage.sheets import SheetSpec
@@ -111,19 +113,11 @@ def _audit(
     spec: SheetSpec,
     actor: str,
     action: str,
-    at: Any,
+    at: datetime,
     old: dict[str, Any] | None,
     new: dict[str, Any],
 ) -> dict[str, Any]:
-    return {
-        "at": at,
-        "actor": actor,
-        "action": action,
-        "entity": spec.kind,
-        "entity_key": spec.key_of(new),
-        "old": old,
-        "new": new,
-    }
+    return audit_values(actor, action, spec.kind, spec.key_of(new), old=old, new=new, at=at)
 
 
 _TAG_FIELDS = {"targets": ("target", "tags"), "inspectors": ("specialty", "specialties")}

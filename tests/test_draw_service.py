@@ -34,7 +34,7 @@ from storage.draw_models import (
     DrawPlan,
     DrawRecord,
 )
-from storage.models import AuditLog, Inspector, Target
+from storage.models import AuditLog, Expert, Inspector, Target
 from tests.conftest import fresh_database, make_config
 from tests.factories import credit_code
 
@@ -343,6 +343,8 @@ async def test_every_onsite_team_has_at_least_two_inspectors_and_a_lead_among_th
         }
     assert Counter(kinds.values()) == {"onsite": 4, "offsite": 3}
     assert set(teams) == {code for code, kind in kinds.items() if kind == "onsite"}
+    counts = (outcome.onsite, outcome.offsite, outcome.inspector_visits, outcome.expert_visits)
+    assert counts == (4, 3, sum(len(team) for team in teams.values()), 0)
     lead_cert = cert(9)
     for code, team in teams.items():
         assert len(team) == per_check >= 2
@@ -351,6 +353,26 @@ async def test_every_onsite_team_has_at_least_two_inspectors_and_a_lead_among_th
         assert set(team) == set(onsite(outcome)[code]["inspectors"])
         if lead_cert in team:  # the team lead (组长) leads the team he is on
             assert leads == [lead_cert]
+
+
+async def test_the_outcome_counts_the_experts_sent_as_the_stored_teams_hold_them(
+    ctx: AppContext,
+) -> None:
+    experts = [
+        Expert(name=f"专家{i}", region_code=JINGXIU, phone=f"1380000000{i}") for i in range(4)
+    ]
+    await add(ctx, [*county_directory(), *experts])
+    outcome = await draws.execute(ctx, county_request(experts_per_check=1))
+    async with ctx.sessions() as session:
+        stored = await session.scalar(
+            select(func.count())
+            .select_from(AssignmentMember)
+            .join(Assignment, Assignment.id == AssignmentMember.assignment_id)
+            .where(
+                Assignment.record_id == outcome.record_id, AssignmentMember.person_kind == "expert"
+            )
+        )
+    assert outcome.expert_visits == stored == outcome.onsite == 4
 
 
 async def test_declared_conflict_is_never_drawn_onto_its_target(ctx: AppContext) -> None:

@@ -1,19 +1,37 @@
-"""The migrations build the schema the models describe, on SQLite and PostgreSQL."""
+"""The migrations build the schema the models describe, on SQLite and PostgreSQL; a database
+made before the naming convention upgrades to the same names and keeps its rows and triggers."""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
+import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import String
+from sqlalchemy import String, func, inspect, select, text, update
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 
 import storage.bot_models
 import storage.draw_models
 import storage.schedule_models  # noqa: F401  (their tables join Base.metadata)
 from bot.context import AppContext
-from storage.models import Base
+from bot.services import draws
+from bot.services.demo import load_demo_directory
+from bot.services.draws import DrawRequest
+from spotcheck.quota import Level
+from storage.database import create_engine
+from storage.draw_models import Assignment, AssignmentMember, DrawRecord
+from storage.migrate import alembic_config
+from storage.models import AuditLog, Base
+from tests.conftest import ENGINES, POSTGRES_URL, _admin, _database, make_config
+
+# SQLAlchemy's own default: indexes named, every other constraint left to the database.
+BEFORE_THE_CONVENTION = {"ix": "ix_%(column_0_label)s"}
 
 
 def _sqlite_varchar_width(diff: Any, dialect: str) -> bool:
@@ -27,11 +45,123 @@ def _sqlite_varchar_width(diff: Any, dialect: str) -> bool:
     )
 
 
-async def test_migrations_build_the_schema_the_models_describe(ctx: AppContext) -> None:
-    def differences(connection: Connection) -> list[Any]:
-        found = compare_metadata(MigrationContext.configure(connection), Base.metadata)
-        flat = [d for group in found for d in (group if isinstance(group, list) else [group])]
-        return [d for d in flat if not _sqlite_varchar_width(d, connection.dialect.name)]
+def _differences(connection: Connection) -> list[Any]:
+    found = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    flat = [d for group in found for d in (group if isinstance(group, list) else [group])]
+    return [d for d in flat if not _sqlite_varchar_width(d, connection.dialect.name)]
 
+
+def _names(connection: Connection) -> dict[str, list[str]]:
+    """Every table's constraint and index names, as the database reports them."""
+    inspector = inspect(connection)
+    found: dict[str, list[str]] = {}
+    for table in sorted(Base.metadata.tables):
+        names = [str(inspector.get_pk_constraint(table)["name"])]
+        names += [str(u["name"]) for u in inspector.get_unique_constraints(table)]
+        names += [str(k["name"]) for k in inspector.get_foreign_keys(table)]
+        names += [str(i["name"]) for i in inspector.get_indexes(table)]
+        found[table] = sorted(set(names))
+    return found
+
+
+async def test_migrations_build_the_schema_the_models_describe(ctx: AppContext) -> None:
     async with ctx.engine.connect() as connection:
-        assert await connection.run_sync(differences) == []
+        assert await connection.run_sync(_differences) == []
+
+
+def _model_names() -> dict[str, list[str]]:
+    """Every table's constraint and index names, as the models (and their convention) give them."""
+    return {
+        name: sorted(
+            {str(c.name) for c in table.constraints} | {str(i.name) for i in table.indexes}
+        )
+        for name, table in sorted(Base.metadata.tables.items())
+    }
+
+
+async def test_every_constraint_has_the_name_the_models_give_it(ctx: AppContext) -> None:
+    async with ctx.engine.connect() as connection:
+        names = await connection.run_sync(_names)
+    assert names == _model_names()
+    assert names["tags"] == ["pk_tags", "uq_tags_kind_name"]
+    assert names["draw_records"] == [
+        "fk_draw_records_amends_draw_records",
+        "fk_draw_records_plan_id_draw_plans",
+        "ix_draw_records_plan_id",
+        "pk_draw_records",
+    ]
+
+
+@pytest.fixture(params=ENGINES)
+async def blank_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """A database with no tables at all."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'blank.db'}"
+        return
+    assert POSTGRES_URL
+    name = f"shuangsuiji_blank_{uuid.uuid4().hex[:10]}"
+    await _admin(f'CREATE DATABASE "{name}"')
+    try:
+        yield _database(name)
+    finally:
+        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def _upgrade(url: str, revision: str) -> None:
+    engine = create_engine(url)
+
+    def run(connection: Connection) -> None:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+
+    async with engine.begin() as connection:
+        await connection.run_sync(run)
+    await engine.dispose()
+
+
+async def _counts(ctx: AppContext) -> list[int]:
+    async with ctx.sessions() as session:
+        return [
+            int(await session.scalar(select(func.count()).select_from(model)) or 0)
+            for model in (DrawRecord, Assignment, AssignmentMember, AuditLog)
+        ]
+
+
+async def test_a_database_made_before_the_convention_gets_its_names_and_keeps_its_rows(
+    blank_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As the migrations ran before the models had a naming convention, with rows in the
+    # tables other rows refer to (plans, records, assignments).
+    with monkeypatch.context() as before:
+        before.setattr(Base.metadata, "naming_convention", BEFORE_THE_CONVENTION)
+        await _upgrade(blank_url, "0006")
+    ctx = await AppContext.open(make_config(blank_url), migrate=False)
+    try:
+        async with ctx.engine.connect() as connection:
+            old_names = await connection.run_sync(_names)
+        assert "pk_tags" not in old_names["tags"]
+        await load_demo_directory(ctx)
+        outcome = await draws.execute(
+            ctx, DrawRequest("2025Q1", Level.COUNTY, "cli", region="130602", seed_text="s")
+        )
+        rows_before = await _counts(ctx)
+
+        await _upgrade(blank_url, "head")
+
+        async with ctx.engine.connect() as connection:
+            assert await connection.run_sync(_names) == _model_names()
+            assert await connection.run_sync(_differences) == []
+            if connection.dialect.name == "sqlite":
+                checks = await connection.execute(text("PRAGMA integrity_check"))
+                assert list(checks.scalars()) == ["ok"]
+                broken = await connection.execute(text("PRAGMA foreign_key_check"))
+                assert broken.all() == []
+        assert await _counts(ctx) == rows_before
+        assert await draws.load_record(ctx, outcome.record_id) == outcome.record
+        async with ctx.sessions() as session:
+            with pytest.raises(DBAPIError, match="append-only"):
+                await session.execute(update(DrawRecord).values(reason="悄悄改过"))
+                await session.commit()
+    finally:
+        await ctx.close()

@@ -26,10 +26,11 @@ from bot.texts import texts_for
 from spotcheck.draw import DrawRefused, Refusal
 from spotcheck.roles import Role
 from storage import draw_store
+from storage.audit import audit, chat_actor
 from storage.bot_models import TelegramAccount
 from storage.draw_models import Assignment, AssignmentMember, Conflict, DrawPlan
 from storage.draw_store import SUPERSEDED
-from storage.models import AuditLog, Inspector, Target
+from storage.models import Inspector, Target
 
 
 class AssignmentProblem(ServiceProblem):
@@ -92,12 +93,11 @@ async def log_refused(
 ) -> None:
     async with ctx.sessions() as session, session.begin():
         session.add(
-            AuditLog(
-                actor=f"tg:{user_id}",
-                action="refused",
-                entity=what,
-                entity_key=detail[:60],
-                old=None,
+            audit(
+                chat_actor(user_id, person.cert_no if person else None),
+                "refused",
+                what,
+                detail[:60],
                 new={"cert_no": person.cert_no if person else None},
             )
         )
@@ -124,11 +124,11 @@ async def accept(ctx: AppContext, person: Person, assignment_id: int) -> tuple[s
         if getattr(changed, "rowcount", 0) != 1:
             raise AssignmentProblem("not_yours", assignment=assignment_id)
         session.add(
-            AuditLog(
-                actor=f"tg:{person.user_id}",
-                action="accept",
-                entity="assignments",
-                entity_key=str(assignment_id),
+            audit(
+                person.actor,
+                "accept",
+                "assignments",
+                str(assignment_id),
                 old={"state": member.state},
                 new={"state": "accepted", "cert_no": person.cert_no},
             )
@@ -204,11 +204,11 @@ async def complete_recusal(
                     credit_code=assignment.credit_code,
                     reason=reason,
                     source="recusal",
-                    created_by=f"tg:{person.user_id}",
+                    created_by=person.actor,
                 )
             )
             await session.flush()
-        actor = f"tg:{person.user_id}"
+        actor = person.actor
         try:
             async with session.begin_nested():
                 change = await replace_and_notify(

@@ -66,7 +66,7 @@ async def start(ctx: AppContext, person: Person, today: date) -> Step:
             )
         )
         form = await forms.put(session, person.user_id, "draw", data)
-        return await _step(ctx, form.version, data)
+        return await _step(ctx, person.actor, form.version, data)
 
 
 async def choose(
@@ -87,7 +87,7 @@ async def choose(
         if not may_draw(person.role, person.region, data["level"] or "county", _region(data)):
             raise FormProblem("not_allowed")
         form = await forms.put(session, person.user_id, "draw", data)
-        return await _step(ctx, form.version, data)
+        return await _step(ctx, person.actor, form.version, data)
 
 
 async def seed_text(ctx: AppContext, person: Person, text: str) -> Step | None:
@@ -99,7 +99,7 @@ async def seed_text(ctx: AppContext, person: Person, text: str) -> Step | None:
             return None
         data = {**form.data, "seed": "text:" + text.strip()}
         form = await forms.put(session, person.user_id, "draw", data)
-        return await _step(ctx, form.version, data)
+        return await _step(ctx, person.actor, form.version, data)
 
 
 def _valid(ctx: AppContext, data: dict[str, Any], field_name: str, value: str) -> bool:
@@ -123,13 +123,14 @@ def _region(data: dict[str, Any]) -> str | None:
     return None if region in (None, "-") else str(region)
 
 
-def request_of(person: Person, data: dict[str, Any], chat_id: int | None) -> DrawRequest:
+def request_of(actor: str, data: dict[str, Any], chat_id: int | None) -> DrawRequest:
+    """The draw the form describes, asked for by `actor`; `chat_id` gets the record."""
     tag = data.get("tag")
     seed = str(data.get("seed") or "")
     return DrawRequest(
         quarter=data["quarter"],
         level=Level(data["level"]),
-        actor=person.actor,
+        actor=actor,
         region=_region(data),
         supervision_class=None
         if data["class"] in (None, "all")
@@ -142,7 +143,7 @@ def request_of(person: Person, data: dict[str, Any], chat_id: int | None) -> Dra
     )
 
 
-async def _step(ctx: AppContext, version: int, data: dict[str, Any]) -> Step:
+async def _step(ctx: AppContext, actor: str, version: int, data: dict[str, Any]) -> Step:
     name = _first_open(data)
     if name == "quarter":
         return Step(name, version, list(data["quarters"]))
@@ -158,11 +159,8 @@ async def _step(ctx: AppContext, version: int, data: dict[str, Any]) -> Step:
         )
     if name == "seed":
         return Step(name, version, ["server"])
-    plan = await draws.preview(ctx, request_of(_nobody, data, None))
+    plan = await draws.preview(ctx, request_of(actor, data, None))
     return Step("preview", version, ["confirm", "cancel"], preview=plan, choices=data)
-
-
-_nobody = Person(0, 0, "", "", Role.ADMIN, "", "zh")
 
 
 async def confirm(ctx: AppContext, person: Person, version: int, chat_id: int) -> DrawOutcome:
@@ -179,7 +177,7 @@ async def confirm(ctx: AppContext, person: Person, version: int, chat_id: int) -
     data = dict(form.data)
     if not may_draw(person.role, person.region, data["level"], _region(data)):
         raise FormProblem("not_allowed")
-    outcome = await draws.execute(ctx, request_of(person, data, chat_id))
+    outcome = await draws.execute(ctx, request_of(person.actor, data, chat_id))
     async with ctx.sessions() as session, session.begin():
         await forms.clear(session, person.user_id)
     return outcome

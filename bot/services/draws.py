@@ -45,8 +45,9 @@ from spotcheck.record import (
     verify_record,
 )
 from storage import draw_store
+from storage.audit import audit
 from storage.draw_models import AssignmentMember, DrawCommitment, DrawPlan
-from storage.models import AuditLog, utcnow
+from storage.models import utcnow
 from storage.safe_zip import UnsafeZip, gunzipped
 
 
@@ -94,6 +95,35 @@ class DrawOutcome:
     def tasks(self) -> list[dict[str, Any]]:
         tasks: list[dict[str, Any]] = self.record["assignments"]
         return tasks
+
+    @property
+    def seed(self) -> dict[str, Any]:
+        """How the draw was seeded, as published: value, public text, commitment."""
+        seed: dict[str, Any] = self.record["seed"]
+        return seed
+
+    def _of_kind(self, kind: TaskKind) -> list[dict[str, Any]]:
+        return [t for t in self.tasks if t["kind"] == kind.value]
+
+    @property
+    def onsite(self) -> int:
+        """Targets drawn for an on-site check (现场检查)."""
+        return len(self._of_kind(TaskKind.ONSITE))
+
+    @property
+    def offsite(self) -> int:
+        """Targets drawn for off-site supervision (非现场监管): no team goes there."""
+        return len(self._of_kind(TaskKind.OFFSITE))
+
+    @property
+    def inspector_visits(self) -> int:
+        """Inspectors sent, counted once per on-site team (人次): one may serve on several."""
+        return sum(len(t["inspectors"]) for t in self._of_kind(TaskKind.ONSITE))
+
+    @property
+    def expert_visits(self) -> int:
+        """Experts sent, counted once per on-site team they join (人次)."""
+        return sum(len(t["experts"]) for t in self._of_kind(TaskKind.ONSITE))
 
 
 def _quarter(text: str) -> Quarter:
@@ -182,7 +212,7 @@ async def commit_entropy(ctx: AppContext, actor: str) -> tuple[int, str]:
         session.add(row)
         await session.flush()
         session.add(
-            _audit(actor, "commit", "draw_commitments", str(row.id), {"commitment": commitment})
+            audit(actor, "commit", "draw_commitments", str(row.id), new={"commitment": commitment})
         )
         return row.id, commitment
 
@@ -330,12 +360,12 @@ async def _store(
     if not await draw_store.make_current(session, plan.id, record_id, amends):
         raise DrawProblem("not_current", record=amends, current=None)
     session.add(
-        _audit(
+        audit(
             actor,
             body["kind"],
             "draw_records",
             str(record_id),
-            {
+            new={
                 "plan": plan.plan_key,
                 "amends": amends,
                 "reason": reason,
@@ -351,10 +381,6 @@ async def _store(
         "created_at": created_at.isoformat(),
     }
     return DrawOutcome(record_id, {**body, **caller}, encoded.canonical(caller))
-
-
-def _audit(actor: str, action: str, entity: str, key: str, new: dict[str, Any]) -> AuditLog:
-    return AuditLog(actor=actor, action=action, entity=entity, entity_key=key, old=None, new=new)
 
 
 def _task(data: dict[str, Any]) -> Task:

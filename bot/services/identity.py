@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.context import AppContext
 from bot.services.problems import ServiceProblem
 from spotcheck.roles import DutyStatus, Role, may_invite
+from storage.audit import audit, chat_actor
 from storage.bot_models import ChatForm, Invite, Stranger, TelegramAccount
 from storage.models import AuditLog, Inspector, as_utc, utcnow
 
@@ -43,7 +44,7 @@ class Person:
     @property
     def actor(self) -> str:
         """Who did it, as the audit log and records name a bot user."""
-        return f"tg:{self.user_id}/{self.cert_no}"
+        return chat_actor(self.user_id, self.cert_no)
 
     @property
     def is_admin(self) -> bool:
@@ -75,14 +76,7 @@ async def create_invite(
             )
         )
         session.add(
-            AuditLog(
-                actor=actor,
-                action="invite",
-                entity="inspectors",
-                entity_key=cert_no,
-                old=None,
-                new={"expires_at": expires.isoformat()},
-            )
+            audit(actor, "invite", "inspectors", cert_no, new={"expires_at": expires.isoformat()})
         )
     return code, expires
 
@@ -179,14 +173,13 @@ async def _log_try(
     """The code itself is not kept: a near miss of a real one would help the next guess."""
     async with ctx.sessions() as session, session.begin():
         session.add(
-            AuditLog(
-                at=moment,
-                actor=f"tg:{user_id}",
-                action=action,
-                entity="start_codes",
-                entity_key=str(user_id),
-                old=None,
+            audit(
+                chat_actor(user_id),
+                action,
+                "start_codes",
+                str(user_id),
                 new={"result": result},
+                at=moment,
             )
         )
 
@@ -239,11 +232,11 @@ async def _bind(
         )
         session.add(account)
         session.add(
-            AuditLog(
-                actor=f"tg:{user_id}",
-                action="bind",
-                entity="inspectors",
-                entity_key=invite.cert_no,
+            audit(
+                chat_actor(user_id, invite.cert_no),
+                "bind",
+                "inspectors",
+                invite.cert_no,
                 old=None if old is None else {"user_id": old.user_id},
                 new={"user_id": user_id},
             )

@@ -27,9 +27,9 @@ from bot.texts import Texts
 from spotcheck.classes import SupervisionClass
 from spotcheck.deadlines import Quarter
 from spotcheck.quota import Level, parse_ratio
+from storage.audit import audit
 from storage.bot_models import PolicyDocument
 from storage.lengths import fit_text, length_of
-from storage.models import AuditLog
 
 MAX_DOCUMENT_BYTES = 2 * 1024 * 1024
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")  # not \t \n \v \f \r
@@ -213,12 +213,11 @@ async def add_document(
         session.add(document)
         await session.flush()
         session.add(
-            AuditLog(
-                actor=actor,
-                action="create",
-                entity="policy_documents",
-                entity_key=str(document.id),
-                old=None,
+            audit(
+                actor,
+                "create",
+                "policy_documents",
+                str(document.id),
                 new={"name": title, "passages": len(passages)},
             )
         )
@@ -290,11 +289,11 @@ async def remove_document(
             raise DocumentProblem("no_document")
         document.active = False
         session.add(
-            AuditLog(
-                actor=actor,
-                action="deactivate",
-                entity="policy_documents",
-                entity_key=str(document_id),
+            audit(
+                actor,
+                "deactivate",
+                "policy_documents",
+                str(document_id),
                 old={"active": True},
                 new={"active": False},
             )

@@ -21,9 +21,10 @@ from spotcheck.deadlines import Quarter, QuarterDeadlines, year_deadlines
 from spotcheck.reminders import Duty, Reminder, Stage, duty_window, reminders_due
 from spotcheck.roles import Role
 from spotcheck.workdays import WorkdayCalendar
+from storage.audit import audit
 from storage.bot_models import TelegramAccount
 from storage.lengths import fit_file_name, length_of
-from storage.models import AuditLog, Inspector
+from storage.models import Inspector
 from storage.schedule_models import ReminderLedger, Submission
 
 
@@ -240,12 +241,11 @@ async def mark_submitted(
             )
         )
         session.add(
-            AuditLog(
-                actor=f"tg:{person.user_id}",
-                action="submit",
-                entity="submissions",
-                entity_key=f"{person.region}:{quarter}:{duty}",
-                old=None,
+            audit(
+                person.actor,
+                "submit",
+                "submissions",
+                f"{person.region}:{quarter}:{duty}",
                 new={"file_name": file_name},
             )
         )

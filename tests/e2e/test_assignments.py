@@ -76,7 +76,9 @@ async def test_accept_is_recorded_once(bot: BotHarness) -> None:
     others = [s for a, c, s, _ in await states(bot) if (a, c) != (assignment_id, cert)]
     assert set(others) == {"assigned"}
     accepts = await bot.all(select(AuditLog).where(AuditLog.action == "accept"))
-    assert [(a.entity_key, a.new["cert_no"]) for a in accepts] == [(str(assignment_id), cert)]
+    assert [(a.actor, a.entity_key, a.new["cert_no"]) for a in accepts] == [
+        (f"tg:{user.id}/{cert}", str(assignment_id), cert)
+    ]
 
 
 async def test_tasks_lists_my_assignments_with_their_state(bot: BotHarness) -> None:
@@ -178,10 +180,11 @@ async def test_someone_elses_task_number_shows_nothing_and_is_logged(bot: BotHar
     refused = await bot.all(
         select(AuditLog).where(AuditLog.action == "refused").order_by(AuditLog.id)
     )
+    actor = f"tg:{snoop.id}/{snoop_cert}"
     assert [(r.actor, r.entity, r.entity_key, r.new["cert_no"]) for r in refused] == [
-        (f"tg:{snoop.id}", "command", f"task:{theirs}", snoop_cert),
-        (f"tg:{snoop.id}", "command", "task:999999", snoop_cert),
-        (f"tg:{snoop.id}", "command", "task:99999999999", snoop_cert),
+        (actor, "command", f"task:{theirs}", snoop_cert),
+        (actor, "command", "task:999999", snoop_cert),
+        (actor, "command", "task:99999999999", snoop_cert),
     ]
 
 
@@ -242,6 +245,8 @@ async def test_recusal_draws_a_replacement_who_is_notified(bot: BotHarness) -> N
         ("draw", None, None),
         ("replacement", first_record, reason),
     ]
+    # he asked and his account is bound to his 执法证号: both name him on the conflict and record
+    assert conflict.created_by == records[1].created_by == f"tg:{user.id}/{cert}"
     [plan] = await bot.all(select(DrawPlan))
     assert plan.current_record_id == records[1].id
     replacement = json.loads(records[1].body)
@@ -294,15 +299,16 @@ async def test_forged_callback_for_someone_elses_task_changes_nothing(bot: BotHa
     refused = await bot.all(
         select(AuditLog).where(AuditLog.action == "refused").order_by(AuditLog.id)
     )
+    actor = f"tg:{forger.id}/{forger_cert}"
     assert [(r.actor, r.entity, r.entity_key) for r in refused] == [
-        (f"tg:{forger.id}", "callback", f"accept:{theirs}"),
-        (f"tg:{forger.id}", "callback", f"recuse:{theirs}"),
-        (f"tg:{forger.id}", "callback", "accept:999999"),
-        (f"tg:{forger.id}", "callback", "hello"),
-        (f"tg:{forger.id}", "callback", "1:xx:1"),
-        (f"tg:{forger.id}", "callback", "1:ok:abc"),
-        (f"tg:{forger.id}", "callback", "0:ok:1"),
-        (f"tg:{forger.id}", "callback", "1:ok:99999999999"),  # beyond int4: never ours
+        (actor, "callback", f"accept:{theirs}"),
+        (actor, "callback", f"recuse:{theirs}"),
+        (actor, "callback", "accept:999999"),
+        (actor, "callback", "hello"),
+        (actor, "callback", "1:xx:1"),
+        (actor, "callback", "1:ok:abc"),
+        (actor, "callback", "0:ok:1"),
+        (actor, "callback", "1:ok:99999999999"),  # beyond int4: never ours
     ]
     assert {r.new["cert_no"] for r in refused} == {forger_cert}
 

@@ -51,7 +51,9 @@ async def test_invite_code_binds_the_account_and_sets_the_inspector_menu(bot: Bo
     assert invite.used_by == 2001 and invite.used_at is not None
     assert code not in {invite.code_sha256}  # only the hash is kept
     binds = await bot.all(select(AuditLog).where(AuditLog.action == "bind"))
-    assert [(a.actor, a.entity_key) for a in binds] == [("tg:2001", inspector.cert_no)]
+    assert [(a.actor, a.entity_key) for a in binds] == [
+        (f"tg:2001/{inspector.cert_no}", inspector.cert_no)
+    ]
 
 
 async def test_admin_menu_has_draw_and_invite_and_help_lists_them(bot: BotHarness) -> None:

@@ -1,4 +1,4 @@
-"""reminder ledger, submissions, longer audit keys
+"""reminder ledger and submissions; audit keys up to 120 characters (PostgreSQL)
 
 Revision ID: 0004
 Revises: 0003
