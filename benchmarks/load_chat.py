@@ -221,9 +221,8 @@ async def run(count: int, baseline_seconds: float) -> int:
         app = build_application(ctx, FakeRequest(fake), FakeRequest(fake))
         load = Load(fake)
         async with run_application(app, fake):
-            for name in ("catch_up_task", "digest_catch_up_task", "library_task"):
-                if name in app.bot_data:
-                    await app.bot_data[name]
+            assert app.bot_data.background is not None
+            await app.bot_data.background.started()
             clients = [
                 asyncio.create_task(load.inspector(user, n)) for n, user in enumerate(inspectors)
             ]

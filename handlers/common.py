@@ -6,24 +6,21 @@ from datetime import date, datetime
 from typing import Any
 
 from telegram import Update
-from telegram.ext import ContextTypes
 
+from bot.bot_data import App as App  # re-exported: handler modules import both from here
+from bot.bot_data import Context as Context
 from bot.context import AppContext
 from bot.services.identity import Person
 from bot.texts import Texts, texts_for
 
-Context = ContextTypes.DEFAULT_TYPE
-
 
 def app_context(context: Context) -> AppContext:
-    ctx: AppContext = context.application.bot_data["ctx"]
-    return ctx
+    return context.bot_data.ctx
 
 
 def caller(context: Context) -> Person | None:
     """The bound inspector behind this update, set by the guard before any handler runs."""
-    person: Person | None = (context.user_data or {}).get("person")
-    return person
+    return context.user_data.person if context.user_data is not None else None
 
 
 def texts_of(update: Update, context: Context) -> Texts:
@@ -49,8 +46,7 @@ def command_of(update: Update) -> str:
 
 def now(context: Context) -> datetime:
     """The bot's one clock (the schedule's), so that tests can set the day."""
-    moment: datetime = context.application.bot_data["schedule"].clock()
-    return moment
+    return context.bot_data.schedule.clock()
 
 
 def local_today(context: Context) -> date:

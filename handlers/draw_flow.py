@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from telegram import Update
-from telegram.ext import Application, CommandHandler
+from telegram.ext import CommandHandler
 
 from bot import callback_data
 from bot.services import chat_draw
 from bot.services.chat_draw import FormProblem, Step
 from bot.services.draws import DrawProblem
 from bot.services.identity import Person
-from handlers.common import Context, app_context, caller, reply, texts_of
+from handlers.common import App, Context, app_context, caller, reply, texts_of
 from handlers.keyboards import in_rows, keyboard
 from spotcheck.draw import DrawRefused
 
@@ -83,7 +83,7 @@ async def _confirm(update: Update, context: Context, person: Person, version: in
         await reply(update, texts.refusal(ctx.config.regions, refused.reason))
         return
     await query.answer()
-    context.application.bot_data["outbox"].wake()
+    context.bot_data.outbox.wake()
     onsite = [t for t in outcome.tasks if t["kind"] == "onsite"]
     people = sum(len(t["inspectors"]) for t in onsite)
     await reply(
@@ -127,5 +127,5 @@ async def _problem(update: Update, context: Context, kind: str) -> None:
         await reply(update, text)
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: App) -> None:
     application.add_handler(CommandHandler("draw", draw))
