@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,7 @@ from sqlalchemy import func, select
 
 from bot.config import Config, config_from_mapping
 from bot.context import AppContext
+from bot.demo_chat.bot_api import JSON
 from bot.services import demo, identity
 from bot.services.draws import DrawRequest, execute
 from bot.wiring import build_application
@@ -41,7 +43,7 @@ from spotcheck.quota import Level
 from spotcheck.roles import Role
 from storage.bot_models import OutboxMessage
 from storage.models import Inspector
-from tests.e2e.fake_telegram import JSON, TOKEN, FakeRequest, FakeTelegram, TgUser, run_application
+from tests.e2e.fake_telegram import TOKEN, FakeRequest, FakeTelegram, TgUser, run_application
 
 ANSWERS = {
     "/tasks": ("我的检查任务：", "您目前没有检查任务。"),
@@ -106,8 +108,7 @@ class Load:
             if fresh or buttons:
                 message, data = (fresh or buttons)[0]
                 pressed.add(str(data))
-                press = (user, message, str(data))
-                await self.ask(user, "接受", lambda p=press: self.fake.press(*p))
+                await self.ask(user, "接受", partial(self.fake.press, user, message, str(data)))
                 await asyncio.sleep(think.uniform(*THINK))
 
     async def ask(self, user: TgUser, kind: str, send: Callable[[], object]) -> None:

@@ -7,7 +7,7 @@ import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias, TypeVarTuple
 
 import orjson
 from sqlalchemy import Connection, Dialect, Engine, Select, event
@@ -22,6 +22,9 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.sql.compiler import Compiled
 
 from storage.write_gate import GATE, GatedSession, WriteGate
+
+_Ts = TypeVarTuple("_Ts")
+AnySelect: TypeAlias = Select[*tuple[Any, ...]]  # a SELECT of any columns
 
 _ASYNC_DRIVERS = {
     "sqlite": "sqlite+aiosqlite",
@@ -124,7 +127,7 @@ class PointReads:
         self._engine = engine
         self._sync: Engine | None = None
         self._held: Connection | None = None
-        self._prepared: dict[Select[Any], _Prepared] = {}
+        self._prepared: dict[AnySelect, _Prepared] = {}
         url = engine.url
         if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
             self._sync = create_sync_engine(
@@ -133,8 +136,8 @@ class PointReads:
             event.listen(self._sync, "connect", _pragmas("query_only=ON"))
 
     async def all(
-        self, statement: Select[Any], params: Mapping[str, Any]
-    ) -> Sequence[tuple[Any, ...]]:
+        self, statement: Select[*_Ts], params: Mapping[str, Any]
+    ) -> Sequence[tuple[*_Ts]]:
         try:
             rows = self._in_loop(statement, params)
         except sqlite3.OperationalError as error:
@@ -148,8 +151,8 @@ class PointReads:
         return rows
 
     def _in_loop(
-        self, statement: Select[Any], params: Mapping[str, Any]
-    ) -> list[tuple[Any, ...]] | None:
+        self, statement: Select[*_Ts], params: Mapping[str, Any]
+    ) -> list[tuple[*_Ts]] | None:
         """The rows read through the held connection; None where there is none."""
         held = self._held or self._hold()
         if held is None:
@@ -171,12 +174,12 @@ class PointReads:
         ]
 
     async def _async_all(
-        self, statement: Select[Any], params: Mapping[str, Any]
-    ) -> Sequence[tuple[Any, ...]]:
+        self, statement: Select[*_Ts], params: Mapping[str, Any]
+    ) -> Sequence[tuple[*_Ts]]:
         async with self._engine.connect() as connection:
             return list((await connection.execute(statement, params)).all())
 
-    def _prepare(self, statement: Select[Any], dialect: Dialect) -> _Prepared:
+    def _prepare(self, statement: AnySelect, dialect: Dialect) -> _Prepared:
         compiled = statement.compile(dialect=dialect)
         converts = tuple(
             c.type.dialect_impl(dialect).result_processor(dialect, None)
