@@ -25,13 +25,14 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
 
+from bot.clock import today_in
 from bot.config import Config, config_from_mapping
 from bot.context import AppContext
 from bot.demo_chat.bot_api import JSON
@@ -203,7 +204,7 @@ def settings(url: str, telegram: dict[str, Any] | None = None) -> Config:
 
 
 def today(ctx: AppContext) -> date:
-    return datetime.now(ctx.config.timezone).date()
+    return today_in(ctx.config.timezone)
 
 
 def summary(samples: list[Sample]) -> tuple[float, float, float]:

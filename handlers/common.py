@@ -9,6 +9,7 @@ from telegram import Update
 
 from bot.bot_data import App as App  # re-exported: handler modules import both from here
 from bot.bot_data import Context as Context
+from bot.clock import local_date
 from bot.context import AppContext
 from bot.services.identity import Person
 from bot.texts import Texts, texts_for
@@ -51,7 +52,7 @@ def now(context: Context) -> datetime:
 
 def local_today(context: Context) -> date:
     """The bot's today, in the configured time zone."""
-    return now(context).astimezone(app_context(context).config.timezone).date()
+    return local_date(now(context), app_context(context).config.timezone)
 
 
 async def refused_as_too_long(update: Update, context: Context, text: str) -> bool:

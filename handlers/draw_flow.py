@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from telegram import Update
 from telegram.ext import CommandHandler
 
@@ -12,7 +10,7 @@ from bot.services import chat_draw
 from bot.services.chat_draw import FormProblem, Step
 from bot.services.draws import DrawProblem
 from bot.services.identity import Person
-from handlers.common import App, Context, app_context, caller, reply, texts_of
+from handlers.common import App, Context, app_context, caller, local_today, reply, texts_of
 from handlers.keyboards import in_rows, keyboard
 from spotcheck.draw import DrawRefused
 
@@ -22,7 +20,7 @@ async def draw(update: Update, context: Context) -> None:
     if person is None:
         return
     try:
-        step = await chat_draw.start(ctx, person, datetime.now(ctx.config.timezone).date())
+        step = await chat_draw.start(ctx, person, local_today(context))
     except FormProblem as problem:
         await _problem(update, context, problem.kind)
         return
