@@ -60,5 +60,6 @@ async def insert_rows(
         )
         for row in rows
     ]
-    raw = await connection.get_raw_connection()
-    await raw.driver_connection.executemany(sql, params)  # type: ignore[union-attr]
+    driver = (await connection.get_raw_connection()).driver_connection
+    assert driver is not None  # aiosqlite's connection, while the transaction holds it
+    await driver.executemany(sql, params)

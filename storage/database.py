@@ -13,6 +13,7 @@ import orjson
 from sqlalchemy import Connection, Dialect, Engine, Select, event
 from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -78,11 +79,11 @@ def json_text(value: object) -> str:
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def _pragmas(*settings: str) -> Callable[[object, object], None]:
+def _pragmas(*settings: str) -> Callable[[DBAPIConnection, object], None]:
     """A connect listener setting these SQLite pragmas on every new connection."""
 
-    def set_on(dbapi_connection: object, _record: object) -> None:
-        cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+    def set_on(dbapi_connection: DBAPIConnection, _record: object) -> None:
+        cursor = dbapi_connection.cursor()
         for setting in settings:
             cursor.execute(f"PRAGMA {setting}")
         cursor.close()
@@ -159,7 +160,7 @@ class PointReads:
             return None
         prepared = self._prepared.get(statement) or self._prepare(statement, held.dialect)
         values = prepared.compiled.construct_params(params) or {}
-        cursor = held.connection.driver_connection.execute(  # type: ignore[union-attr]
+        cursor = _driver(held).execute(
             prepared.compiled.string, [values[name] for name in prepared.order]
         )
         rows: list[tuple[Any, ...]] = cursor.fetchall()
@@ -200,8 +201,7 @@ class PointReads:
             return None
         held = self._sync.connect().execution_options(isolation_level="AUTOCOMMIT")
         try:
-            raw = held.connection.driver_connection
-            mode = raw.execute("PRAGMA journal_mode").fetchone()  # type: ignore[union-attr]
+            mode = _driver(held).execute("PRAGMA journal_mode").fetchone()
         except sqlite3.OperationalError:  # busy: the next read tries again
             held.close()
             raise
@@ -220,6 +220,13 @@ class PointReads:
         if self._sync is not None:
             self._sync.dispose()
             self._sync = None
+
+
+def _driver(held: Connection) -> sqlite3.Connection:
+    """The sqlite3 connection under a held one (PointReads' own engine is pysqlite's)."""
+    raw = held.connection.driver_connection
+    assert isinstance(raw, sqlite3.Connection)
+    return raw
 
 
 @dataclass(frozen=True)
