@@ -25,14 +25,17 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
 
+from bot.clock import today_in
 from bot.config import Config, config_from_mapping
 from bot.context import AppContext
+from bot.demo_chat.bot_api import JSON
 from bot.services import demo, identity
 from bot.services.draws import DrawRequest, execute
 from bot.wiring import build_application
@@ -41,7 +44,7 @@ from spotcheck.quota import Level
 from spotcheck.roles import Role
 from storage.bot_models import OutboxMessage
 from storage.models import Inspector
-from tests.e2e.fake_telegram import JSON, TOKEN, FakeRequest, FakeTelegram, TgUser, run_application
+from tests.e2e.fake_telegram import TOKEN, FakeRequest, FakeTelegram, TgUser, run_application
 
 ANSWERS = {
     "/tasks": ("我的检查任务：", "您目前没有检查任务。"),
@@ -106,8 +109,7 @@ class Load:
             if fresh or buttons:
                 message, data = (fresh or buttons)[0]
                 pressed.add(str(data))
-                press = (user, message, str(data))
-                await self.ask(user, "接受", lambda p=press: self.fake.press(*p))
+                await self.ask(user, "接受", partial(self.fake.press, user, message, str(data)))
                 await asyncio.sleep(think.uniform(*THINK))
 
     async def ask(self, user: TgUser, kind: str, send: Callable[[], object]) -> None:
@@ -202,7 +204,7 @@ def settings(url: str, telegram: dict[str, Any] | None = None) -> Config:
 
 
 def today(ctx: AppContext) -> date:
-    return datetime.now(ctx.config.timezone).date()
+    return today_in(ctx.config.timezone)
 
 
 def summary(samples: list[Sample]) -> tuple[float, float, float]:
@@ -221,9 +223,8 @@ async def run(count: int, baseline_seconds: float) -> int:
         app = build_application(ctx, FakeRequest(fake), FakeRequest(fake))
         load = Load(fake)
         async with run_application(app, fake):
-            for name in ("catch_up_task", "digest_catch_up_task", "library_task"):
-                if name in app.bot_data:
-                    await app.bot_data[name]
+            assert app.bot_data.background is not None
+            await app.bot_data.background.started()
             clients = [
                 asyncio.create_task(load.inspector(user, n)) for n, user in enumerate(inspectors)
             ]

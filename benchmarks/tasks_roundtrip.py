@@ -21,11 +21,12 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 from telegram import Update
-from telegram.ext import CommandHandler, ContextTypes
+from telegram.ext import Application, CommandHandler, ContextTypes
 
 from bot.config import config_from_mapping
 from bot.context import AppContext
@@ -37,21 +38,24 @@ from tests.e2e.fake_telegram import TOKEN, FakeRequest, FakeTelegram, run_applic
 
 BATCHES = 15
 START_SECONDS, BATCH_SECONDS = 120.0, 60.0  # a bot silent longer than this is stuck
-STARTUP_TASKS = ("catch_up_task", "digest_catch_up_task", "library_task")
 USER = 4242
 
 
-async def round_trips(app: Any, fake: FakeTelegram, count: int) -> None:
+async def round_trips(
+    app: Application[Any, Any, Any, Any, Any, Any],
+    fake: FakeTelegram,
+    count: int,
+    warmed_up: Callable[[], Awaitable[None]] | None = None,
+) -> None:
     """Serve batches: for each line on stdin, ``count`` /tasks one after the other; print the
-    seconds per round trip."""
+    seconds per round trip. ``warmed_up`` waits for the bot's start-up work, once running."""
     user = fake.user(USER, "王伟")
     loop = asyncio.get_running_loop()
     async with run_application(app, fake):
         fake.send_text(user, "/tasks")  # first queries, first reply
         await fake.wait_sent(1)
-        for name in STARTUP_TASKS:  # steady state: the start-up catch-up is done
-            if name in app.bot_data:
-                await app.bot_data[name]
+        if warmed_up is not None:  # steady state: the start-up catch-up is done
+            await warmed_up()
         print("ready", flush=True)
         sent = fake.sent_count()
         while await loop.run_in_executor(None, sys.stdin.readline):
@@ -91,7 +95,13 @@ async def serve_ours(count: int) -> None:
         code, _ = await identity.create_invite(ctx, "13060200001", "benchmark")
         await identity.redeem(ctx, code, USER, USER, "zh")
         fake = FakeTelegram()
-        await round_trips(build_application(ctx, FakeRequest(fake), FakeRequest(fake)), fake, count)
+        app = build_application(ctx, FakeRequest(fake), FakeRequest(fake))
+
+        async def warmed_up() -> None:
+            assert app.bot_data.background is not None
+            await app.bot_data.background.started()
+
+        await round_trips(app, fake, count, warmed_up)
         await ctx.close()
 
 

@@ -4,10 +4,10 @@ Where no database exists yet, the shipped plan answers, and none is created."""
 from __future__ import annotations
 
 import argparse
-from datetime import datetime
 from typing import Any
 
 from bot.cli_database import database
+from bot.clock import today_in
 from bot.config import Config
 from bot.services import qa
 from bot.texts import Texts
@@ -20,7 +20,7 @@ def add_parsers(commands: Any) -> None:
 
 
 async def cmd_ask(config: Config, texts: Texts, args: argparse.Namespace) -> int:
-    today = datetime.now(config.timezone).date()
+    today = today_in(config.timezone)
     if database_missing(config.database_url):
         found = await qa.answer(qa.PolicyLibrary(None, config), texts, args.question, None, today)
     else:

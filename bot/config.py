@@ -9,12 +9,13 @@ from __future__ import annotations
 import difflib
 import os
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, time
 from fractions import Fraction
 from itertools import pairwise
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.statutory_holidays import statutory_holidays
@@ -164,7 +165,7 @@ _SECTIONS: dict[str, set[str]] = {
 }
 
 
-def load_config(path: Path | None = None, environ: dict[str, str] | None = None) -> Config:
+def load_config(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Config:
     """Read PATH (or ./config.toml when present, else defaults) and apply the environment."""
     env = os.environ if environ is None else environ
     raw: dict[str, Any] = {}
@@ -186,7 +187,7 @@ def load_config(path: Path | None = None, environ: dict[str, str] | None = None)
 
 
 def config_from_mapping(
-    raw: dict[str, Any], environ: dict[str, str] | None = None, source: str = "config"
+    raw: dict[str, Any], environ: Mapping[str, str] | None = None, source: str = "config"
 ) -> Config:
     """Validate an already parsed configuration (tests, and the file loader above)."""
     _reject_unknown_keys(raw, source)
@@ -211,7 +212,7 @@ def _check_key(section: str, key: str, source: str) -> None:
     raise ConfigError(f"{source}: 未知配置项 {where}{hint}")
 
 
-def _build(raw: dict[str, Any], env: dict[str, str] | Any, source: str) -> Config:
+def _build(raw: dict[str, Any], env: Mapping[str, str], source: str) -> Config:
     section = _Section(raw, source)
     telegram = section.table("telegram")
     database = section.table("database")
@@ -364,7 +365,7 @@ class _Section:
         self.source = source
         self.path = path
 
-    def fail(self, key: str, why: str) -> Any:
+    def fail(self, key: str, why: str) -> NoReturn:
         where = f"[{self.path}] {key}" if self.path else key
         raise ConfigError(f"{self.source}: 配置项 {where} {why}")
 

@@ -9,6 +9,7 @@ from telegram import BotCommand
 from telegram.ext import Application, Defaults
 from telegram.request import BaseRequest
 
+from bot.bot_data import App, Background, context_types
 from bot.context import AppContext
 from bot.services import assignments, undelivered
 from bot.services.handled import HandledUpdates
@@ -35,10 +36,11 @@ log = logging.getLogger("shuangsuiji")
 
 def build_application(
     ctx: AppContext, request: BaseRequest | None = None, updates_request: BaseRequest | None = None
-) -> Application:  # type: ignore[type-arg]
+) -> App:
     """The bot: Defaults in the configured time zone, the configured Bot API server (a
     self-hosted one, or a fake in tests), updates of different chats handled concurrently,
-    every handler, the outbox sender, the error handler."""
+    every handler, the outbox sender, the error handler, and the services they use
+    (bot.bot_data.BotData)."""
     config = ctx.config.telegram
     builder = (
         Application.builder()
@@ -46,6 +48,8 @@ def build_application(
         .base_url(config.api_base_url)
         .base_file_url(config.api_file_url)
         .defaults(Defaults(tzinfo=ctx.config.timezone))
+        .context_types(context_types())
+        .job_queue(None)
         .concurrent_updates(ChatOrderedProcessor(config.concurrent_updates))
         .post_init(start_background)
         .post_shutdown(stop_background)
@@ -53,18 +57,19 @@ def build_application(
     if request is not None:
         builder = builder.request(request).get_updates_request(updates_request or request)
     application = builder.build()
-    application.bot_data["ctx"] = ctx
-    application.bot_data["error_chat"] = config.error_chat_id or None
-    application.bot_data["outbox"] = OutboxSender(
+    data = application.bot_data
+    data.ctx = ctx
+    data.error_chat = config.error_chat_id or None
+    data.outbox = OutboxSender(
         ctx,
         application.bot,
         Pace(config.messages_per_second, config.seconds_per_chat),
         on_unreachable=assignments.notify_unreachable,
         on_refused=undelivered.notify_city_admins,
     )
-    application.bot_data["handled"] = HandledUpdates(ctx)
-    application.bot_data["library"] = PolicyLibrary(ctx)
-    application.bot_data["schedule"] = Schedule(ctx, application.bot_data["outbox"].wake)
+    data.handled = HandledUpdates(ctx)
+    data.library = PolicyLibrary(ctx)
+    data.schedule = Schedule(ctx, data.outbox.wake)
     for module in (
         guard,
         start,
@@ -82,36 +87,33 @@ def build_application(
     return application
 
 
-async def start_background(application: Application) -> None:  # type: ignore[type-arg]
+async def start_background(application: App) -> None:
     """Start the outbox sender (it first resumes what a restart left unsent) and set the menu
     strangers see. Role menus are set per chat when someone binds."""
-    sender: OutboxSender = application.bot_data["outbox"]
+    data = application.bot_data
     loop = asyncio.get_running_loop()
-    application.bot_data["outbox_task"] = loop.create_task(sender.run())
-    application.bot_data["handled_task"] = loop.create_task(application.bot_data["handled"].run())
-    schedule: Schedule = application.bot_data["schedule"]
-    schedule.start()
-    application.bot_data["catch_up_task"] = loop.create_task(schedule.catch_up())
-    application.bot_data["digest_catch_up_task"] = loop.create_task(schedule.catch_up_digests())
-    application.bot_data["prune_task"] = loop.create_task(schedule.prune())  # if down at prune_at
-    # jieba loads its dictionary once per process (~0.5 s): do it now, not on the first question.
-    application.bot_data["library_task"] = loop.create_task(application.bot_data["library"].index())
-    texts = application.bot_data["ctx"].texts
+    outbox = loop.create_task(data.outbox.run())
+    handled = loop.create_task(data.handled.run())
+    data.schedule.start()
+    data.background = Background(
+        catch_up=loop.create_task(data.schedule.catch_up()),
+        digest_catch_up=loop.create_task(data.schedule.catch_up_digests()),
+        prune=loop.create_task(data.schedule.prune()),  # if down at prune_at
+        # jieba loads its dictionary once per process (~0.5 s): now, not on the first question.
+        library=loop.create_task(data.library.index()),
+        outbox=outbox,
+        handled=handled,
+    )
+    texts = data.ctx.texts
     await application.bot.set_my_commands([BotCommand(n, d) for n, d in texts.commands(None)])
 
 
-async def stop_background(application: Application) -> None:  # type: ignore[type-arg]
-    application.bot_data["schedule"].stop()
-    application.bot_data["outbox"].stop()
-    application.bot_data["handled"].stop()
-    for name in (
-        "catch_up_task",
-        "digest_catch_up_task",
-        "prune_task",
-        "library_task",
-        "outbox_task",
-        "handled_task",
-    ):
-        task = application.bot_data.pop(name, None)
-        if task is not None:
+async def stop_background(application: App) -> None:
+    data = application.bot_data
+    data.schedule.stop()
+    data.outbox.stop()
+    data.handled.stop()
+    background, data.background = data.background, None
+    if background is not None:
+        for task in background.in_stop_order():
             await task

@@ -4,13 +4,14 @@ manage the documents with /policies and by sending a .txt or .docx."""
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import Application, CommandHandler
+from telegram.ext import CommandHandler
 
 from bot import callback_data
 from bot.services import qa
 from bot.services.identity import Person
 from bot.services.qa import DocumentProblem, PolicyLibrary
 from handlers.common import (
+    App,
     Context,
     app_context,
     caller,
@@ -24,8 +25,7 @@ from spotcheck.roles import Role
 
 
 def _library(context: Context) -> PolicyLibrary:
-    library: PolicyLibrary = context.application.bot_data["library"]
-    return library
+    return context.bot_data.library
 
 
 async def ask(update: Update, context: Context) -> None:
@@ -112,6 +112,6 @@ async def add_document(update: Update, context: Context, person: Person) -> None
     await reply(update, texts.document_added(qa.document_title(document.file_name or ""), passages))
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: App) -> None:
     application.add_handler(CommandHandler("ask", ask))
     application.add_handler(CommandHandler("policies", policies))

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler
+from telegram.ext import CallbackQueryHandler
 
 from bot import callback_data
 from bot.services import assignments
 from handlers import ask, directory_import, draw_flow, reporting, tasks
-from handlers.common import Context, app_context, caller, texts_of
+from handlers.common import App, Context, app_context, caller, texts_of
 
 
 async def on_button(update: Update, context: Context) -> None:
@@ -38,5 +38,5 @@ async def on_button(update: Update, context: Context) -> None:
         await query.answer(texts_of(update, context).stale_button(), show_alert=True)
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: App) -> None:
     application.add_handler(CallbackQueryHandler(on_button))

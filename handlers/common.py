@@ -6,24 +6,22 @@ from datetime import date, datetime
 from typing import Any
 
 from telegram import Update
-from telegram.ext import ContextTypes
 
+from bot.bot_data import App as App  # re-exported: handler modules import both from here
+from bot.bot_data import Context as Context
+from bot.clock import local_date
 from bot.context import AppContext
 from bot.services.identity import Person
 from bot.texts import Texts, texts_for
 
-Context = ContextTypes.DEFAULT_TYPE
-
 
 def app_context(context: Context) -> AppContext:
-    ctx: AppContext = context.application.bot_data["ctx"]
-    return ctx
+    return context.bot_data.ctx
 
 
 def caller(context: Context) -> Person | None:
     """The bound inspector behind this update, set by the guard before any handler runs."""
-    person: Person | None = (context.user_data or {}).get("person")
-    return person
+    return context.user_data.person if context.user_data is not None else None
 
 
 def texts_of(update: Update, context: Context) -> Texts:
@@ -49,13 +47,12 @@ def command_of(update: Update) -> str:
 
 def now(context: Context) -> datetime:
     """The bot's one clock (the schedule's), so that tests can set the day."""
-    moment: datetime = context.application.bot_data["schedule"].clock()
-    return moment
+    return context.bot_data.schedule.clock()
 
 
 def local_today(context: Context) -> date:
     """The bot's today, in the configured time zone."""
-    return now(context).astimezone(app_context(context).config.timezone).date()
+    return local_date(now(context), app_context(context).config.timezone)
 
 
 async def refused_as_too_long(update: Update, context: Context, text: str) -> bool:

@@ -18,13 +18,13 @@ from pathlib import Path
 
 from telegram import Message, Update
 from telegram.error import TelegramError
-from telegram.ext import Application, CommandHandler
+from telegram.ext import CommandHandler
 
 from bot import callback_data
 from bot.services import chat_import, directories
 from bot.services.identity import Person
 from bot.texts import Texts
-from handlers.common import Context, app_context, caller, reply, texts_of
+from handlers.common import App, Context, app_context, caller, reply, texts_of
 from handlers.keyboards import keyboard
 from spotcheck.roles import Role, may_import
 from storage.excel import SheetProblem, SheetProblemKind, SheetRejected
@@ -259,6 +259,6 @@ class ProgressMessage:
             await asyncio.wrap_future(edit)
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: App) -> None:
     application.add_handler(CommandHandler("import", import_command))
     application.add_handler(CommandHandler("template", template_command))

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from telegram import Update
-from telegram.ext import Application, CommandHandler
+from telegram.ext import CommandHandler
 
 from bot import callback_data
 from bot.services import chat_draw
 from bot.services.chat_draw import FormProblem, Step
 from bot.services.draws import DrawProblem
 from bot.services.identity import Person
-from handlers.common import Context, app_context, caller, reply, texts_of
+from handlers.common import App, Context, app_context, caller, local_today, reply, texts_of
 from handlers.keyboards import in_rows, keyboard
 from spotcheck.draw import DrawRefused
 
@@ -22,7 +20,7 @@ async def draw(update: Update, context: Context) -> None:
     if person is None:
         return
     try:
-        step = await chat_draw.start(ctx, person, datetime.now(ctx.config.timezone).date())
+        step = await chat_draw.start(ctx, person, local_today(context))
     except FormProblem as problem:
         await _problem(update, context, problem.kind)
         return
@@ -83,7 +81,7 @@ async def _confirm(update: Update, context: Context, person: Person, version: in
         await reply(update, texts.refusal(ctx.config.regions, refused.reason))
         return
     await query.answer()
-    context.application.bot_data["outbox"].wake()
+    context.bot_data.outbox.wake()
     await reply(
         update,
         texts.draw_done(
@@ -127,5 +125,5 @@ async def _problem(update: Update, context: Context, kind: str) -> None:
         await reply(update, text)
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: App) -> None:
     application.add_handler(CommandHandler("draw", draw))

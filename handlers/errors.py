@@ -6,11 +6,10 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.ext import Application
 
 from bot.logs import error_summary
 from bot.texts import texts_for
-from handlers.common import Context, texts_of
+from handlers.common import App, Context, texts_of
 
 log = logging.getLogger("shuangsuiji.errors")
 
@@ -23,7 +22,7 @@ async def on_error(update: object, context: Context) -> None:
             await update.effective_message.reply_text(texts.error_apology())
         except Exception:  # the apology must not raise in the error handler
             log.exception("could not apologise")
-    chat = context.application.bot_data.get("error_chat")
+    chat = context.bot_data.error_chat
     if chat:
         update_id = getattr(update, "update_id", None)
         try:
@@ -34,5 +33,5 @@ async def on_error(update: object, context: Context) -> None:
             log.exception("could not report the error to chat %s", chat)
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: App) -> None:
     application.add_error_handler(on_error)

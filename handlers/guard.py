@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from telegram import Update
 from telegram.constants import ChatType
-from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
+from telegram.ext import ApplicationHandlerStop, TypeHandler
 
 from bot.services import identity
-from handlers.common import Context, app_context, command_of, reply, texts_of
+from handlers.common import App, Context, app_context, command_of, reply, texts_of
 
 BEFORE = -10
 
@@ -22,11 +22,11 @@ async def _before(update: Update, context: Context) -> None:
         # Assignments are confidential: in a group the bot answers policy questions from bound
         # people and nothing else — nothing is bound, listed or drawn there.
         raise ApplicationHandlerStop
-    if not await context.application.bot_data["handled"].first_time(update.update_id):
+    if not await context.bot_data.handled.first_time(update.update_id):
         raise ApplicationHandlerStop  # Telegram delivered it again
     person = await identity.who(ctx, user.id)
     if context.user_data is not None:
-        context.user_data["person"] = person
+        context.user_data.person = person
     if person is not None and not person.reachable:
         await identity.reachable_again(ctx, user.id)
     if in_group and person is None:
@@ -52,5 +52,5 @@ def _is_start_with_code(update: Update) -> bool:
     return len(parts) == 2 and command_of(update) == "/start"
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: App) -> None:
     application.add_handler(TypeHandler(Update, _before), group=BEFORE)

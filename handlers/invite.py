@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import Application, CommandHandler
+from telegram.ext import CommandHandler
 
 from bot.services import identity
 from bot.services.identity import IdentityProblem
-from handlers.common import Context, app_context, caller, reply, texts_of
+from handlers.common import App, Context, app_context, caller, reply, texts_of
 
 
 async def invite(update: Update, context: Context) -> None:
@@ -27,5 +27,5 @@ async def invite(update: Update, context: Context) -> None:
     await reply(update, texts.invite_created(invitee, context.args[0].strip(), code, local))
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: App) -> None:
     application.add_handler(CommandHandler("invite", invite))

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import Application, CommandHandler, MessageHandler, filters
+from telegram.ext import CommandHandler, MessageHandler, filters
 
 from bot.services import digests, reporting
 from bot.services.identity import Person
 from bot.services.reporting import ReportingProblem
 from handlers import ask, directory_import
-from handlers.common import Context, app_context, caller, local_today, now, reply, texts_of
+from handlers.common import App, Context, app_context, caller, local_today, now, reply, texts_of
 from spotcheck.roles import Role
 
 
@@ -77,7 +77,7 @@ async def on_document(update: Update, context: Context) -> None:
     await reply(update, texts.submitted(done.quarter, done.duty, done.new))
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: App) -> None:
     application.add_handler(CommandHandler("deadlines", deadlines))
     application.add_handler(CommandHandler("digest", digest))
     application.add_handler(

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from telegram import BotCommand, BotCommandScopeChat, Update
-from telegram.ext import Application, CommandHandler
+from telegram import Bot, BotCommand, BotCommandScopeChat, Update
+from telegram.ext import CommandHandler
 
 from bot.services import chat_draw, identity
 from bot.services.identity import IdentityProblem, Person
 from bot.texts import texts_for
-from handlers.common import Context, app_context, caller, reply, texts_of
+from handlers.common import App, Context, app_context, caller, reply, texts_of
 
 
 async def start(update: Update, context: Context) -> None:
@@ -31,17 +31,17 @@ async def start(update: Update, context: Context) -> None:
         await reply(update, text)
         return
     if context.user_data is not None:
-        context.user_data["person"] = person
+        context.user_data.person = person
     texts = texts_for(person.language)
     await reply(update, texts.welcome(person.name, person.role.label))
-    await set_menu(context.application, person)
+    await set_menu(context.bot, person)
 
 
-async def set_menu(application: Application, person: Person) -> None:  # type: ignore[type-arg]
+async def set_menu(bot: Bot, person: Person) -> None:
     """setMyCommands for this chat: each role sees its own menu."""
     texts = texts_for(person.language)
     commands = [BotCommand(name, text) for name, text in texts.commands(person.role)]
-    await application.bot.set_my_commands(commands, scope=BotCommandScopeChat(person.chat_id))
+    await bot.set_my_commands(commands, scope=BotCommandScopeChat(person.chat_id))
 
 
 async def help_command(update: Update, context: Context) -> None:
@@ -58,7 +58,7 @@ async def cancel(update: Update, context: Context) -> None:
     await reply(update, texts.cancelled() if had else texts.nothing_to_cancel())
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: App) -> None:
     application.add_handler(CommandHandler("start", start))
     application.add_handler(CommandHandler("help", help_command))
     application.add_handler(CommandHandler("cancel", cancel))

@@ -7,14 +7,14 @@ import contextlib
 import re
 
 from telegram import Update
-from telegram.ext import Application, CommandHandler, MessageHandler, filters
+from telegram.ext import CommandHandler, MessageHandler, filters
 
 from bot import callback_data
 from bot.services import assignments
 from bot.services.assignments import AssignmentProblem
 from bot.services.draws import DrawProblem
 from bot.services.identity import Person
-from handlers.common import Context, app_context, caller, command_of, reply, texts_of
+from handlers.common import App, Context, app_context, caller, command_of, reply, texts_of
 from handlers.keyboards import keyboard
 
 BEFORE_COMMANDS = -5  # after the guard (-10), before every command handler (0)
@@ -109,7 +109,7 @@ async def recusal_reason(update: Update, context: Context, person: Person, reaso
     except DrawProblem as problem:
         await reply(update, texts.draw_problem(problem.kind, problem.details))
         return True
-    context.application.bot_data["outbox"].wake()
+    context.bot_data.outbox.wake()
     if done.replacement_name is None:
         assert done.refusal is not None
         refusal = texts.refusal(ctx.config.regions, done.refusal)
@@ -150,7 +150,7 @@ async def _refused(update: Update, context: Context, person: Person, what: str) 
         await reply(update, texts_of(update, context).not_yours())
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: App) -> None:
     application.add_handler(CommandHandler("tasks", tasks))
     private = filters.ChatType.PRIVATE
     application.add_handler(

@@ -4,10 +4,10 @@ else a policy question; anything else gets a hint."""
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import Application, MessageHandler, filters
+from telegram.ext import MessageHandler, filters
 
 from handlers import ask, draw_flow, tasks
-from handlers.common import Context, caller, refused_as_too_long, reply, texts_of
+from handlers.common import App, Context, caller, refused_as_too_long, reply, texts_of
 
 
 async def on_text(update: Update, context: Context) -> None:
@@ -30,7 +30,7 @@ async def on_other(update: Update, context: Context) -> None:
         await reply(update, texts_of(update, context).unknown_input())
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: App) -> None:
     private = filters.ChatType.PRIVATE
     application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & private, on_text))
     application.add_handler(MessageHandler(private, on_other))  # unknown commands, stickers …

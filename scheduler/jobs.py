@@ -14,11 +14,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
+from bot.clock import utcnow
 from bot.config import WEEKDAYS
 from bot.context import AppContext
 from bot.services import digests, reporting, retention
@@ -27,12 +28,8 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 
 
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 class Schedule:
-    def __init__(self, ctx: AppContext, wake: Callable[[], None], clock: Clock = utc_now) -> None:
+    def __init__(self, ctx: AppContext, wake: Callable[[], None], clock: Clock = utcnow) -> None:
         self.ctx, self.wake, self.clock = ctx, wake, clock
         self.scheduler: AsyncIOScheduler | None = None
 

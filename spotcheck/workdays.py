@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Generic, TypeVar
 
-import chinese_calendar  # type: ignore[import-untyped]
+import chinese_calendar
 
 T = TypeVar("T")
 

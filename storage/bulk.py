@@ -14,6 +14,14 @@ from typing import Any
 
 from sqlalchemy import Table, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.orm import DeclarativeBase
+
+
+def table_of(model: type[DeclarativeBase]) -> Table:
+    """A mapped class's table (SQLAlchemy types ``__table__`` as any FROM clause)."""
+    table = model.__table__
+    assert isinstance(table, Table), f"{model.__name__} is not mapped to one table"
+    return table
 
 
 async def insert_rows(
@@ -52,5 +60,6 @@ async def insert_rows(
         )
         for row in rows
     ]
-    raw = await connection.get_raw_connection()
-    await raw.driver_connection.executemany(sql, params)  # type: ignore[union-attr]
+    driver = (await connection.get_raw_connection()).driver_connection
+    assert driver is not None  # aiosqlite's connection, while the transaction holds it
+    await driver.executemany(sql, params)

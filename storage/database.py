@@ -7,12 +7,13 @@ import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias, TypeVarTuple
 
 import orjson
 from sqlalchemy import Connection, Dialect, Engine, Select, event
 from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -22,6 +23,9 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.sql.compiler import Compiled
 
 from storage.write_gate import GATE, GatedSession, WriteGate
+
+_Ts = TypeVarTuple("_Ts")
+AnySelect: TypeAlias = Select[*tuple[Any, ...]]  # a SELECT of any columns
 
 _ASYNC_DRIVERS = {
     "sqlite": "sqlite+aiosqlite",
@@ -75,11 +79,11 @@ def json_text(value: object) -> str:
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def _pragmas(*settings: str) -> Callable[[object, object], None]:
+def _pragmas(*settings: str) -> Callable[[DBAPIConnection, object], None]:
     """A connect listener setting these SQLite pragmas on every new connection."""
 
-    def set_on(dbapi_connection: object, _record: object) -> None:
-        cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+    def set_on(dbapi_connection: DBAPIConnection, _record: object) -> None:
+        cursor = dbapi_connection.cursor()
         for setting in settings:
             cursor.execute(f"PRAGMA {setting}")
         cursor.close()
@@ -124,7 +128,7 @@ class PointReads:
         self._engine = engine
         self._sync: Engine | None = None
         self._held: Connection | None = None
-        self._prepared: dict[Select[Any], _Prepared] = {}
+        self._prepared: dict[AnySelect, _Prepared] = {}
         url = engine.url
         if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
             self._sync = create_sync_engine(
@@ -133,8 +137,8 @@ class PointReads:
             event.listen(self._sync, "connect", _pragmas("query_only=ON"))
 
     async def all(
-        self, statement: Select[Any], params: Mapping[str, Any]
-    ) -> Sequence[tuple[Any, ...]]:
+        self, statement: Select[*_Ts], params: Mapping[str, Any]
+    ) -> Sequence[tuple[*_Ts]]:
         try:
             rows = self._in_loop(statement, params)
         except sqlite3.OperationalError as error:
@@ -148,15 +152,15 @@ class PointReads:
         return rows
 
     def _in_loop(
-        self, statement: Select[Any], params: Mapping[str, Any]
-    ) -> list[tuple[Any, ...]] | None:
+        self, statement: Select[*_Ts], params: Mapping[str, Any]
+    ) -> list[tuple[*_Ts]] | None:
         """The rows read through the held connection; None where there is none."""
         held = self._held or self._hold()
         if held is None:
             return None
         prepared = self._prepared.get(statement) or self._prepare(statement, held.dialect)
         values = prepared.compiled.construct_params(params) or {}
-        cursor = held.connection.driver_connection.execute(  # type: ignore[union-attr]
+        cursor = _driver(held).execute(
             prepared.compiled.string, [values[name] for name in prepared.order]
         )
         rows: list[tuple[Any, ...]] = cursor.fetchall()
@@ -171,12 +175,12 @@ class PointReads:
         ]
 
     async def _async_all(
-        self, statement: Select[Any], params: Mapping[str, Any]
-    ) -> Sequence[tuple[Any, ...]]:
+        self, statement: Select[*_Ts], params: Mapping[str, Any]
+    ) -> Sequence[tuple[*_Ts]]:
         async with self._engine.connect() as connection:
             return list((await connection.execute(statement, params)).all())
 
-    def _prepare(self, statement: Select[Any], dialect: Dialect) -> _Prepared:
+    def _prepare(self, statement: AnySelect, dialect: Dialect) -> _Prepared:
         compiled = statement.compile(dialect=dialect)
         converts = tuple(
             c.type.dialect_impl(dialect).result_processor(dialect, None)
@@ -197,8 +201,7 @@ class PointReads:
             return None
         held = self._sync.connect().execution_options(isolation_level="AUTOCOMMIT")
         try:
-            raw = held.connection.driver_connection
-            mode = raw.execute("PRAGMA journal_mode").fetchone()  # type: ignore[union-attr]
+            mode = _driver(held).execute("PRAGMA journal_mode").fetchone()
         except sqlite3.OperationalError:  # busy: the next read tries again
             held.close()
             raise
@@ -217,6 +220,13 @@ class PointReads:
         if self._sync is not None:
             self._sync.dispose()
             self._sync = None
+
+
+def _driver(held: Connection) -> sqlite3.Connection:
+    """The sqlite3 connection under a held one (PointReads' own engine is pysqlite's)."""
+    raw = held.connection.driver_connection
+    assert isinstance(raw, sqlite3.Connection)
+    return raw
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.audit import audit_values
-from storage.bulk import insert_rows
+from storage.bulk import insert_rows, table_of
 from storage.models import AuditLog, Tag, Target, utcnow
 from storage.sheets import SheetSpec
 
@@ -42,7 +42,7 @@ async def current_rows(
     session: AsyncSession, spec: SheetSpec
 ) -> list[tuple[int, bool, dict[str, Any]]]:
     """(id, active, values) for every row of the directory, in id order."""
-    model: Any = spec.model
+    model = spec.model
     names = _fields(spec)
     columns = [model.id, model.active, *(getattr(model, n) for n in names)]
     result = await session.execute(select(*columns).order_by(model.id))
@@ -81,7 +81,7 @@ async def plan_changes(
 async def apply_changes(
     session: AsyncSession, spec: SheetSpec, change: DirectoryChange, actor: str
 ) -> None:
-    model: Any = spec.model
+    model = spec.model
     # Inserts go to the connection in bulk: the ORM's per-row bookkeeping would double the
     # time of a 100,000-row import and buys nothing here.
     connection = await session.connection()
@@ -89,7 +89,7 @@ async def apply_changes(
     audit = [_audit(spec, actor, "create", now, None, v) for v in change.added]
     for chunk in _chunks(change.added):
         rows = [{**v, "active": True, "updated_at": now} for v in chunk]
-        await insert_rows(connection, model.__table__, rows)
+        await insert_rows(connection, table_of(model), rows)
     if change.updated:
         await session.execute(
             update(model), [{"id": id_, **new, "updated_at": now} for id_, _, new in change.updated]
@@ -105,7 +105,7 @@ async def apply_changes(
             for _, old in change.deactivated
         ]
     for chunk in _chunks(audit):
-        await insert_rows(connection, AuditLog.__table__, chunk)
+        await insert_rows(connection, table_of(AuditLog), chunk)
     await _remember_tags(session, spec, change)
 
 

@@ -17,7 +17,7 @@ from spotcheck.draw import ExpertCandidate, InspectorCandidate, TargetCandidate
 from spotcheck.matching import Assignment as Task
 from spotcheck.record import EncodedRecord
 from spotcheck.roles import DutyStatus, Role
-from storage.bulk import insert_rows
+from storage.bulk import insert_rows, table_of
 from storage.draw_models import (
     Assignment,
     AssignmentMember,
@@ -241,7 +241,7 @@ async def insert_assignments(
     ]
     if not rows:
         return
-    table = Assignment.__table__
+    table = table_of(Assignment)
     # A plain executemany and one read of the ids beats RETURNING, which SQLAlchemy must
     # batch into multi-row statements.
     await insert_rows(connection, table, rows)
@@ -273,7 +273,7 @@ async def insert_assignments(
         for t in onsite
         for expert in t.experts
     ]
-    await insert_rows(connection, AssignmentMember.__table__, members)
+    await insert_rows(connection, table_of(AssignmentMember), members)
 
 
 async def plan_teams(
@@ -356,7 +356,7 @@ async def lock_draws(session: AsyncSession, quarter: str, level: str) -> None:
     PostgreSQL: a transaction-scoped advisory lock on the pair. SQLite: a write statement, which
     takes the database's write lock at once, before anything is read.
     """
-    if session.bind.dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         key = int.from_bytes(
             hashlib.sha256(f"draw:{quarter}:{level}".encode()).digest()[:8], "big", signed=True
         )

@@ -19,9 +19,11 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
-from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from openpyxl.worksheet.dimensions import ColumnDimension, DimensionHolder
 
 from storage.cells import EXCEL_ERRORS
 from storage.safe_zip import UnsafeZip, ZipProblem, checked_zip
@@ -121,7 +123,8 @@ def open_sheet(
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         sheet = workbook.worksheets[0]
-        stream = sheet.iter_rows(values_only=not with_cells)
+        # Cells or their values, as with_cells asks: OpenedSheet.rows holds either.
+        stream: Iterator[tuple[Any, ...]] = sheet.iter_rows(values_only=not with_cells)
         header = next(stream, None)
     except SheetRejected:
         raise
@@ -180,10 +183,13 @@ def write_sheet(
     """Stream a one-sheet workbook. Text columns are formatted '@' so that Excel keeps codes
     as text (no 1.3E+10, no lost leading zeros); required headers are shaded."""
     workbook = openpyxl.Workbook(write_only=True)
-    sheet = workbook.create_sheet(title)
+    sheet: WriteOnlyWorksheet = workbook.create_sheet(title)
     text = {headers.index(n) for n in text_columns if n in headers}
+    # Worksheet._setup gives a write-only sheet its column_dimensions; typeshed's stub omits them.
+    columns: DimensionHolder[str, ColumnDimension]
+    columns = sheet.column_dimensions  # type: ignore[attr-defined]
     for index, name in enumerate(headers, start=1):
-        column = sheet.column_dimensions[get_column_letter(index)]
+        column = columns[get_column_letter(index)]
         column.width = max(12, 2 * len(name) + 4)
         if index - 1 in text:
             # The column's own format: what users type below the rows (or into a blank
@@ -206,7 +212,7 @@ def _not_literal(value: Any) -> bool:
     return isinstance(value, str) and (value.startswith("=") or value in EXCEL_ERRORS)
 
 
-def _header_cell(sheet: Any, name: str, required: bool) -> WriteOnlyCell:
+def _header_cell(sheet: WriteOnlyWorksheet, name: str, required: bool) -> Cell:
     cell = WriteOnlyCell(sheet, value=name)
     cell.font = Font(bold=True)
     if required:
@@ -214,7 +220,7 @@ def _header_cell(sheet: Any, name: str, required: bool) -> WriteOnlyCell:
     return cell
 
 
-def _text_cell(sheet: Any, value: Any) -> WriteOnlyCell:
+def _text_cell(sheet: WriteOnlyWorksheet, value: Any) -> Cell:
     """A cell Excel keeps as text. A directory string is data, never a formula: '=1+1' as a
     company name or address must come back as written, and must not run in Excel."""
     cell = WriteOnlyCell(sheet, value=value)

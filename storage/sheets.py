@@ -11,8 +11,6 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from sqlalchemy.orm import DeclarativeBase
-
 from spotcheck.classes import SupervisionClass
 from spotcheck.regions import CityRegions
 from spotcheck.roles import DutyStatus, Role, role_fits_region
@@ -20,7 +18,10 @@ from storage import cells
 from storage.cells import CellError, CellProblem, Located
 from storage.models import Expert, InspectionItem, Inspector, Target
 
-Reader = Callable[[Any], Any]
+# A cell reader takes the cell's value and, for a with_format column, its number format too.
+Reader = Callable[..., Any]
+# The four directories' tables: each has an id and an active flag beside the sheet's columns.
+DirectoryModel = type[Target] | type[Inspector] | type[Expert] | type[InspectionItem]
 Writer = Callable[[Any], Any]
 
 
@@ -51,7 +52,7 @@ class Column:
 class SheetSpec:
     kind: str
     title: str
-    model: type[DeclarativeBase]
+    model: DirectoryModel
     columns: tuple[Column, ...]
     key: tuple[str, ...]
     check_row: Callable[[dict[str, Any]], list[tuple[str, CellError]]] | None = None
@@ -292,7 +293,7 @@ def _read_row(
 
 
 def export_row(spec: SheetSpec, values: dict[str, Any], regions: CityRegions) -> list[Any]:
-    row = []
+    row: list[Any] = []  # what write_sheet writes: text, numbers, dates, blanks
     for column in spec.columns:
         if column.field == "_county":
             row.append(regions.county_name(values["region_code"]) or "")

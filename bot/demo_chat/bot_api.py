@@ -493,9 +493,9 @@ class OfflineBotApi:
                 "Conflict: can't use getUpdates method while webhook is active; "
                 "use deleteWebhook to delete the webhook first",
             )
-        for waiter in self._waiters:
-            if not waiter.done():
-                waiter.set_result("terminated")
+        for earlier in self._waiters:
+            if not earlier.done():
+                earlier.set_result("terminated")
         offset = int(params.get("offset", 0))
         limit = min(max(int(params.get("limit", 100)), 1), 100)
         timeout = float(params.get("timeout", 0))
@@ -911,7 +911,7 @@ async def run_application(
     *,
     drop_pending_updates: bool = False,
     allowed_updates: list[str] | None = None,
-    poll_timeout: float = 10,
+    poll_timeout: int = 10,
 ) -> AsyncIterator[Application[Any, Any, Any, Any, Any, Any]]:
     """Run ``app`` against ``fake`` the way ``Application.run_polling`` does (initialize,
     post_init, updater.start_polling, start … stop, post_stop, shutdown, post_shutdown), without
@@ -984,10 +984,11 @@ def _read(content: Any) -> bytes:
     return data if isinstance(data, bytes) else data.encode()
 
 
-def _norm_chat_id(value: Any) -> int | str | None:
+def _norm_chat_id(value: object) -> int | str | None:
+    """A chat id as the Bot API takes it: a number, perhaps sent as text, or an @username."""
     if isinstance(value, str) and value.lstrip("-").isdigit():
         return int(value)
-    return value
+    return value if isinstance(value, int | str) else None
 
 
 def command_entities(text: str) -> list[JSON]:

@@ -14,16 +14,17 @@ import asyncio
 import dataclasses
 import tempfile
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import func, select
 
+from bot.bot_data import App
 from bot.config import Config
 from bot.context import AppContext
 from bot.demo_chat.bot_api import OFFLINE_TOKEN, Call, OfflineBotApi, TgUser, run_application
 from bot.services import demo, identity
 from bot.texts import Texts
 from bot.wiring import build_application
+from scheduler.jobs import Schedule
 from spotcheck.roles import Role
 from storage.bot_models import OutboxMessage
 
@@ -144,9 +145,7 @@ async def _script(ctx: AppContext) -> list[str]:
     app = build_application(ctx, server.request())
     # A scratch database has never had a report submitted: the reminders and digests a start
     # would catch up on are noise here, so the schedule is left out of the scene.
-    app.bot_data["schedule"].start = lambda: None
-    app.bot_data["schedule"].catch_up = _nothing
-    app.bot_data["schedule"].catch_up_digests = _nothing
+    app.bot_data.schedule = _NoSchedule(ctx, app.bot_data.outbox.wake)
     lines = [texts.demo_chat_title()]
     async with run_application(app, server):
         await scene.say(boss, f"/start {code}")
@@ -177,11 +176,20 @@ async def _script(ctx: AppContext) -> list[str]:
     return lines + scene.lines
 
 
-async def _nothing() -> int:
-    return 0
+class _NoSchedule(Schedule):
+    """Neither reminders nor digests, at start or later; pruning at start as usual."""
+
+    def start(self) -> None:
+        pass
+
+    async def catch_up(self) -> int:
+        return 0
+
+    async def catch_up_digests(self) -> int:
+        return 0
 
 
-async def _settle(ctx: AppContext, app: Any, server: OfflineBotApi) -> None:
+async def _settle(ctx: AppContext, app: App, server: OfflineBotApi) -> None:
     """Until the outbox has sent the draw's pushes."""
     for _ in range(3000):
         async with ctx.sessions() as session:
@@ -193,6 +201,6 @@ async def _settle(ctx: AppContext, app: Any, server: OfflineBotApi) -> None:
         if not due:
             await server.until_idle(timeout=30)
             return
-        app.bot_data["outbox"].wake()
+        app.bot_data.outbox.wake()
         await asyncio.sleep(0.01)
     raise TimeoutError("the demo's pushes were not sent")

@@ -29,7 +29,7 @@ with warnings.catch_warnings():
     # jieba 0.42 imports pkg_resources when it can, which newer setuptools warns about.
     warnings.simplefilter("ignore", category=UserWarning)
     warnings.simplefilter("ignore", category=DeprecationWarning)
-    import jieba  # type: ignore[import-untyped]
+    import jieba
 
 from bot.knowledge.passages import Passage
 from bot.knowledge.synonyms import STOP_WORDS, domain_dictionary, related_to, synonyms_of

@@ -4,7 +4,8 @@ restart loses nothing and a stale or forged button changes nothing."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -37,9 +38,9 @@ class Step:
 
     field: str
     version: int
-    options: list[str] = field(default_factory=list)
+    options: list[str] = dataclasses.field(default_factory=list)
     preview: tuple[StratumPlan, ...] = ()
-    choices: dict[str, Any] = field(default_factory=dict)
+    choices: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
 def _first_open(data: dict[str, Any]) -> str:

@@ -198,6 +198,7 @@ async def send_due_soon(ctx: AppContext, now: datetime) -> int:
             .where(TelegramAccount.reachable)
         )
         for assignment_id, due, name, cert, account in rows:
+            assert due is not None  # the query keeps the due dates in the window
             text = texts_for(account.language).due_soon(name, due)
             queued += await once(
                 session, "due", str(assignment_id), cert, outbox.message(account.chat_id, text)

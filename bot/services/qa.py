@@ -89,7 +89,7 @@ class PolicyLibrary:
                 .where(PolicyDocument.active)
                 .order_by(PolicyDocument.id)
             )
-            return [tuple(row) for row in rows]
+            return [(id_, name, text) for id_, name, text in rows]
 
     def invalidate(self) -> None:
         self._index = None

@@ -22,7 +22,7 @@ from spotcheck.reminders import Duty, Reminder, Stage, duty_window, reminders_du
 from spotcheck.roles import Role
 from spotcheck.workdays import WorkdayCalendar
 from storage.audit import audit
-from storage.bot_models import TelegramAccount
+from storage.bot_models import OutboxMessage, TelegramAccount
 from storage.lengths import fit_file_name, length_of
 from storage.models import Inspector
 from storage.schedule_models import ReminderLedger, Submission
@@ -86,7 +86,7 @@ async def admins(session: AsyncSession) -> list[tuple[Inspector, TelegramAccount
 
 
 async def once(
-    session: AsyncSession, kind: str, key: str, recipient: str, message: outbox.OutboxMessage
+    session: AsyncSession, kind: str, key: str, recipient: str, message: OutboxMessage
 ) -> bool:
     """Queue ``message`` unless this (kind, key, recipient) was sent already — by us before a
     restart, or by another bot process right now: the ledger's unique key decides."""
@@ -164,7 +164,7 @@ async def _escalate(
 
 def _reminder_message(
     account: TelegramAccount, reminder: Reminder, county_name: str
-) -> outbox.OutboxMessage:
+) -> OutboxMessage:
     texts = texts_for(account.language)
     text = texts.report_reminder(
         county_name,

@@ -19,8 +19,8 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select
-from telegram.ext import Application
 
+from bot.bot_data import App, Background
 from bot.context import AppContext
 from bot.services import demo, draws, identity
 from bot.services.draws import DrawRequest
@@ -104,7 +104,7 @@ class BotHarness:
     ctx: AppContext
     fake: FakeTelegram
     clock: VirtualClock | None = None
-    app: Application = field(init=False)  # type: ignore[type-arg]
+    app: App = field(init=False)
     actions: list[tuple[int, str]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -112,22 +112,28 @@ class BotHarness:
 
     # ------------------------------------------------------------------ the application
 
-    def new_app(self) -> Application:  # type: ignore[type-arg]
+    def new_app(self) -> App:
         """A fresh Application on the same database and fake (a restart)."""
         app = build_application(self.ctx, FakeRequest(self.fake), FakeRequest(self.fake))
         # The schedule reads a fixed, quiet moment unless a test sets another: Monday
         # 2024-02-05 07:00 in Shanghai has no reminder due and no digest whose time has come,
         # so what a start sends on its own never depends on the day the tests run.
-        app.bot_data["schedule"].clock = lambda: QUIET_MOMENT
+        app.bot_data.schedule.clock = lambda: QUIET_MOMENT
         if self.clock is not None:
-            sender: OutboxSender = app.bot_data["outbox"]
+            sender = app.bot_data.outbox
             sender.clock, sender.sleep = self.clock.now, self.clock.sleep
         return app
 
     @property
+    def background(self) -> Background:
+        """The running Application's background tasks (the start-up runs among them)."""
+        found = self.app.bot_data.background
+        assert found is not None, "the bot is not running"
+        return found
+
+    @property
     def sender(self) -> OutboxSender:
-        sender: OutboxSender = self.app.bot_data["outbox"]
-        return sender
+        return self.app.bot_data.outbox
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[BotHarness]:

@@ -309,7 +309,7 @@ class FakeTelegram(OfflineBotApi):
     def callback_answer(self, callback_query_id: str | JSON) -> JSON | None:
         """What the bot answered to a callback query (``press()``'s update or its id)."""
         if isinstance(callback_query_id, dict):
-            callback_query_id = callback_query_id["callback_query"]["id"]
+            return self.callback_answers.get(callback_query_id["callback_query"]["id"])
         return self.callback_answers.get(callback_query_id)
 
     def calls_to(self, method: str) -> list[Call]:

@@ -43,7 +43,7 @@ TXT = "text/plain"
 
 
 def library(bot: BotHarness) -> PolicyLibrary:
-    found: PolicyLibrary = bot.app.bot_data["library"]
+    found = bot.app.bot_data.library
     return found
 
 
@@ -69,7 +69,7 @@ async def test_inspector_question_gets_the_passage_and_next_button_that_shows_th
         answer = bot.fake.last_message(user.id)
         assert answer is not None
         lib, person = library(bot), await identity.who(bot.ctx, user.id)
-        today = bot.app.bot_data["schedule"].clock().date()
+        today = bot.app.bot_data.schedule.clock().date()
         expected = await qa.answer(lib, bot.ctx.texts, RATIO_QUESTION, person, today)
         second = await qa.passage_at(lib, bot.ctx.texts, lib.generation, expected.more[0])
 
@@ -235,9 +235,9 @@ async def test_county_admin_upload_in_the_statistics_window_is_still_a_submissio
     bot: BotHarness,
 ) -> None:
     moment = datetime(2024, 4, 2, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai")).astimezone(UTC)
-    bot.app.bot_data["schedule"].clock = lambda: moment
+    bot.app.bot_data.schedule.clock = lambda: moment
     async with bot.running():
-        await bot.app.bot_data["catch_up_task"]
+        await bot.background.catch_up
         await bot.settle()
         county = await bot.bind(8531, await first(bot, Role.COUNTY_ADMIN, JINGXIU))
         table = bot.fake.send_document(

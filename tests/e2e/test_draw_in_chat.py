@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select, update
 
@@ -257,3 +258,17 @@ async def test_two_admins_confirming_the_same_plan_draw_once(bot: BotHarness) ->
     )
     documents = Counter(c.chat_id for c in bot.fake.calls_to("sendDocument"))
     assert documents == {winner: 1}
+
+
+async def test_the_form_offers_the_quarter_of_the_bots_local_day(bot: BotHarness) -> None:
+    """/draw reads the bot's one clock in the configured zone: 16:30 UTC on 31 March is already
+    1 April in Shanghai, so the second quarter comes first."""
+    [county_admin] = await bot.staff(Role.COUNTY_ADMIN, JINGXIU)
+    bot.app.bot_data.schedule.clock = lambda: datetime(2024, 3, 31, 16, 30, tzinfo=UTC)
+    async with bot.running():
+        admin = await bot.bind(5004, county_admin.cert_no)
+        await bot.send(admin, "/draw")
+        asked = bot.fake.last_message(5004)
+
+    assert asked is not None
+    assert [label for label, _ in bot.fake.buttons(asked)] == ["2024Q2", "2024Q3"]

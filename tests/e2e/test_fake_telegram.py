@@ -29,6 +29,7 @@ from telegram.error import (
 from telegram.ext import (
     Application,
     ApplicationBuilder,
+    CallbackContext,
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
@@ -48,14 +49,21 @@ IGNORE_TIMEDELTA_DEPRECATION = pytest.mark.filterwarnings(
 )
 
 
+class Seen:
+    """The echo bot's bot_data: the ids of the updates it was given, in order."""
+
+    def __init__(self) -> None:
+        self.update_ids: list[int] = []
+
+
 def echo_app(
     fake: FakeTelegram, builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] | None = None
-) -> Application[Any, Any, Any, Any, Any, Any]:
-    app = (builder or fake.application_builder()).build()
-    app.bot_data["seen"] = []
+) -> Application[Any, Any, Any, Any, Seen, Any]:
+    builder = (builder or fake.application_builder()).context_types(ContextTypes(bot_data=Seen))
+    app = builder.build()
 
-    async def record(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        context.bot_data["seen"].append(update.update_id)
+    async def record(update: Update, context: CallbackContext[Any, Any, Any, Seen]) -> None:
+        context.bot_data.update_ids.append(update.update_id)
 
     async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         assert update.message is not None and update.effective_user is not None
@@ -183,7 +191,7 @@ async def test_duplicate_update_is_delivered_twice() -> None:
         fake.duplicate_last_update()
         await fake.until_idle()
 
-    assert app.bot_data["seen"] == [update["update_id"], update["update_id"]]
+    assert app.bot_data.update_ids == [update["update_id"], update["update_id"]]
     assert fake.texts(1001) == ["一次", "一次"]
 
 

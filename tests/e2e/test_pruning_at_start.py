@@ -21,7 +21,7 @@ async def test_a_start_prunes_finished_rows_past_the_retention(bot: BotHarness) 
         session.add(HandledUpdate(update_id=1, handled_at=long_ago))
 
     async with bot.running():
-        await bot.app.bot_data["prune_task"]
+        await bot.background.prune
 
     assert await bot.all(select(OutboxMessage)) == []
     assert await bot.all(select(HandledUpdate.update_id).where(HandledUpdate.update_id == 1)) == []

@@ -2,7 +2,7 @@
 Schedule's runs (catch-up at start, the morning run, the digests) with its clock set to a day in
 a reporting window, the 已报送 button, an uploaded statistics table, /deadlines and /digest.
 
-Time is injected once: the Schedule's clock (``bot.app.bot_data["schedule"].clock``), which the
+Time is injected once: the Schedule's clock (``bot.app.bot_data.schedule.clock``), which the
 handlers read too. Set E2E_REMINDERS_TRANSCRIPT=path to append what the
 fake Bot API received in the stories that say ``keep_transcript``.
 """
@@ -75,8 +75,7 @@ def keep_transcript(bot: BotHarness, title: str, start: int = 0) -> str:
 
 
 def schedule(bot: BotHarness) -> Schedule:
-    found: Schedule = bot.app.bot_data["schedule"]
-    return found
+    return bot.app.bot_data.schedule
 
 
 def use_clock(bot: BotHarness, clock: Clock, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -86,7 +85,7 @@ def use_clock(bot: BotHarness, clock: Clock, monkeypatch: pytest.MonkeyPatch) ->
 
 async def started(bot: BotHarness) -> None:
     """Wait for the catch-up run the bot starts with, and for what it queued to be sent."""
-    await bot.app.bot_data["catch_up_task"]
+    await bot.background.catch_up
     await bot.settle()
 
 
