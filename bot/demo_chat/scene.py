@@ -25,6 +25,7 @@ from bot.services import demo, identity
 from bot.texts import Texts
 from bot.wiring import build_application
 from spotcheck.roles import Role
+from spotcheck.states import OutboxState
 from storage.bot_models import OutboxMessage
 
 COUNTY, COUNTY_NAME, CLASS_LABEL = "130602", "竞秀区", "特殊"
@@ -188,7 +189,7 @@ async def _settle(ctx: AppContext, app: Any, server: OfflineBotApi) -> None:
             due = await session.scalar(
                 select(func.count())
                 .select_from(OutboxMessage)
-                .where(OutboxMessage.state.in_(("pending", "sending")))
+                .where(OutboxMessage.state.in_((OutboxState.PENDING, OutboxState.SENDING)))
             )
         if not due:
             await server.until_idle(timeout=30)

@@ -21,6 +21,7 @@ from spotcheck.draw import DrawFilters
 from spotcheck.numerals import parse_decimal
 from spotcheck.quota import Level, StratumPlan
 from spotcheck.roles import Role, may_draw
+from spotcheck.states import FormKind
 from storage.models import Tag
 
 STEPS = ("quarter", "level", "region", "class", "tag", "seed", "preview")
@@ -65,7 +66,7 @@ async def start(ctx: AppContext, person: Person, today: date) -> Step:
                 select(Tag.name).where(Tag.kind == "target").order_by(Tag.name).limit(MAX_TAGS)
             )
         )
-        form = await forms.put(session, person.user_id, "draw", data)
+        form = await forms.put(session, person.user_id, FormKind.DRAW, data)
         return await _step(ctx, form.version, data)
 
 
@@ -76,7 +77,7 @@ async def choose(
     refused as stale."""
     async with ctx.sessions() as session, session.begin():
         form = await forms.get(session, person.user_id)
-        if form is None or form.kind != "draw" or form.version != version:
+        if form is None or form.kind != FormKind.DRAW or form.version != version:
             raise FormProblem("stale")
         data = dict(form.data)
         if _first_open(data) != field_name or not _valid(ctx, data, field_name, value):
@@ -86,7 +87,7 @@ async def choose(
             data["region"] = "-"
         if not may_draw(person.role, person.region, data["level"] or "county", _region(data)):
             raise FormProblem("not_allowed")
-        form = await forms.put(session, person.user_id, "draw", data)
+        form = await forms.put(session, person.user_id, FormKind.DRAW, data)
         return await _step(ctx, form.version, data)
 
 
@@ -95,10 +96,10 @@ async def seed_text(ctx: AppContext, person: Person, text: str) -> Step | None:
     form waits for one (the text is then for someone else, e.g. Q&A)."""
     async with ctx.sessions() as session, session.begin():
         form = await forms.get(session, person.user_id)
-        if form is None or form.kind != "draw" or _first_open(form.data) != "seed":
+        if form is None or form.kind != FormKind.DRAW or _first_open(form.data) != "seed":
             return None
         data = {**form.data, "seed": "text:" + text.strip()}
-        form = await forms.put(session, person.user_id, "draw", data)
+        form = await forms.put(session, person.user_id, FormKind.DRAW, data)
         return await _step(ctx, form.version, data)
 
 
@@ -171,7 +172,7 @@ async def confirm(ctx: AppContext, person: Person, version: int, chat_id: int) -
         form = await forms.get(session, person.user_id)
     if (
         form is None
-        or form.kind != "draw"
+        or form.kind != FormKind.DRAW
         or form.version != version
         or _first_open(form.data) != "preview"
     ):

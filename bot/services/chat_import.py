@@ -9,8 +9,9 @@ from typing import Any
 from bot.context import AppContext
 from bot.services import forms
 from bot.services.identity import Person
+from spotcheck.states import FormKind
 
-FORM = "import"
+FORM = FormKind.IMPORT
 
 
 async def expect_file(ctx: AppContext, person: Person, kind: str | None) -> None:

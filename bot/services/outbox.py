@@ -37,6 +37,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
 from bot.context import AppContext
 from bot.texts.units import CAPTION_UNITS, ELLIPSIS, MESSAGE_UNITS, split, trim
+from spotcheck.states import OutboxState
 from storage.bot_models import OutboxMessage, TelegramAccount
 from storage.draw_models import DrawRecord
 from storage.draw_store import published_bytes
@@ -129,8 +130,8 @@ class OutboxSender:
         async with self.ctx.sessions() as session, session.begin():
             await session.execute(
                 update(OutboxMessage)
-                .where(OutboxMessage.state == "sending")
-                .values(state="pending")
+                .where(OutboxMessage.state == OutboxState.SENDING)
+                .values(state=OutboxState.PENDING)
             )
 
     async def run(self, idle_poll: float = 1.0) -> None:
@@ -161,10 +162,12 @@ class OutboxSender:
         # A row backing off, or one whose outcome is not recorded yet (`sending`), holds the
         # rows queued after it in its chat, so the order holds across drains too (a push's
         # text before its map pin).
-        waiting = (OutboxMessage.state == "pending") & (OutboxMessage.next_attempt_at > now)
+        waiting = (OutboxMessage.state == OutboxState.PENDING) & (
+            OutboxMessage.next_attempt_at > now
+        )
         held = (
             select(OutboxMessage.chat_id, func.min(OutboxMessage.id).label("first"))
-            .where(waiting | (OutboxMessage.state == "sending"))
+            .where(waiting | (OutboxMessage.state == OutboxState.SENDING))
             .group_by(OutboxMessage.chat_id)
             .subquery()
         )
@@ -174,7 +177,7 @@ class OutboxSender:
                     select(OutboxMessage)
                     .outerjoin(held, held.c.chat_id == OutboxMessage.chat_id)
                     .where(
-                        OutboxMessage.state == "pending",
+                        OutboxMessage.state == OutboxState.PENDING,
                         OutboxMessage.next_attempt_at <= now,
                         or_(held.c.first.is_(None), OutboxMessage.id < held.c.first),
                     )
@@ -235,11 +238,13 @@ class OutboxSender:
         try:
             async with self.ctx.sessions() as session, session.begin():
                 await session.execute(
-                    update(OutboxMessage).where(OutboxMessage.id == row.id).values(state="sending")
+                    update(OutboxMessage)
+                    .where(OutboxMessage.id == row.id)
+                    .values(state=OutboxState.SENDING)
                 )
         except Exception:  # marked or not: pending again before its chat goes on
             log.exception("outbox %s could not be marked sending", row.id)
-            self._owed[row.id] = _values(row.id, state="pending")
+            self._owed[row.id] = _values(row.id, state=OutboxState.PENDING)
             return "hold_chat"
         pieces = parts(row.payload)
         done = int(row.payload.get("parts_sent", 0))
@@ -257,7 +262,7 @@ class OutboxSender:
         except RetryAfter as error:
             # Flood control: Telegram names the wait; everything pauses that long.
             self._next_global = self.clock() + _seconds(error.retry_after)
-            return "again", self._attempted(row, "pending", f"429 {error}", delay=0)
+            return "again", self._attempted(row, OutboxState.PENDING, f"429 {error}", delay=0)
         except Forbidden as error:
             return "drop_chat", self._forbidden(row, str(error))
         except BadRequest as error:
@@ -268,11 +273,13 @@ class OutboxSender:
             # Telegram's answer at all (the record unreadable for a moment): back off.
             delay = min(2 ** (row.attempts + 1), 300)
             kind = "network" if isinstance(error, NetworkError) else type(error).__name__
-            return "hold_chat", self._attempted(row, "pending", f"{kind} {error}", delay=delay)
+            return "hold_chat", self._attempted(
+                row, OutboxState.PENDING, f"{kind} {error}", delay=delay
+            )
         if done + 1 < len(pieces):
             row.payload = {**row.payload, "parts_sent": done + 1}
-            return "again", _values(row.id, state="pending", payload=row.payload)
-        sent = _values(row.id, state="sent", sent_at=utcnow(), attempts=row.attempts + 1)
+            return "again", _values(row.id, state=OutboxState.PENDING, payload=row.payload)
+        sent = _values(row.id, state=OutboxState.SENT, sent_at=utcnow(), attempts=row.attempts + 1)
         return "settled", sent
 
     async def _settle_owed(self) -> None:
@@ -332,7 +339,7 @@ class OutboxSender:
         else:
             raise BadRequest(f"unknown outbox payload {kind}")
 
-    def _attempted(self, row: OutboxMessage, state: str, error: str, delay: float) -> Write:
+    def _attempted(self, row: OutboxMessage, state: OutboxState, error: str, delay: float) -> Write:
         row.attempts += 1
         return _values(
             row.id,
@@ -345,7 +352,7 @@ class OutboxSender:
     def _refused(self, row: OutboxMessage, part: dict[str, Any], error: str) -> Write:
         """400: Telegram will never take this message. Fail it and say what was lost, unless
         the row is such a notice itself (a notice about a lost notice would never end)."""
-        failed = self._attempted(row, "failed", f"400 {error}", delay=0)
+        failed = self._attempted(row, OutboxState.FAILED, f"400 {error}", delay=0)
 
         async def write(session: AsyncSession) -> None:
             await failed(session)
@@ -359,11 +366,13 @@ class OutboxSender:
 
         async def write(session: AsyncSession) -> None:
             # this row (now `sending`) and every other still waiting for that chat
-            this_or_waiting = (OutboxMessage.id == row.id) | (OutboxMessage.state == "pending")
+            this_or_waiting = (OutboxMessage.id == row.id) | (
+                OutboxMessage.state == OutboxState.PENDING
+            )
             await session.execute(
                 update(OutboxMessage)
                 .where(OutboxMessage.chat_id == row.chat_id, this_or_waiting)
-                .values(state="failed", last_error=f"403 {error}"[:500])
+                .values(state=OutboxState.FAILED, last_error=f"403 {error}"[:500])
             )
             marked = await session.scalar(
                 update(TelegramAccount)
