@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import String
+from sqlalchemy import String, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
 
 import storage.bot_models
 import storage.draw_models
@@ -35,3 +37,40 @@ async def test_migrations_build_the_schema_the_models_describe(ctx: AppContext) 
 
     async with ctx.engine.connect() as connection:
         assert await connection.run_sync(differences) == []
+
+
+async def test_a_state_outside_its_enum_is_refused(ctx: AppContext) -> None:
+    """Migration 0007's CHECK constraints: a team member's state, an outbox row's state and a
+    chat form's kind hold only the values their enums name (both databases)."""
+    statements = [
+        "INSERT INTO outbox (chat_id, payload, state, attempts, next_attempt_at, created_at) "
+        "VALUES (1, '{}', 'lost', 0, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
+        "INSERT INTO chat_forms (user_id, kind, data, version, updated_at) "
+        "VALUES (1, 'survey', '{}', 1, CURRENT_TIMESTAMP)",
+        "INSERT INTO submissions (county, quarter, duty, submitted_by, submitted_at) "
+        "VALUES ('130602', '2025Q1', 'essay', 'x', CURRENT_TIMESTAMP)",
+        "INSERT INTO conflicts (cert_no, credit_code, reason, source, created_by, created_at) "
+        "VALUES ('c', 'x', '', 'rumour', 'x', CURRENT_TIMESTAMP)",
+    ]
+    for statement in statements:
+        with pytest.raises(IntegrityError, match="ck_"):
+            async with ctx.engine.begin() as connection:
+                await connection.execute(text(statement))
+    async with ctx.engine.begin() as connection:  # the same row in a known state is taken
+        await connection.execute(text(statements[0].replace("'lost'", "'pending'")))
+
+
+async def test_assignment_states_are_checked_on_postgresql(ctx: AppContext) -> None:
+    """On PostgreSQL the assignments and records tables carry their checks too (SQLite cannot
+    rebuild a table other tables' foreign keys point at inside the migration)."""
+    if ctx.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only")
+    async with ctx.engine.connect() as connection:
+        names = set(
+            await connection.scalars(
+                text(
+                    "SELECT conname FROM pg_constraint WHERE contype = 'c' AND conname LIKE 'ck_%'"
+                )
+            )
+        )
+    assert {"ck_assignments_state", "ck_assignments_kind", "ck_draw_records_kind"} <= names
