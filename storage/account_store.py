@@ -198,3 +198,26 @@ WHO = (
     .where(TelegramAccount.user_id == bindparam("user_id"), Inspector.active)
 )
 """The active inspector behind a Telegram user (bind ``user_id``) and the form waiting."""
+
+
+async def mark_unreachable(session: AsyncSession, chat_id: int) -> bool:
+    """Telegram answered 403 for this chat: its account is unreachable. True only for the call
+    that changed it (so the admins are told once)."""
+    marked = await session.scalar(
+        update(TelegramAccount)
+        .where(TelegramAccount.chat_id == chat_id, TelegramAccount.reachable.is_(True))
+        .values(reachable=False)
+        .returning(TelegramAccount.id)
+    )
+    return marked is not None
+
+
+async def bound_admins(session: AsyncSession) -> list[tuple[Inspector, TelegramAccount]]:
+    """Bound, reachable admins (city and county) with their accounts."""
+    rows = await session.execute(
+        select(Inspector, TelegramAccount)
+        .join(TelegramAccount, TelegramAccount.cert_no == Inspector.cert_no)
+        .where(Inspector.active, Inspector.role.in_([Role.ADMIN.value, Role.COUNTY_ADMIN.value]))
+        .where(TelegramAccount.reachable)
+    )
+    return [(i, a) for i, a in rows]

@@ -30,7 +30,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
@@ -38,7 +37,8 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 from bot.context import AppContext
 from bot.texts.units import CAPTION_UNITS, ELLIPSIS, MESSAGE_UNITS, split, trim
 from spotcheck.states import OutboxState
-from storage.bot_models import OutboxMessage, TelegramAccount
+from storage import account_store, draw_store, outbox_store
+from storage.bot_models import OutboxMessage
 from storage.draw_models import DrawRecord
 from storage.draw_store import published_bytes
 from storage.models import utcnow
@@ -128,11 +128,7 @@ class OutboxSender:
     async def recover(self) -> None:
         """Rows a crash left `sending` are tried again (see the module note)."""
         async with self.ctx.sessions() as session, session.begin():
-            await session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.state == OutboxState.SENDING)
-                .values(state=OutboxState.PENDING)
-            )
+            await outbox_store.release_sending(session)
 
     async def run(self, idle_poll: float = 1.0) -> None:
         recovered = False
@@ -158,33 +154,8 @@ class OutboxSender:
     async def drain(self, batch: int = 500) -> int:
         """Send what is due now, chat by chat in order; the number of rows settled."""
         await self._settle_owed()
-        now = utcnow()
-        # A row backing off, or one whose outcome is not recorded yet (`sending`), holds the
-        # rows queued after it in its chat, so the order holds across drains too (a push's
-        # text before its map pin).
-        waiting = (OutboxMessage.state == OutboxState.PENDING) & (
-            OutboxMessage.next_attempt_at > now
-        )
-        held = (
-            select(OutboxMessage.chat_id, func.min(OutboxMessage.id).label("first"))
-            .where(waiting | (OutboxMessage.state == OutboxState.SENDING))
-            .group_by(OutboxMessage.chat_id)
-            .subquery()
-        )
         async with self.ctx.sessions() as session:
-            rows = (
-                await session.scalars(
-                    select(OutboxMessage)
-                    .outerjoin(held, held.c.chat_id == OutboxMessage.chat_id)
-                    .where(
-                        OutboxMessage.state == OutboxState.PENDING,
-                        OutboxMessage.next_attempt_at <= now,
-                        or_(held.c.first.is_(None), OutboxMessage.id < held.c.first),
-                    )
-                    .order_by(OutboxMessage.id)
-                    .limit(batch)
-                )
-            ).all()
+            rows = await outbox_store.due(session, utcnow(), batch)
         queues: dict[int, deque[OutboxMessage]] = {}
         for row in rows:
             queues.setdefault(row.chat_id, deque()).append(row)
@@ -237,11 +208,7 @@ class OutboxSender:
         # the row `sending`, which the next start sends again (see the module note).
         try:
             async with self.ctx.sessions() as session, session.begin():
-                await session.execute(
-                    update(OutboxMessage)
-                    .where(OutboxMessage.id == row.id)
-                    .values(state=OutboxState.SENDING)
-                )
+                await outbox_store.set_values(session, row.id, {"state": OutboxState.SENDING})
         except Exception:  # marked or not: pending again before its chat goes on
             log.exception("outbox %s could not be marked sending", row.id)
             self._owed[row.id] = _values(row.id, state=OutboxState.PENDING)
@@ -329,7 +296,7 @@ class OutboxSender:
             )
         elif kind == "record":
             async with self.ctx.sessions() as session:
-                record = await session.get(DrawRecord, part["record_id"])
+                record = await draw_store.record_by_id(session, part["record_id"])
             if record is None:
                 raise BadRequest(f"no draw record {part['record_id']}")
             data, name = record_file(record)
@@ -365,22 +332,9 @@ class OutboxSender:
         """403: the user blocked the bot or deleted the chat. Stop writing there; tell admins."""
 
         async def write(session: AsyncSession) -> None:
-            # this row (now `sending`) and every other still waiting for that chat
-            this_or_waiting = (OutboxMessage.id == row.id) | (
-                OutboxMessage.state == OutboxState.PENDING
-            )
-            await session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.chat_id == row.chat_id, this_or_waiting)
-                .values(state=OutboxState.FAILED, last_error=f"403 {error}"[:500])
-            )
-            marked = await session.scalar(
-                update(TelegramAccount)
-                .where(TelegramAccount.chat_id == row.chat_id, TelegramAccount.reachable.is_(True))
-                .values(reachable=False)
-                .returning(TelegramAccount.id)
-            )
-            if self.on_unreachable is not None and marked is not None:  # tell the admins once
+            await outbox_store.fail_chat(session, row.chat_id, row.id, f"403 {error}")
+            marked = await account_store.mark_unreachable(session, row.chat_id)
+            if self.on_unreachable is not None and marked:  # tell the admins once
                 await self.on_unreachable(session, row.chat_id)
             self.wake()
 
@@ -391,9 +345,7 @@ def _values(row_id: int, **values: Any) -> Write:
     """A write setting these columns of one outbox row."""
 
     async def write(session: AsyncSession) -> None:
-        await session.execute(
-            update(OutboxMessage).where(OutboxMessage.id == row_id).values(**values)
-        )
+        await outbox_store.set_values(session, row_id, values)
 
     return write
 
