@@ -10,14 +10,14 @@ from datetime import date, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import AppContext
-from bot.services import draws, forms, outbox
+from bot.services import draws, outbox
 from bot.services.identity import Person
 from bot.services.problems import ServiceProblem
 from bot.services.pushes import assignment_text, enqueue_pushes, task_buttons
 from bot.texts import texts_for
 from spotcheck.draw import DrawRefused, Refusal
 from spotcheck.states import ConflictSource, FormKind, MemberState
-from storage import account_store, assignment_store, draw_store
+from storage import account_store, assignment_store, draw_store, form_store
 from storage.draw_models import Assignment, AssignmentMember
 from storage.models import AuditLog
 
@@ -99,7 +99,9 @@ async def begin_recusal(ctx: AppContext, person: Person, assignment_id: int) -> 
     """申请回避: remember which task, and ask for the reason (the next text message)."""
     async with ctx.sessions() as session, session.begin():
         assignment, _ = await _membership(session, person, assignment_id)
-        await forms.put(session, person.user_id, FormKind.RECUSAL, {"assignment": assignment_id})
+        await form_store.put(
+            session, person.user_id, FormKind.RECUSAL, {"assignment": assignment_id}
+        )
         return await assignment_store.target_name(session, assignment.credit_code)
 
 
@@ -115,10 +117,10 @@ async def drop_recusal(ctx: AppContext, person: Person) -> str | None:
     """He sent a command instead of the reason: the request is dropped (a reason is never
     guessed from what follows). The target's name when one was waiting, else None."""
     async with ctx.sessions() as session, session.begin():
-        form = await forms.get(session, person.user_id)
+        form = await form_store.get(session, person.user_id)
         if form is None or form.kind != FormKind.RECUSAL:
             return None
-        await forms.clear(session, person.user_id)
+        await form_store.clear(session, person.user_id)
         return await _waiting_target(session, form.data)
 
 
@@ -140,11 +142,11 @@ async def complete_recusal(
     if not reason:
         raise AssignmentProblem("reason_required")
     async with ctx.sessions() as session, session.begin():
-        form = await forms.get(session, person.user_id)
+        form = await form_store.get(session, person.user_id)
         if form is None or form.kind != FormKind.RECUSAL:
             raise AssignmentProblem("no_recusal")
-        await forms.clear(session, person.user_id)  # whatever follows, the form is answered
-        if forms.lapsed(form, ctx.config.limits.recusal_wait_minutes, now):
+        await form_store.clear(session, person.user_id)  # whatever follows, the form is answered
+        if form_store.lapsed(form, ctx.config.limits.recusal_wait_minutes, now):
             target_name = await _waiting_target(session, form.data)
             await session.commit()
             raise AssignmentProblem("recusal_lapsed", target_name=target_name)
