@@ -318,6 +318,21 @@ async def team_member(
     ).one_or_none()
 
 
+def add_team_member(
+    session: AsyncSession, assignment_id: int, person_kind: PersonKind, person_key: str, lead: bool
+) -> None:
+    """A person new to an assignment's team (a replacement)."""
+    session.add(
+        AssignmentMember(
+            assignment_id=assignment_id,
+            person_kind=person_kind,
+            person_key=person_key,
+            is_lead=lead,
+            state=MemberState.ASSIGNED,
+        )
+    )
+
+
 async def unused_commitment(session: AsyncSession, commitment_id: int) -> DrawCommitment | None:
     found = await session.get(DrawCommitment, commitment_id)
     return found if found is not None and found.used_by_record_id is None else None

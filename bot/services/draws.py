@@ -46,7 +46,7 @@ from spotcheck.record import (
 )
 from spotcheck.states import MemberState, PersonKind, RecordKind
 from storage import draw_store
-from storage.draw_models import AssignmentMember, DrawCommitment, DrawPlan
+from storage.draw_models import DrawCommitment, DrawPlan
 from storage.models import AuditLog, utcnow
 from storage.safe_zip import UnsafeZip, gunzipped
 
@@ -405,7 +405,7 @@ async def replace_in(
     record = await draw_store.record_by_id(session, record_id)
     if record is None:
         raise DrawProblem("no_record", record=record_id)
-    plan = await session.get(DrawPlan, record.plan_id)
+    plan = await draw_store.plan_by_id(session, record.plan_id)
     assert plan is not None
     if plan.current_record_id != record_id:
         raise DrawProblem("not_current", record=record_id, current=plan.current_record_id)
@@ -471,14 +471,8 @@ async def _apply_replacement(
         if former is not None:
             former.state, former.is_lead = MemberState.ASSIGNED, cert == new_team["lead"]
             continue
-        session.add(
-            AssignmentMember(
-                assignment_id=assignment.id,
-                person_kind=PersonKind.INSPECTOR,
-                person_key=cert,
-                is_lead=cert == new_team["lead"],
-                state=MemberState.ASSIGNED,
-            )
+        draw_store.add_team_member(
+            session, assignment.id, PersonKind.INSPECTOR, cert, cert == new_team["lead"]
         )
 
 
