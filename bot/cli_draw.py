@@ -21,7 +21,7 @@ from bot.texts import Texts
 from spotcheck.classes import SupervisionClass
 from spotcheck.draw import DrawFilters, DrawRefused
 from spotcheck.numerals import parse_decimal
-from spotcheck.quota import Level, StratumPlan
+from spotcheck.quota import Level, StratumPlan, TaskKind
 from spotcheck.record import JointCheck, JointKind
 from storage.database import database_missing
 
@@ -200,8 +200,8 @@ def print_plan(ctx: AppContext, request: DrawRequest, strata: tuple[StratumPlan,
         )
     for line in aligned(table):
         print(line)
-    onsite = sum(s.to_draw for s in strata if s.kind.value == "onsite")
-    offsite = sum(s.to_draw for s in strata if s.kind.value == "offsite")
+    onsite = sum(s.to_draw for s in strata if s.kind is TaskKind.ONSITE)
+    offsite = sum(s.to_draw for s in strata if s.kind is TaskKind.OFFSITE)
     print(texts.plan_totals(onsite, offsite))
 
 

@@ -8,6 +8,7 @@ from telegram.ext import MessageHandler, filters
 
 from handlers import ask, draw_flow, tasks
 from handlers.common import App, Context, caller, refused_as_too_long, reply, texts_of
+from spotcheck.states import FormKind
 
 
 async def on_text(update: Update, context: Context) -> None:
@@ -18,9 +19,9 @@ async def on_text(update: Update, context: Context) -> None:
     if await refused_as_too_long(update, context, text):
         return
     waiting = person.waiting  # read with who he is, before this update
-    if waiting == "recusal" and await tasks.recusal_reason(update, context, person, text):
+    if waiting == FormKind.RECUSAL and await tasks.recusal_reason(update, context, person, text):
         return
-    if waiting == "draw" and await draw_flow.seed_typed(update, context, person, text):
+    if waiting == FormKind.DRAW and await draw_flow.seed_typed(update, context, person, text):
         return
     await ask.answer_question(update, context, text)
 

@@ -49,6 +49,7 @@ from spotcheck.quota import (
     stratum_of,
 )
 from spotcheck.roles import Role
+from spotcheck.states import RecordKind
 
 ALGORITHM = {"name": "shuangsuiji-hmac-rank", "version": 1}
 SEED_DOMAIN = b"shuangsuiji-seed-v1"
@@ -301,7 +302,7 @@ def draw_record(inputs: DrawInputs) -> EncodedRecord:
     lists, encoded = _lists(inputs.targets, inputs.inspectors, inputs.conflicts, inputs.experts)
     body: dict[str, object] = {
         "algorithm": dict(ALGORITHM),
-        "kind": "draw",
+        "kind": RecordKind.DRAW.value,
         "seed": inputs.seed.to_json(),
         "parameters": {
             "quarter": inputs.quarter,
@@ -345,7 +346,7 @@ def replacement_record(inputs: ReplacementInputs) -> EncodedRecord:
     lists, encoded = _lists([inputs.target], inputs.inspectors, inputs.conflicts)
     body: dict[str, object] = {
         "algorithm": dict(ALGORITHM),
-        "kind": "replacement",
+        "kind": RecordKind.REPLACEMENT.value,
         "seed": inputs.seed.to_json(),
         "parameters": {
             "quarter": inputs.quarter,
@@ -374,9 +375,9 @@ def verify_record(record: Mapping[str, object]) -> VerifyOutcome:
         ):
             return VerifyOutcome(False, "seed.commitment")
         kind = body.get("kind")
-        if kind == "draw":
+        if kind == RecordKind.DRAW:
             expected = compute_draw(_draw_inputs(body, seed))
-        elif kind == "replacement":
+        elif kind == RecordKind.REPLACEMENT:
             expected = compute_replacement(_replacement_inputs(body, seed))
         else:
             return VerifyOutcome(False, "kind")

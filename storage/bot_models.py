@@ -9,6 +9,8 @@ from typing import Any
 from sqlalchemy import BigInteger, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from spotcheck.states import FormKind, OutboxState
+from storage.checks import one_of
 from storage.models import Base, utcnow
 
 
@@ -54,12 +56,15 @@ class OutboxMessage(Base):
     """A message to send, written in the same transaction as the change that causes it."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_pending", "state", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_pending", "state", "next_attempt_at"),
+        one_of("outbox", "state", OutboxState),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     chat_id: Mapped[int] = mapped_column(BigInteger)
     payload: Mapped[dict[str, Any]]  # {"kind": "message" | "location" | "document", …}
-    state: Mapped[str] = mapped_column(String(10), default="pending")  # sending | sent | failed
+    state: Mapped[str] = mapped_column(String(10), default=OutboxState.PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_error: Mapped[str | None] = mapped_column(Text)
@@ -80,9 +85,10 @@ class ChatForm(Base):
     """The state of one user's chat form (the /draw wizard, a recusal reason …)."""
 
     __tablename__ = "chat_forms"
+    __table_args__ = (one_of("chat_forms", "kind", FormKind),)
 
     user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    kind: Mapped[str] = mapped_column(String(20))  # draw | recusal
+    kind: Mapped[str] = mapped_column(String(20))  # FormKind
     data: Mapped[dict[str, Any]]
     version: Mapped[int] = mapped_column(default=1)  # bumps on each step; stale buttons refused
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)

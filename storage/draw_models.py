@@ -14,6 +14,9 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from spotcheck.quota import TaskKind
+from spotcheck.states import AssignmentState, ConflictSource, MemberState, PersonKind, RecordKind
+from storage.checks import one_of
 from storage.models import Base, utcnow
 
 
@@ -37,10 +40,11 @@ class DrawPlan(Base):
 
 class DrawRecord(Base):
     __tablename__ = "draw_records"
+    __table_args__ = (one_of("draw_records", "kind", RecordKind),)  # PostgreSQL only: 0008
 
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("draw_plans.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(20))  # draw | replacement
+    kind: Mapped[str] = mapped_column(String(20))  # RecordKind
     amends: Mapped[int | None] = mapped_column(ForeignKey("draw_records.id"))
     reason: Mapped[str | None] = mapped_column(Text)
     created_by: Mapped[str] = mapped_column(String(100))
@@ -68,7 +72,12 @@ class Assignment(Base):
     """One task of a draw: a target to check on site (or monitor off site) this quarter."""
 
     __tablename__ = "assignments"
-    __table_args__ = (Index("ix_assignment_quarter_target", "quarter", "credit_code"),)
+    __table_args__ = (
+        Index("ix_assignment_quarter_target", "quarter", "credit_code"),
+        # PostgreSQL only (see migration 0008): other tables' foreign keys point here.
+        one_of("assignments", "state", AssignmentState),
+        one_of("assignments", "kind", TaskKind),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("draw_plans.id"), index=True)
@@ -77,9 +86,9 @@ class Assignment(Base):
     level: Mapped[str] = mapped_column(String(10))
     supervision_class: Mapped[str] = mapped_column(String(10))
     credit_code: Mapped[str] = mapped_column(String(18))
-    kind: Mapped[str] = mapped_column(String(10))  # onsite | offsite
+    kind: Mapped[str] = mapped_column(String(10))  # TaskKind
     stratum: Mapped[str] = mapped_column(String(60))
-    state: Mapped[str] = mapped_column(String(20), default="assigned")
+    state: Mapped[str] = mapped_column(String(20), default=AssignmentState.ASSIGNED)
     due_date: Mapped[date | None]
     checked_on: Mapped[date | None]  # the day the on-site check was done
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -89,26 +98,33 @@ class AssignmentMember(Base):
     """A person on an assignment's team: an inspector (by 执法证号) or an expert (by id)."""
 
     __tablename__ = "assignment_members"
-    __table_args__ = (UniqueConstraint("assignment_id", "person_kind", "person_key"),)
+    __table_args__ = (
+        UniqueConstraint("assignment_id", "person_kind", "person_key"),
+        one_of("assignment_members", "state", MemberState),
+        one_of("assignment_members", "person_kind", PersonKind),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id"), index=True)
-    person_kind: Mapped[str] = mapped_column(String(10))  # inspector | expert
+    person_kind: Mapped[str] = mapped_column(String(10))  # PersonKind
     person_key: Mapped[str] = mapped_column(String(40), index=True)
     is_lead: Mapped[bool] = mapped_column(default=False)
-    state: Mapped[str] = mapped_column(String(20), default="assigned")  # … | replaced
+    state: Mapped[str] = mapped_column(String(20), default=MemberState.ASSIGNED)
 
 
 class Conflict(Base):
     """回避: an inspector who must not check a target (declared, imported or from a recusal)."""
 
     __tablename__ = "conflicts"
-    __table_args__ = (UniqueConstraint("cert_no", "credit_code"),)
+    __table_args__ = (
+        UniqueConstraint("cert_no", "credit_code"),
+        one_of("conflicts", "source", ConflictSource),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     cert_no: Mapped[str] = mapped_column(String(40))
     credit_code: Mapped[str] = mapped_column(String(18))
     reason: Mapped[str] = mapped_column(Text, default="")
-    source: Mapped[str] = mapped_column(String(20), default="declared")
+    source: Mapped[str] = mapped_column(String(20), default=ConflictSource.DECLARED)
     created_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

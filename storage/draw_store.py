@@ -15,8 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from spotcheck.classes import CreditRiskGrade, SupervisionClass
 from spotcheck.draw import ExpertCandidate, InspectorCandidate, TargetCandidate
 from spotcheck.matching import Assignment as Task
+from spotcheck.quota import TaskKind
 from spotcheck.record import EncodedRecord
 from spotcheck.roles import DutyStatus, Role
+from spotcheck.states import AssignmentState, MemberState, PersonKind
+from storage.assignment_store import assignment_in_force, plan_assignments_in_force, team_in_force
 from storage.bulk import insert_rows, table_of
 from storage.draw_models import (
     Assignment,
@@ -27,8 +30,6 @@ from storage.draw_models import (
     DrawRecord,
 )
 from storage.models import Expert, Inspector, Target, utcnow
-
-SUPERSEDED = "superseded"  # an assignment in any other state is in force
 
 
 async def target_candidates(
@@ -85,16 +86,15 @@ async def target_candidates(
     return result
 
 
-async def _loads(session: AsyncSession, quarter: str, person_kind: str) -> dict[str, int]:
+async def _loads(session: AsyncSession, quarter: str, person_kind: PersonKind) -> dict[str, int]:
     """Checks each person is on this quarter, in assignments still in force."""
     rows = await session.execute(
         select(AssignmentMember.person_key, func.count())
         .join(Assignment, Assignment.id == AssignmentMember.assignment_id)
         .where(
             Assignment.quarter == quarter,
-            Assignment.state != SUPERSEDED,
+            team_in_force(),
             AssignmentMember.person_kind == person_kind,
-            AssignmentMember.state != "replaced",
         )
         .group_by(AssignmentMember.person_key)
     )
@@ -103,7 +103,7 @@ async def _loads(session: AsyncSession, quarter: str, person_kind: str) -> dict[
 
 async def inspector_candidates(session: AsyncSession, quarter: str) -> list[InspectorCandidate]:
     """Active, on-duty inspectors and team leads, with this quarter's load."""
-    loads = await _loads(session, quarter, "inspector")
+    loads = await _loads(session, quarter, PersonKind.INSPECTOR)
     drawable = [Role.INSPECTOR.value, Role.LEAD.value]
     rows = await session.execute(
         select(
@@ -124,7 +124,7 @@ async def inspector_candidates(session: AsyncSession, quarter: str) -> list[Insp
 
 
 async def expert_candidates(session: AsyncSession, quarter: str) -> list[ExpertCandidate]:
-    loads = await _loads(session, quarter, "expert")
+    loads = await _loads(session, quarter, PersonKind.EXPERT)
     rows = await session.execute(
         select(Expert.id, Expert.name, Expert.region_code, Expert.industries)
         .where(Expert.active)
@@ -145,7 +145,7 @@ async def checked_since(session: AsyncSession, since: date) -> set[str]:
     """Targets checked on site on or after ``since``."""
     rows = await session.scalars(
         select(Assignment.credit_code).where(
-            Assignment.kind == "onsite", Assignment.checked_on >= since
+            Assignment.kind == TaskKind.ONSITE, Assignment.checked_on >= since
         )
     )
     return set(rows)
@@ -158,8 +158,8 @@ async def drawn_this_quarter(
     query = select(Assignment.credit_code).where(
         Assignment.quarter == quarter,
         Assignment.level == level,
-        Assignment.kind == "onsite",
-        Assignment.state != SUPERSEDED,
+        Assignment.kind == TaskKind.ONSITE,
+        assignment_in_force(),
     )
     if other_than_plan is not None:
         query = query.where(Assignment.plan_id != other_than_plan)
@@ -170,6 +170,10 @@ async def plan_by_key(session: AsyncSession, plan_key: str) -> DrawPlan | None:
     return (
         await session.scalars(select(DrawPlan).where(DrawPlan.plan_key == plan_key))
     ).one_or_none()
+
+
+async def plan_by_id(session: AsyncSession, plan_id: int) -> DrawPlan | None:
+    return await session.get(DrawPlan, plan_id)
 
 
 async def record_by_id(session: AsyncSession, record_id: int) -> DrawRecord | None:
@@ -203,8 +207,8 @@ async def make_current(
 async def supersede_plan_assignments(session: AsyncSession, plan_id: int) -> None:
     await session.execute(
         update(Assignment)
-        .where(Assignment.plan_id == plan_id, Assignment.state != SUPERSEDED)
-        .values(state=SUPERSEDED)
+        .where(plan_assignments_in_force(plan_id))
+        .values(state=AssignmentState.SUPERSEDED)
         .execution_options(synchronize_session=False)
     )
 
@@ -232,7 +236,7 @@ async def insert_assignments(
             "credit_code": t.target,
             "kind": t.kind.value,
             "stratum": t.stratum,
-            "state": "assigned",
+            "state": AssignmentState.ASSIGNED,
             "due_date": due,
             "checked_on": None,
             "created_at": now,
@@ -255,20 +259,20 @@ async def insert_assignments(
     members = [
         {
             "assignment_id": ids[t.target],
-            "person_kind": "inspector",
+            "person_kind": PersonKind.INSPECTOR,
             "person_key": cert,
             "is_lead": cert == t.lead,
-            "state": "assigned",
+            "state": MemberState.ASSIGNED,
         }
         for t in onsite
         for cert in t.inspectors
     ] + [
         {
             "assignment_id": ids[t.target],
-            "person_kind": "expert",
+            "person_kind": PersonKind.EXPERT,
             "person_key": expert,
             "is_lead": False,
-            "state": "assigned",
+            "state": MemberState.ASSIGNED,
         }
         for t in onsite
         for expert in t.experts
@@ -282,20 +286,14 @@ async def plan_teams(
     """The plan's assignments in force, each with its current members."""
     assignments = (
         await session.scalars(
-            select(Assignment)
-            .where(Assignment.plan_id == plan_id, Assignment.state != SUPERSEDED)
-            .order_by(Assignment.id)
+            select(Assignment).where(plan_assignments_in_force(plan_id)).order_by(Assignment.id)
         )
     ).all()
     members = (
         await session.scalars(
             select(AssignmentMember)
             .join(Assignment, Assignment.id == AssignmentMember.assignment_id)
-            .where(
-                Assignment.plan_id == plan_id,
-                Assignment.state != SUPERSEDED,
-                AssignmentMember.state != "replaced",
-            )
+            .where(plan_assignments_in_force(plan_id), team_in_force())
             .order_by(AssignmentMember.id)
         )
     ).all()
@@ -306,7 +304,7 @@ async def plan_teams(
 
 
 async def team_member(
-    session: AsyncSession, assignment_id: int, person_kind: str, person_key: str
+    session: AsyncSession, assignment_id: int, person_kind: PersonKind, person_key: str
 ) -> AssignmentMember | None:
     """A person's row on an assignment's team, in any state (replaced included)."""
     return (
@@ -318,6 +316,21 @@ async def team_member(
             )
         )
     ).one_or_none()
+
+
+def add_team_member(
+    session: AsyncSession, assignment_id: int, person_kind: PersonKind, person_key: str, lead: bool
+) -> None:
+    """A person new to an assignment's team (a replacement)."""
+    session.add(
+        AssignmentMember(
+            assignment_id=assignment_id,
+            person_kind=person_kind,
+            person_key=person_key,
+            is_lead=lead,
+            state=MemberState.ASSIGNED,
+        )
+    )
 
 
 async def unused_commitment(session: AsyncSession, commitment_id: int) -> DrawCommitment | None:

@@ -7,6 +7,8 @@ from datetime import datetime
 from sqlalchemy import String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from spotcheck.reminders import Duty
+from storage.checks import one_of
 from storage.models import Base, utcnow
 
 
@@ -31,12 +33,15 @@ class Submission(Base):
     """A county marked its summary or statistics table for a quarter as sent to the city."""
 
     __tablename__ = "submissions"
-    __table_args__ = (UniqueConstraint("county", "quarter", "duty"),)
+    __table_args__ = (
+        UniqueConstraint("county", "quarter", "duty"),
+        one_of("submissions", "duty", Duty),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     county: Mapped[str] = mapped_column(String(6))
     quarter: Mapped[str] = mapped_column(String(6))
-    duty: Mapped[str] = mapped_column(String(20))  # summary | statistics
+    duty: Mapped[str] = mapped_column(String(20))  # spotcheck.reminders.Duty
     submitted_by: Mapped[str] = mapped_column(String(40))
     submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
     file_id: Mapped[str | None] = mapped_column(Text)  # the Telegram file, when uploaded in chat

@@ -14,7 +14,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import String, func, inspect, select, text, update
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 import storage.bot_models
 import storage.draw_models
@@ -165,3 +165,40 @@ async def test_a_database_made_before_the_convention_gets_its_names_and_keeps_it
                 await session.commit()
     finally:
         await ctx.close()
+
+
+async def test_a_state_outside_its_enum_is_refused(ctx: AppContext) -> None:
+    """Migration 0008's CHECK constraints: a team member's state, an outbox row's state and a
+    chat form's kind hold only the values their enums name (both databases)."""
+    statements = [
+        "INSERT INTO outbox (chat_id, payload, state, attempts, next_attempt_at, created_at) "
+        "VALUES (1, '{}', 'lost', 0, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
+        "INSERT INTO chat_forms (user_id, kind, data, version, updated_at) "
+        "VALUES (1, 'survey', '{}', 1, CURRENT_TIMESTAMP)",
+        "INSERT INTO submissions (county, quarter, duty, submitted_by, submitted_at) "
+        "VALUES ('130602', '2025Q1', 'essay', 'x', CURRENT_TIMESTAMP)",
+        "INSERT INTO conflicts (cert_no, credit_code, reason, source, created_by, created_at) "
+        "VALUES ('c', 'x', '', 'rumour', 'x', CURRENT_TIMESTAMP)",
+    ]
+    for statement in statements:
+        with pytest.raises(IntegrityError, match="ck_"):
+            async with ctx.engine.begin() as connection:
+                await connection.execute(text(statement))
+    async with ctx.engine.begin() as connection:  # the same row in a known state is taken
+        await connection.execute(text(statements[0].replace("'lost'", "'pending'")))
+
+
+async def test_assignment_states_are_checked_on_postgresql(ctx: AppContext) -> None:
+    """On PostgreSQL the assignments and records tables carry their checks too (SQLite cannot
+    rebuild a table other tables' foreign keys point at inside the migration)."""
+    if ctx.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only")
+    async with ctx.engine.connect() as connection:
+        names = set(
+            await connection.scalars(
+                text(
+                    "SELECT conname FROM pg_constraint WHERE contype = 'c' AND conname LIKE 'ck_%'"
+                )
+            )
+        )
+    assert {"ck_assignments_state", "ck_assignments_kind", "ck_draw_records_kind"} <= names

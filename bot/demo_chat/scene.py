@@ -26,6 +26,7 @@ from bot.texts import Texts
 from bot.wiring import build_application
 from scheduler.jobs import Schedule
 from spotcheck.roles import Role
+from spotcheck.states import OutboxState
 from storage.bot_models import OutboxMessage
 
 COUNTY, COUNTY_NAME, CLASS_LABEL = "130602", "竞秀区", "特殊"
@@ -196,7 +197,7 @@ async def _settle(ctx: AppContext, app: App, server: OfflineBotApi) -> None:
             due = await session.scalar(
                 select(func.count())
                 .select_from(OutboxMessage)
-                .where(OutboxMessage.state.in_(("pending", "sending")))
+                .where(OutboxMessage.state.in_((OutboxState.PENDING, OutboxState.SENDING)))
             )
         if not due:
             await server.until_idle(timeout=30)

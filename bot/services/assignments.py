@@ -7,30 +7,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import AppContext
-from bot.services import draws, forms, outbox
+from bot.services import draws, outbox
 from bot.services.identity import Person
 from bot.services.problems import ServiceProblem
-from bot.services.pushes import (
-    accounts_of,
-    assignment_text,
-    enqueue_pushes,
-    items_for,
-    names_of,
-    task_buttons,
-)
+from bot.services.pushes import assignment_text, enqueue_pushes, task_buttons
 from bot.texts import texts_for
 from spotcheck.draw import DrawRefused, Refusal
-from spotcheck.roles import Role
-from storage import draw_store
+from spotcheck.states import ConflictSource, FormKind, MemberState
+from storage import account_store, assignment_store, draw_store, form_store
 from storage.audit import audit, chat_actor
-from storage.bot_models import TelegramAccount
-from storage.draw_models import Assignment, AssignmentMember, Conflict, DrawPlan
-from storage.draw_store import SUPERSEDED
-from storage.models import Inspector, Target
+from storage.draw_models import Assignment, AssignmentMember
 
 
 class AssignmentProblem(ServiceProblem):
@@ -46,7 +35,7 @@ class Task:
     target_name: str
     credit_code: str
     due: date | None
-    my_state: str
+    my_state: MemberState
     is_lead: bool
 
 
@@ -55,37 +44,10 @@ async def _membership(
 ) -> tuple[Assignment, AssignmentMember]:
     """The caller's place on a team in force, or a logged refusal: a forged or stale button
     naming someone else's task changes nothing."""
-    row = (
-        await session.execute(
-            select(Assignment, AssignmentMember)
-            .join(AssignmentMember, AssignmentMember.assignment_id == Assignment.id)
-            .where(
-                Assignment.id == assignment_id,
-                Assignment.state != SUPERSEDED,
-                AssignmentMember.person_kind == "inspector",
-                AssignmentMember.person_key == person.cert_no,
-                AssignmentMember.state != "replaced",
-            )
-        )
-    ).one_or_none()
-    if row is None:
+    place = await assignment_store.membership(session, assignment_id, person.cert_no)
+    if place is None:
         raise AssignmentProblem("not_yours", assignment=assignment_id)
-    assignment, member = row
-    return assignment, member
-
-
-async def _target(session: AsyncSession, credit_code: str) -> tuple[str, str]:
-    """A target's name and county."""
-    row = (
-        await session.execute(
-            select(Target.name, Target.region_code).where(Target.credit_code == credit_code)
-        )
-    ).one()
-    return str(row[0]), str(row[1])
-
-
-async def _target_name(session: AsyncSession, credit_code: str) -> str:
-    return str(await session.scalar(select(Target.name).where(Target.credit_code == credit_code)))
+    return place
 
 
 async def log_refused(
@@ -111,17 +73,13 @@ async def accept(ctx: AppContext, person: Person, assignment_id: int) -> tuple[s
     (he was replaced) is refused like a stale button."""
     async with ctx.sessions() as session:
         assignment, member = await _membership(session, person, assignment_id)
-        target_name = await _target_name(session, assignment.credit_code)
-    if member.state == "accepted":
+        target_name = await assignment_store.target_name(session, assignment.credit_code)
+    if member.state == MemberState.ACCEPTED:
         return target_name, False
     async with ctx.sessions() as session, session.begin():
-        changed = await session.execute(
-            update(AssignmentMember)
-            .where(AssignmentMember.id == member.id, AssignmentMember.state == member.state)
-            .values(state="accepted")
-            .execution_options(synchronize_session=False)
-        )
-        if getattr(changed, "rowcount", 0) != 1:
+        if not await assignment_store.set_member_state(
+            session, member.id, member.state, MemberState.ACCEPTED
+        ):
             raise AssignmentProblem("not_yours", assignment=assignment_id)
         session.add(
             audit(
@@ -140,8 +98,10 @@ async def begin_recusal(ctx: AppContext, person: Person, assignment_id: int) -> 
     """申请回避: remember which task, and ask for the reason (the next text message)."""
     async with ctx.sessions() as session, session.begin():
         assignment, _ = await _membership(session, person, assignment_id)
-        await forms.put(session, person.user_id, "recusal", {"assignment": assignment_id})
-        return await _target_name(session, assignment.credit_code)
+        await form_store.put(
+            session, person.user_id, FormKind.RECUSAL, {"assignment": assignment_id}
+        )
+        return await assignment_store.target_name(session, assignment.credit_code)
 
 
 @dataclass(frozen=True)
@@ -156,16 +116,18 @@ async def drop_recusal(ctx: AppContext, person: Person) -> str | None:
     """He sent a command instead of the reason: the request is dropped (a reason is never
     guessed from what follows). The target's name when one was waiting, else None."""
     async with ctx.sessions() as session, session.begin():
-        form = await forms.get(session, person.user_id)
-        if form is None or form.kind != "recusal":
+        form = await form_store.get(session, person.user_id)
+        if form is None or form.kind != FormKind.RECUSAL:
             return None
-        await forms.clear(session, person.user_id)
+        await form_store.clear(session, person.user_id)
         return await _waiting_target(session, form.data)
 
 
 async def _waiting_target(session: AsyncSession, data: dict[str, object]) -> str:
-    assignment = await session.get(Assignment, int(str(data["assignment"])))
-    return "" if assignment is None else await _target_name(session, assignment.credit_code)
+    assignment = await assignment_store.get(session, int(str(data["assignment"])))
+    if assignment is None:
+        return ""
+    return await assignment_store.target_name(session, assignment.credit_code)
 
 
 async def complete_recusal(
@@ -179,11 +141,11 @@ async def complete_recusal(
     if not reason:
         raise AssignmentProblem("reason_required")
     async with ctx.sessions() as session, session.begin():
-        form = await forms.get(session, person.user_id)
-        if form is None or form.kind != "recusal":
+        form = await form_store.get(session, person.user_id)
+        if form is None or form.kind != FormKind.RECUSAL:
             raise AssignmentProblem("no_recusal")
-        await forms.clear(session, person.user_id)  # whatever follows, the form is answered
-        if forms.lapsed(form, ctx.config.limits.recusal_wait_minutes, now):
+        await form_store.clear(session, person.user_id)  # whatever follows, the form is answered
+        if form_store.lapsed(form, ctx.config.limits.recusal_wait_minutes, now):
             target_name = await _waiting_target(session, form.data)
             await session.commit()
             raise AssignmentProblem("recusal_lapsed", target_name=target_name)
@@ -192,22 +154,16 @@ async def complete_recusal(
         except AssignmentProblem:
             await session.commit()  # keep the cleared form; the task changed meanwhile
             raise
-        plan = await session.get(DrawPlan, assignment.plan_id)
+        plan = await draw_store.plan_by_id(session, assignment.plan_id)
         assert plan is not None and plan.current_record_id is not None
-        known = select(Conflict.id).where(
-            Conflict.cert_no == person.cert_no, Conflict.credit_code == assignment.credit_code
+        await assignment_store.declare_conflict(
+            session,
+            person.cert_no,
+            assignment.credit_code,
+            reason,
+            ConflictSource.RECUSAL,
+            person.actor,
         )
-        if await session.scalar(known) is None:
-            session.add(
-                Conflict(
-                    cert_no=person.cert_no,
-                    credit_code=assignment.credit_code,
-                    reason=reason,
-                    source="recusal",
-                    created_by=person.actor,
-                )
-            )
-            await session.flush()
         actor = person.actor
         try:
             async with session.begin_nested():
@@ -248,24 +204,19 @@ async def replace_and_notify(
     added = next(c for c in new_team["inspectors"] if c not in before["inspectors"])
     amended = await draw_store.record_by_id(session, record_id)
     assert amended is not None  # replace_in found it
-    assignment_id = await session.scalar(
-        select(Assignment.id).where(
-            Assignment.plan_id == amended.plan_id,
-            Assignment.credit_code == credit_code,
-            Assignment.state != SUPERSEDED,
-        )
-    )
+    assignment_id = await assignment_store.assignment_of_plan(session, amended.plan_id, credit_code)
     await enqueue_pushes(session, outcome.record_id, only=(int(assignment_id or 0), added))
-    names = await names_of(session, {removed, added, *new_team["inspectors"]})
-    target_name, region = await _target(session, credit_code)
+    names = await account_store.names_of(session, {removed, added, *new_team["inspectors"]})
+    target_name, region = await assignment_store.target_name_and_county(session, credit_code)
     notice = {
         "target_name": target_name,
         "removed": names.get(removed, removed),
         "added": names[added],
         "reason": reason,
     }
-    watchers = {c for c in new_team["inspectors"] if c != added} | await _admins_of(session, region)
-    for account in (await accounts_of(session, watchers)).values():
+    watchers = {c for c in new_team["inspectors"] if c != added}
+    watchers |= await account_store.admins_of(session, region)
+    for account in (await account_store.reachable_accounts(session, watchers)).values():
         session.add(
             outbox.message(account.chat_id, texts_for(account.language).team_changed(**notice))
         )
@@ -285,48 +236,20 @@ async def _alert_admins(
     session: AsyncSession, credit_code: str, person: Person, reason: str
 ) -> str:
     """Nobody can replace him: the admins must arrange it. Returns the target's name."""
-    target_name, region = await _target(session, credit_code)
-    for account in (await accounts_of(session, await _admins_of(session, region))).values():
+    target_name, region = await assignment_store.target_name_and_county(session, credit_code)
+    admins = await account_store.admins_of(session, region)
+    for account in (await account_store.reachable_accounts(session, admins)).values():
         text = texts_for(account.language).recusal_unreplaced(target_name, person.name, reason)
         session.add(outbox.message(account.chat_id, text))
     return target_name
 
 
-async def _admins_of(session: AsyncSession, region: str) -> set[str]:
-    """City admins, and the county admins of this county."""
-    rows = await session.execute(
-        select(Inspector.cert_no, Inspector.role, Inspector.region_code).where(
-            Inspector.active, Inspector.role.in_([Role.ADMIN.value, Role.COUNTY_ADMIN.value])
-        )
-    )
-    return {cert for cert, role, where in rows if role == Role.ADMIN.value or where == region}
-
-
-_TASKS_OF = (
-    select(
-        Assignment.id,
-        Assignment.quarter,
-        Target.name,
-        Assignment.credit_code,
-        Assignment.due_date,
-        AssignmentMember.state,
-        AssignmentMember.is_lead,
-    )
-    .join(AssignmentMember, AssignmentMember.assignment_id == Assignment.id)
-    .join(Target, Target.credit_code == Assignment.credit_code)
-    .where(
-        Assignment.state != SUPERSEDED,
-        AssignmentMember.person_kind == "inspector",
-        AssignmentMember.person_key == bindparam("cert_no"),
-        AssignmentMember.state != "replaced",
-    )
-    .order_by(Assignment.due_date, Assignment.id)
-)
-
-
 async def tasks_of(ctx: AppContext, person: Person) -> list[Task]:
-    rows = await ctx.point_reads.all(_TASKS_OF, {"cert_no": person.cert_no})
-    return [Task(*row) for row in rows]
+    rows = await ctx.point_reads.all(assignment_store.TASKS_OF, {"cert_no": person.cert_no})
+    return [
+        Task(id_, quarter, name, code, due, MemberState(state), lead)
+        for id_, quarter, name, code, due, state, lead in rows
+    ]
 
 
 @dataclass(frozen=True)
@@ -343,24 +266,12 @@ async def card_of(ctx: AppContext, person: Person, assignment_id: int) -> TaskCa
     else gets AssignmentProblem (and the attempt is the handler's to log)."""
     async with ctx.sessions() as session:
         assignment, member = await _membership(session, person, assignment_id)
-        target = (
-            await session.scalars(
-                select(Target).where(Target.credit_code == assignment.credit_code)
-            )
-        ).one()
-        team = list(
-            await session.scalars(
-                select(AssignmentMember)
-                .where(
-                    AssignmentMember.assignment_id == assignment_id,
-                    AssignmentMember.person_kind == "inspector",
-                    AssignmentMember.state != "replaced",
-                )
-                .order_by(AssignmentMember.id)
-            )
+        target = await assignment_store.target(session, assignment.credit_code)
+        team = await assignment_store.team_inspectors(session, assignment_id)
+        names = await account_store.names_of(session, {m.person_key for m in team})
+        items = await assignment_store.items_for(
+            session, assignment.level, assignment.supervision_class
         )
-        names = await names_of(session, {m.person_key for m in team})
-        items = await items_for(session, assignment.level, assignment.supervision_class)
     texts = texts_for(person.language)
     listed = [(names.get(m.person_key, m.person_key), m.is_lead) for m in team]
     pin = None
@@ -368,26 +279,21 @@ async def card_of(ctx: AppContext, person: Person, assignment_id: int) -> TaskCa
         pin = (target.latitude, target.longitude)
     return TaskCard(
         assignment_text(texts, assignment, target, items, listed),
-        task_buttons(texts, assignment_id, may_accept=member.state == "assigned"),
+        task_buttons(texts, assignment_id, may_accept=member.state == MemberState.ASSIGNED),
         pin,
     )
 
 
 async def notify_unreachable(session: AsyncSession, chat_id: int) -> None:
     """Telegram answered 403 for this chat: tell the admins of the inspector's county."""
-    account = (
-        await session.scalars(select(TelegramAccount).where(TelegramAccount.chat_id == chat_id))
-    ).one_or_none()
+    account = await account_store.account_by_chat(session, chat_id)
     if account is None:
         return
-    inspector = (
-        await session.scalars(select(Inspector).where(Inspector.cert_no == account.cert_no))
-    ).one_or_none()
+    inspector = await account_store.inspector(session, account.cert_no)
     if inspector is None:
         return
-    for admin in (
-        await accounts_of(session, await _admins_of(session, inspector.region_code))
-    ).values():
+    admins = await account_store.admins_of(session, inspector.region_code)
+    for admin in (await account_store.reachable_accounts(session, admins)).values():
         if admin.chat_id != chat_id:
             session.add(
                 outbox.message(

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.context import AppContext
-from bot.services import draws, forms
+from bot.services import draws
 from bot.services.draws import DrawOutcome, DrawRequest
 from bot.services.identity import Person
 from bot.services.problems import ServiceProblem
@@ -22,6 +22,8 @@ from spotcheck.draw import DrawFilters
 from spotcheck.numerals import parse_decimal
 from spotcheck.quota import Level, StratumPlan
 from spotcheck.roles import Role, may_draw
+from spotcheck.states import FormKind
+from storage import form_store
 from storage.models import Tag
 
 STEPS = ("quarter", "level", "region", "class", "tag", "seed", "preview")
@@ -66,7 +68,7 @@ async def start(ctx: AppContext, person: Person, today: date) -> Step:
                 select(Tag.name).where(Tag.kind == "target").order_by(Tag.name).limit(MAX_TAGS)
             )
         )
-        form = await forms.put(session, person.user_id, "draw", data)
+        form = await form_store.put(session, person.user_id, FormKind.DRAW, data)
         return await _step(ctx, person.actor, form.version, data)
 
 
@@ -76,8 +78,8 @@ async def choose(
     """One answer from a button; anything but the current question of the current version is
     refused as stale."""
     async with ctx.sessions() as session, session.begin():
-        form = await forms.get(session, person.user_id)
-        if form is None or form.kind != "draw" or form.version != version:
+        form = await form_store.get(session, person.user_id)
+        if form is None or form.kind != FormKind.DRAW or form.version != version:
             raise FormProblem("stale")
         data = dict(form.data)
         if _first_open(data) != field_name or not _valid(ctx, data, field_name, value):
@@ -87,7 +89,7 @@ async def choose(
             data["region"] = "-"
         if not may_draw(person.role, person.region, data["level"] or "county", _region(data)):
             raise FormProblem("not_allowed")
-        form = await forms.put(session, person.user_id, "draw", data)
+        form = await form_store.put(session, person.user_id, FormKind.DRAW, data)
         return await _step(ctx, person.actor, form.version, data)
 
 
@@ -95,11 +97,11 @@ async def seed_text(ctx: AppContext, person: Person, text: str) -> Step | None:
     """A typed message while the form waits for a seed: the public seed text. None when no
     form waits for one (the text is then for someone else, e.g. Q&A)."""
     async with ctx.sessions() as session, session.begin():
-        form = await forms.get(session, person.user_id)
-        if form is None or form.kind != "draw" or _first_open(form.data) != "seed":
+        form = await form_store.get(session, person.user_id)
+        if form is None or form.kind != FormKind.DRAW or _first_open(form.data) != "seed":
             return None
         data = {**form.data, "seed": "text:" + text.strip()}
-        form = await forms.put(session, person.user_id, "draw", data)
+        form = await form_store.put(session, person.user_id, FormKind.DRAW, data)
         return await _step(ctx, person.actor, form.version, data)
 
 
@@ -167,10 +169,10 @@ async def _step(ctx: AppContext, actor: str, version: int, data: dict[str, Any])
 async def confirm(ctx: AppContext, person: Person, version: int, chat_id: int) -> DrawOutcome:
     """Run the draw the form describes; the record and the pushes go out through the outbox."""
     async with ctx.sessions() as session:
-        form = await forms.get(session, person.user_id)
+        form = await form_store.get(session, person.user_id)
     if (
         form is None
-        or form.kind != "draw"
+        or form.kind != FormKind.DRAW
         or form.version != version
         or _first_open(form.data) != "preview"
     ):
@@ -180,12 +182,12 @@ async def confirm(ctx: AppContext, person: Person, version: int, chat_id: int) -
         raise FormProblem("not_allowed")
     outcome = await draws.execute(ctx, request_of(person.actor, data, chat_id))
     async with ctx.sessions() as session, session.begin():
-        await forms.clear(session, person.user_id)
+        await form_store.clear(session, person.user_id)
     return outcome
 
 
 async def cancel(ctx: AppContext, person: Person) -> bool:
     async with ctx.sessions() as session, session.begin():
-        had = await forms.get(session, person.user_id) is not None
-        await forms.clear(session, person.user_id)
+        had = await form_store.get(session, person.user_id) is not None
+        await form_store.clear(session, person.user_id)
     return had

@@ -7,7 +7,6 @@ import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import AppContext
@@ -20,10 +19,8 @@ from spotcheck.classes import SupervisionClass
 from spotcheck.deadlines import Quarter
 from spotcheck.quota import Level
 from spotcheck.roles import Role
-from storage.bot_models import TelegramAccount
-from storage.draw_models import Assignment, AssignmentMember
-from storage.draw_store import SUPERSEDED
-from storage.models import Inspector, Target
+from spotcheck.states import MemberState
+from storage import account_store, assignment_store
 
 
 @dataclass(frozen=True)
@@ -43,51 +40,21 @@ class GroupProgress:
 async def lead_progress(session: AsyncSession, cert_no: str, today: date) -> GroupProgress:
     """This quarter's groups he leads (older quarters' checks are overdue or done, not progress),
     plus any older one still overdue."""
-    led = select(AssignmentMember.assignment_id).where(
-        AssignmentMember.person_key == cert_no,
-        AssignmentMember.is_lead,
-        AssignmentMember.state != "replaced",
+    rows = await assignment_store.led_groups(
+        session, cert_no, str(Quarter.containing(today)), today
     )
-    rows = (
-        await session.execute(
-            select(
-                Assignment.id, Assignment.due_date, Assignment.checked_on, AssignmentMember.state
-            )
-            .join(AssignmentMember, AssignmentMember.assignment_id == Assignment.id)
-            .where(
-                Assignment.id.in_(led),
-                Assignment.state != SUPERSEDED,
-                AssignmentMember.state != "replaced",
-                (Assignment.quarter == str(Quarter.containing(today)))
-                | (Assignment.checked_on.is_(None) & (Assignment.due_date < today)),
-            )
-            .where(AssignmentMember.person_kind == "inspector")
-        )
-    ).all()
-    groups = {r.id for r in rows}
+    groups = {r.assignment_id for r in rows}
     overdue = {
-        r.id for r in rows if r.due_date is not None and r.due_date < today and r.checked_on is None
+        r.assignment_id
+        for r in rows
+        if r.due_date is not None and r.due_date < today and r.checked_on is None
     }
     return GroupProgress(
         groups=len(groups),
-        waiting=sum(1 for r in rows if r.state == "assigned"),
-        accepted=sum(1 for r in rows if r.state == "accepted"),
+        waiting=sum(1 for r in rows if r.state == MemberState.ASSIGNED),
+        accepted=sum(1 for r in rows if r.state == MemberState.ACCEPTED),
         overdue=len(overdue),
     )
-
-
-async def _bound(
-    session: AsyncSession, role: Role | None = None
-) -> list[tuple[str, str, str, TelegramAccount]]:
-    """(cert no, name, county, account) of bound, reachable people, optionally of one role."""
-    query = (
-        select(Inspector.cert_no, Inspector.name, Inspector.region_code, TelegramAccount)
-        .join(TelegramAccount, TelegramAccount.cert_no == Inspector.cert_no)
-        .where(Inspector.active, TelegramAccount.reachable)
-    )
-    if role is not None:
-        query = query.where(Inspector.role == role.value)
-    return [(c, n, r, a) for c, n, r, a in await session.execute(query)]
 
 
 async def send_lead_digests(ctx: AppContext, now: datetime) -> int:
@@ -96,7 +63,7 @@ async def send_lead_digests(ctx: AppContext, now: datetime) -> int:
     today = now.astimezone(ctx.config.timezone).date()
     queued = 0
     async with ctx.sessions() as session, session.begin():
-        for cert, _, _, account in await _bound(session):
+        for cert, _, _, account in await account_store.bound_people(session):
             progress = await lead_progress(session, cert, today)
             if progress.groups == 0:
                 continue
@@ -123,20 +90,8 @@ async def county_progress(
     """A county's on-site checks drawn this quarter at county level against the minimums the
     draw plans (the same computation, multipliers included)."""
     minimums = await class_minimums(ctx, session, Level.COUNTY, county)
-    drawn = dict(
-        (
-            await session.execute(
-                select(Assignment.supervision_class, func.count())
-                .join(Target, Target.credit_code == Assignment.credit_code)
-                .where(Assignment.quarter == str(quarter), Assignment.level == Level.COUNTY.value)
-                .where(
-                    Assignment.kind == "onsite",
-                    Assignment.state != SUPERSEDED,
-                    Target.region_code == county,
-                )
-                .group_by(Assignment.supervision_class)
-            )
-        ).all()
+    drawn = await assignment_store.onsite_drawn_by_class(
+        session, str(quarter), Level.COUNTY.value, county
     )
     return [
         ClassProgress(cls.value, int(drawn.get(cls.value, 0)), minimums[cls].minimum)
@@ -151,7 +106,9 @@ async def send_county_digests(ctx: AppContext, now: datetime) -> int:
     week = f"{local.isocalendar().year}W{local.isocalendar().week:02d}"
     queued = 0
     async with ctx.sessions() as session, session.begin():
-        for cert, _, county, account in await _bound(session, Role.COUNTY_ADMIN):
+        for cert, _, county, account in await account_store.bound_people(
+            session, Role.COUNTY_ADMIN
+        ):
             progress = await county_progress(ctx, session, county, quarter)
             texts = texts_for(account.language)
             text = texts.county_digest(
@@ -175,28 +132,7 @@ async def send_due_soon(ctx: AppContext, now: datetime) -> int:
     horizon = today + timedelta(days=ctx.config.reminders.due_within_days)
     queued = 0
     async with ctx.sessions() as session, session.begin():
-        rows = await session.execute(
-            select(
-                Assignment.id,
-                Assignment.due_date,
-                Target.name,
-                AssignmentMember.person_key,
-                TelegramAccount,
-            )
-            .join(AssignmentMember, AssignmentMember.assignment_id == Assignment.id)
-            .join(Target, Target.credit_code == Assignment.credit_code)
-            .join(TelegramAccount, TelegramAccount.cert_no == AssignmentMember.person_key)
-            .where(
-                Assignment.state != SUPERSEDED,
-                Assignment.checked_on.is_(None),
-                Assignment.kind == "onsite",
-            )
-            .where(Assignment.due_date >= today, Assignment.due_date <= horizon)
-            .where(
-                AssignmentMember.person_kind == "inspector", AssignmentMember.state != "replaced"
-            )
-            .where(TelegramAccount.reachable)
-        )
+        rows = await assignment_store.due_between(session, today, horizon)
         for assignment_id, due, name, cert, account in rows:
             assert due is not None  # the query keeps the due dates in the window
             text = texts_for(account.language).due_soon(name, due)

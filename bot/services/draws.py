@@ -44,9 +44,10 @@ from spotcheck.record import (
     replacement_record,
     verify_record,
 )
+from spotcheck.states import MemberState, PersonKind, RecordKind
 from storage import draw_store
 from storage.audit import audit
-from storage.draw_models import AssignmentMember, DrawCommitment, DrawPlan
+from storage.draw_models import DrawCommitment, DrawPlan
 from storage.models import utcnow
 from storage.safe_zip import UnsafeZip, gunzipped
 
@@ -348,7 +349,7 @@ async def _store(
     record_id = await draw_store.insert_record(
         session,
         plan_id=plan.id,
-        kind=str(body["kind"]),
+        kind=RecordKind(body["kind"]),
         amends=amends,
         reason=reason,
         created_by=actor,
@@ -430,7 +431,7 @@ async def replace_in(
     record = await draw_store.record_by_id(session, record_id)
     if record is None:
         raise DrawProblem("no_record", record=record_id)
-    plan = await session.get(DrawPlan, record.plan_id)
+    plan = await draw_store.plan_by_id(session, record.plan_id)
     assert plan is not None
     if plan.current_record_id != record_id:
         raise DrawProblem("not_current", record=record_id, current=plan.current_record_id)
@@ -461,9 +462,9 @@ async def replace_in(
 
 
 def _team_task(assignment: Any, members: list[Any]) -> Task:
-    inspectors = tuple(m.person_key for m in members if m.person_kind == "inspector")
+    inspectors = tuple(m.person_key for m in members if m.person_kind == PersonKind.INSPECTOR)
     lead = next((m.person_key for m in members if m.is_lead), None)
-    experts = tuple(m.person_key for m in members if m.person_kind == "expert")
+    experts = tuple(m.person_key for m in members if m.person_kind == PersonKind.EXPERT)
     return Task(
         assignment.credit_code,
         assignment.stratum,
@@ -481,10 +482,10 @@ async def _apply_replacement(
     new_team = next(a for a in body["assignments"] if a["target"] == credit_code)
     assignment, members = next((a, m) for a, m in teams if a.credit_code == credit_code)
     for member in members:
-        if member.person_kind != "inspector":
+        if member.person_kind != PersonKind.INSPECTOR:
             continue
         if member.person_key == removed:
-            member.state = "replaced"
+            member.state = MemberState.REPLACED
         member.is_lead = member.person_key == new_team["lead"]
     present = {m.person_key for m in members}
     for cert in new_team["inspectors"]:
@@ -492,18 +493,12 @@ async def _apply_replacement(
             continue
         # Someone replaced on this team earlier may be drawn back: his row (one per person
         # and team) comes back rather than a second one.
-        former = await draw_store.team_member(session, assignment.id, "inspector", cert)
+        former = await draw_store.team_member(session, assignment.id, PersonKind.INSPECTOR, cert)
         if former is not None:
-            former.state, former.is_lead = "assigned", cert == new_team["lead"]
+            former.state, former.is_lead = MemberState.ASSIGNED, cert == new_team["lead"]
             continue
-        session.add(
-            AssignmentMember(
-                assignment_id=assignment.id,
-                person_kind="inspector",
-                person_key=cert,
-                is_lead=cert == new_team["lead"],
-                state="assigned",
-            )
+        draw_store.add_team_member(
+            session, assignment.id, PersonKind.INSPECTOR, cert, cert == new_team["lead"]
         )
 
 

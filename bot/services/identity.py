@@ -7,16 +7,15 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import AppContext
 from bot.services.problems import ServiceProblem
 from spotcheck.roles import DutyStatus, Role, may_invite
+from storage import account_store
 from storage.audit import audit, chat_actor
-from storage.bot_models import ChatForm, Invite, Stranger, TelegramAccount
-from storage.models import AuditLog, Inspector, as_utc, utcnow
+from storage.bot_models import TelegramAccount
+from storage.models import Inspector, as_utc, utcnow
 
 # Unambiguous to read aloud or copy from a phone: no 0/O, 1/I/L.
 _ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -61,20 +60,12 @@ async def create_invite(
     """A one-time code for the inspector with this 执法证号, valid for the configured hours."""
     moment = now or utcnow()
     async with ctx.sessions() as session, session.begin():
-        inspector = await _inspector(session, cert_no)
+        inspector = await account_store.inspector(session, cert_no)
         if inspector is None or not inspector.active:
             raise IdentityProblem("unknown_inspector", cert_no=cert_no)
         code = "".join(secrets.choice(_ALPHABET) for _ in range(CODE_LENGTH))
         expires = moment + timedelta(hours=ctx.config.invite_ttl_hours)
-        session.add(
-            Invite(
-                code_sha256=_hash(code),
-                cert_no=cert_no,
-                created_by=actor,
-                created_at=moment,
-                expires_at=expires,
-            )
-        )
+        account_store.add_invite(session, _hash(code), cert_no, actor, moment, expires)
         session.add(
             audit(actor, "invite", "inspectors", cert_no, new={"expires_at": expires.isoformat()})
         )
@@ -84,7 +75,7 @@ async def create_invite(
 async def invite_by(ctx: AppContext, person: Person, cert_no: str) -> tuple[str, str, datetime]:
     """/invite in chat: (invitee's name, code, expiry), within the inviter's rights."""
     async with ctx.sessions() as session:
-        invitee = await _inspector(session, cert_no)
+        invitee = await account_store.inspector(session, cert_no)
     if invitee is None or not invitee.active:
         raise IdentityProblem("unknown_inspector", cert_no=cert_no)
     if not may_invite(person.role, person.region, Role(invitee.role), invitee.region_code):
@@ -93,19 +84,13 @@ async def invite_by(ctx: AppContext, person: Person, cert_no: str) -> tuple[str,
     return invitee.name, code, expires
 
 
-async def _inspector(session: AsyncSession, cert_no: str) -> Inspector | None:
-    return (
-        await session.scalars(select(Inspector).where(Inspector.cert_no == cert_no))
-    ).one_or_none()
-
-
 CODE_REFUSED, CODE_IGNORED = "code_refused", "code_ignored"  # audit actions of /start tries
 
 
 async def inspector_name(ctx: AppContext, cert_no: str) -> str:
     """The name on a 执法证号: `invite` says whom the code is for."""
     async with ctx.sessions() as session:
-        inspector = await _inspector(session, cert_no)
+        inspector = await account_store.inspector(session, cert_no)
     return inspector.name if inspector is not None else cert_no
 
 
@@ -144,27 +129,14 @@ async def redeem(
 
 async def _refused_since(ctx: AppContext, user_id: int, since: datetime) -> int:
     async with ctx.sessions() as session:
-        count = await session.scalar(
-            select(func.count(AuditLog.id)).where(
-                AuditLog.entity == "start_codes",
-                AuditLog.entity_key == str(user_id),
-                AuditLog.action == CODE_REFUSED,
-                AuditLog.at >= since,
-            )
-        )
-    return int(count or 0)
+        return await account_store.start_tries_since(session, user_id, CODE_REFUSED, since)
 
 
 async def _last_try(ctx: AppContext, user_id: int) -> str | None:
     """The action of the account's latest logged /start try. No try is refused (and logged)
     while silenced, so `code_ignored` here means this silence is logged already."""
     async with ctx.sessions() as session:
-        return await session.scalar(
-            select(AuditLog.action)
-            .where(AuditLog.entity == "start_codes", AuditLog.entity_key == str(user_id))
-            .order_by(AuditLog.id.desc())
-            .limit(1)
-        )
+        return await account_store.last_start_try(session, user_id)
 
 
 async def _log_try(
@@ -193,44 +165,27 @@ async def _bind(
     moment: datetime,
 ) -> Person:
     async with ctx.sessions() as session, session.begin():
-        invite = (
-            await session.scalars(select(Invite).where(Invite.code_sha256 == _hash(code)))
-        ).one_or_none()
+        invite = await account_store.invite_by_hash(session, _hash(code))
         if invite is None:
             raise IdentityProblem("wrong_code")
         if invite.used_at is not None:
             raise IdentityProblem("used_code")
         if as_utc(invite.expires_at) < moment:
             raise IdentityProblem("expired_code")
-        inspector = await _inspector(session, invite.cert_no)
+        inspector = await account_store.inspector(session, invite.cert_no)
         if (
             inspector is None
             or not inspector.active
             or inspector.status == DutyStatus.TRANSFERRED.value
         ):
             raise IdentityProblem("unknown_inspector", cert_no=invite.cert_no)
-        taken = (
-            await session.scalars(select(TelegramAccount).where(TelegramAccount.user_id == user_id))
-        ).one_or_none()
+        taken = await account_store.account_by_user(session, user_id)
         if taken is not None and taken.cert_no != invite.cert_no:
             raise IdentityProblem("account_taken")
         invite.used_at, invite.used_by = moment, user_id
-        old = (
-            await session.scalars(
-                select(TelegramAccount).where(TelegramAccount.cert_no == invite.cert_no)
-            )
-        ).one_or_none()
-        if old is not None:
-            await session.delete(old)
-            await session.flush()
-        account = TelegramAccount(
-            user_id=user_id,
-            chat_id=chat_id,
-            cert_no=invite.cert_no,
-            language=_language(language),
-            bound_at=moment,
+        old, account = await account_store.bind(
+            session, user_id, chat_id, invite.cert_no, _language(language), moment
         )
-        session.add(account)
         session.add(
             audit(
                 chat_actor(user_id, invite.cert_no),
@@ -264,31 +219,11 @@ def _person(account: TelegramAccount, inspector: Inspector) -> Person:
     )
 
 
-# Built once: this runs for every update, and building a statement costs more than running it.
-_WHO = (
-    select(
-        TelegramAccount.user_id,
-        TelegramAccount.chat_id,
-        TelegramAccount.language,
-        TelegramAccount.reachable,
-        Inspector.cert_no,
-        Inspector.name,
-        Inspector.role,
-        Inspector.region_code,
-        Inspector.status,
-        ChatForm.kind,
-    )
-    .join(Inspector, Inspector.cert_no == TelegramAccount.cert_no)
-    .outerjoin(ChatForm, ChatForm.user_id == TelegramAccount.user_id)
-    .where(TelegramAccount.user_id == bindparam("user_id"), Inspector.active)
-)
-
-
 async def who(ctx: AppContext, user_id: int) -> Person | None:
     """The bound, active inspector behind a Telegram user, or None for a stranger. Read from
     the database on every update: a deactivated or transferred inspector loses access at once.
     The same read says which form waits for him, so no command or text needs another."""
-    rows = await ctx.point_reads.all(_WHO, {"user_id": user_id})
+    rows = await ctx.point_reads.all(account_store.WHO, {"user_id": user_id})
     if not rows:
         return None
     user, chat, language, reachable, cert_no, name, role, region, status, waiting = rows[0]
@@ -300,19 +235,10 @@ async def who(ctx: AppContext, user_id: int) -> Person | None:
 async def reachable_again(ctx: AppContext, user_id: int) -> None:
     """Someone marked unreachable (403) writes again: he unblocked the bot."""
     async with ctx.sessions() as session, session.begin():
-        await session.execute(
-            update(TelegramAccount).where(TelegramAccount.user_id == user_id).values(reachable=True)
-        )
+        await account_store.mark_reachable(session, user_id)
 
 
 async def first_contact(ctx: AppContext, user_id: int) -> bool:
     """Whether this stranger writes for the first time (and is owed one polite refusal)."""
     async with ctx.sessions() as session, session.begin():
-        if await session.get(Stranger, user_id) is not None:
-            return False
-        session.add(Stranger(user_id=user_id))
-        try:
-            await session.flush()
-        except IntegrityError:
-            return False
-    return True
+        return await account_store.add_stranger(session, user_id)

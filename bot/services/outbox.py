@@ -30,14 +30,15 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
 from bot.context import AppContext
 from bot.texts.units import CAPTION_UNITS, ELLIPSIS, MESSAGE_UNITS, split, trim
-from storage.bot_models import OutboxMessage, TelegramAccount
+from spotcheck.states import OutboxState
+from storage import account_store, draw_store, outbox_store
+from storage.bot_models import OutboxMessage
 from storage.draw_models import DrawRecord
 from storage.draw_store import published_bytes
 from storage.models import utcnow
@@ -127,11 +128,7 @@ class OutboxSender:
     async def recover(self) -> None:
         """Rows a crash left `sending` are tried again (see the module note)."""
         async with self.ctx.sessions() as session, session.begin():
-            await session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.state == "sending")
-                .values(state="pending")
-            )
+            await outbox_store.release_sending(session)
 
     async def run(self, idle_poll: float = 1.0) -> None:
         recovered = False
@@ -157,31 +154,8 @@ class OutboxSender:
     async def drain(self, batch: int = 500) -> int:
         """Send what is due now, chat by chat in order; the number of rows settled."""
         await self._settle_owed()
-        now = utcnow()
-        # A row backing off, or one whose outcome is not recorded yet (`sending`), holds the
-        # rows queued after it in its chat, so the order holds across drains too (a push's
-        # text before its map pin).
-        waiting = (OutboxMessage.state == "pending") & (OutboxMessage.next_attempt_at > now)
-        held = (
-            select(OutboxMessage.chat_id, func.min(OutboxMessage.id).label("first"))
-            .where(waiting | (OutboxMessage.state == "sending"))
-            .group_by(OutboxMessage.chat_id)
-            .subquery()
-        )
         async with self.ctx.sessions() as session:
-            rows = (
-                await session.scalars(
-                    select(OutboxMessage)
-                    .outerjoin(held, held.c.chat_id == OutboxMessage.chat_id)
-                    .where(
-                        OutboxMessage.state == "pending",
-                        OutboxMessage.next_attempt_at <= now,
-                        or_(held.c.first.is_(None), OutboxMessage.id < held.c.first),
-                    )
-                    .order_by(OutboxMessage.id)
-                    .limit(batch)
-                )
-            ).all()
+            rows = await outbox_store.due(session, utcnow(), batch)
         queues: dict[int, deque[OutboxMessage]] = {}
         for row in rows:
             queues.setdefault(row.chat_id, deque()).append(row)
@@ -234,12 +208,10 @@ class OutboxSender:
         # the row `sending`, which the next start sends again (see the module note).
         try:
             async with self.ctx.sessions() as session, session.begin():
-                await session.execute(
-                    update(OutboxMessage).where(OutboxMessage.id == row.id).values(state="sending")
-                )
+                await outbox_store.set_values(session, row.id, {"state": OutboxState.SENDING})
         except Exception:  # marked or not: pending again before its chat goes on
             log.exception("outbox %s could not be marked sending", row.id)
-            self._owed[row.id] = _values(row.id, state="pending")
+            self._owed[row.id] = _values(row.id, state=OutboxState.PENDING)
             return "hold_chat"
         pieces = parts(row.payload)
         done = int(row.payload.get("parts_sent", 0))
@@ -257,7 +229,7 @@ class OutboxSender:
         except RetryAfter as error:
             # Flood control: Telegram names the wait; everything pauses that long.
             self._next_global = self.clock() + _seconds(error.retry_after)
-            return "again", self._attempted(row, "pending", f"429 {error}", delay=0)
+            return "again", self._attempted(row, OutboxState.PENDING, f"429 {error}", delay=0)
         except Forbidden as error:
             return "drop_chat", self._forbidden(row, str(error))
         except BadRequest as error:
@@ -268,11 +240,13 @@ class OutboxSender:
             # Telegram's answer at all (the record unreadable for a moment): back off.
             delay = min(2 ** (row.attempts + 1), 300)
             kind = "network" if isinstance(error, NetworkError) else type(error).__name__
-            return "hold_chat", self._attempted(row, "pending", f"{kind} {error}", delay=delay)
+            return "hold_chat", self._attempted(
+                row, OutboxState.PENDING, f"{kind} {error}", delay=delay
+            )
         if done + 1 < len(pieces):
             row.payload = {**row.payload, "parts_sent": done + 1}
-            return "again", _values(row.id, state="pending", payload=row.payload)
-        sent = _values(row.id, state="sent", sent_at=utcnow(), attempts=row.attempts + 1)
+            return "again", _values(row.id, state=OutboxState.PENDING, payload=row.payload)
+        sent = _values(row.id, state=OutboxState.SENT, sent_at=utcnow(), attempts=row.attempts + 1)
         return "settled", sent
 
     async def _settle_owed(self) -> None:
@@ -322,7 +296,7 @@ class OutboxSender:
             )
         elif kind == "record":
             async with self.ctx.sessions() as session:
-                record = await session.get(DrawRecord, part["record_id"])
+                record = await draw_store.record_by_id(session, part["record_id"])
             if record is None:
                 raise BadRequest(f"no draw record {part['record_id']}")
             data, name = record_file(record)
@@ -332,7 +306,7 @@ class OutboxSender:
         else:
             raise BadRequest(f"unknown outbox payload {kind}")
 
-    def _attempted(self, row: OutboxMessage, state: str, error: str, delay: float) -> Write:
+    def _attempted(self, row: OutboxMessage, state: OutboxState, error: str, delay: float) -> Write:
         row.attempts += 1
         return _values(
             row.id,
@@ -345,7 +319,7 @@ class OutboxSender:
     def _refused(self, row: OutboxMessage, part: dict[str, Any], error: str) -> Write:
         """400: Telegram will never take this message. Fail it and say what was lost, unless
         the row is such a notice itself (a notice about a lost notice would never end)."""
-        failed = self._attempted(row, "failed", f"400 {error}", delay=0)
+        failed = self._attempted(row, OutboxState.FAILED, f"400 {error}", delay=0)
 
         async def write(session: AsyncSession) -> None:
             await failed(session)
@@ -358,20 +332,9 @@ class OutboxSender:
         """403: the user blocked the bot or deleted the chat. Stop writing there; tell admins."""
 
         async def write(session: AsyncSession) -> None:
-            # this row (now `sending`) and every other still waiting for that chat
-            this_or_waiting = (OutboxMessage.id == row.id) | (OutboxMessage.state == "pending")
-            await session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.chat_id == row.chat_id, this_or_waiting)
-                .values(state="failed", last_error=f"403 {error}"[:500])
-            )
-            marked = await session.scalar(
-                update(TelegramAccount)
-                .where(TelegramAccount.chat_id == row.chat_id, TelegramAccount.reachable.is_(True))
-                .values(reachable=False)
-                .returning(TelegramAccount.id)
-            )
-            if self.on_unreachable is not None and marked is not None:  # tell the admins once
+            await outbox_store.fail_chat(session, row.chat_id, row.id, f"403 {error}")
+            marked = await account_store.mark_unreachable(session, row.chat_id)
+            if self.on_unreachable is not None and marked:  # tell the admins once
                 await self.on_unreachable(session, row.chat_id)
             self.wake()
 
@@ -382,9 +345,7 @@ def _values(row_id: int, **values: Any) -> Write:
     """A write setting these columns of one outbox row."""
 
     async def write(session: AsyncSession) -> None:
-        await session.execute(
-            update(OutboxMessage).where(OutboxMessage.id == row_id).values(**values)
-        )
+        await outbox_store.set_values(session, row_id, values)
 
     return write
 

@@ -11,8 +11,6 @@ import zlib
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
-
 from bot.config import DEFAULT_RATIOS, Config
 from bot.context import AppContext
 from bot.knowledge.docx import NotADocx, UnsafeDocx, docx_text
@@ -27,6 +25,7 @@ from bot.texts import Texts
 from spotcheck.classes import SupervisionClass
 from spotcheck.deadlines import Quarter
 from spotcheck.quota import Level, parse_ratio
+from storage import policy_store
 from storage.audit import audit
 from storage.bot_models import PolicyDocument
 from storage.lengths import fit_text, length_of
@@ -84,12 +83,7 @@ class PolicyLibrary:
         if self.ctx is None:
             return []
         async with self.ctx.sessions() as session:
-            rows = await session.execute(
-                select(PolicyDocument.id, PolicyDocument.name, PolicyDocument.text)
-                .where(PolicyDocument.active)
-                .order_by(PolicyDocument.id)
-            )
-            return [(id_, name, text) for id_, name, text in rows]
+            return await policy_store.active_texts(session)
 
     def invalidate(self) -> None:
         self._index = None
@@ -209,9 +203,7 @@ async def add_document(
     # Unpacking and parsing take a while on a large file: not on the loop every chat shares.
     text, passages = await asyncio.to_thread(read_document, name, title, data)
     async with ctx.sessions() as session, session.begin():
-        document = PolicyDocument(name=title, text=text, added_by=actor)
-        session.add(document)
-        await session.flush()
+        document = await policy_store.add(session, title, text, actor)
         session.add(
             audit(
                 actor,
@@ -267,12 +259,7 @@ def _decode(data: bytes) -> str:
 async def documents(ctx: AppContext) -> list[tuple[int, str]]:
     """(id, name) of the documents admins added and did not remove; the shipped plan is id 0."""
     async with ctx.sessions() as session:
-        rows = await session.execute(
-            select(PolicyDocument.id, PolicyDocument.name)
-            .where(PolicyDocument.active)
-            .order_by(PolicyDocument.id)
-        )
-        return [(0, shipped_name()), *((i, n) for i, n in rows)]
+        return [(0, shipped_name()), *await policy_store.active_names(session)]
 
 
 def shipped_name() -> str:
@@ -284,8 +271,8 @@ async def remove_document(
     ctx: AppContext, library: PolicyLibrary, document_id: int, actor: str
 ) -> str:
     async with ctx.sessions() as session, session.begin():
-        document = await session.get(PolicyDocument, document_id)
-        if document is None or not document.active:
+        document = await policy_store.active(session, document_id)
+        if document is None:
             raise DocumentProblem("no_document")
         document.active = False
         session.add(

@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,11 +20,12 @@ from spotcheck.deadlines import Quarter, QuarterDeadlines, year_deadlines
 from spotcheck.reminders import Duty, Reminder, Stage, duty_window, reminders_due
 from spotcheck.roles import Role
 from spotcheck.workdays import WorkdayCalendar
+from storage import account_store, reporting_store
 from storage.audit import audit
 from storage.bot_models import OutboxMessage, TelegramAccount
 from storage.lengths import fit_file_name, length_of
 from storage.models import Inspector
-from storage.schedule_models import ReminderLedger, Submission
+from storage.schedule_models import Submission
 
 
 class ReportingProblem(ServiceProblem):
@@ -67,42 +67,14 @@ def _still_relevant(
     return [r for r in county_due if r.key in current]
 
 
-async def _submitted(session: AsyncSession, county: str) -> set[tuple[str, str]]:
-    rows = await session.execute(
-        select(Submission.quarter, Submission.duty).where(Submission.county == county)
-    )
-    return {(q, d) for q, d in rows}
-
-
-async def admins(session: AsyncSession) -> list[tuple[Inspector, TelegramAccount]]:
-    """Bound, reachable admins (city and county) with their accounts."""
-    rows = await session.execute(
-        select(Inspector, TelegramAccount)
-        .join(TelegramAccount, TelegramAccount.cert_no == Inspector.cert_no)
-        .where(Inspector.active, Inspector.role.in_([Role.ADMIN.value, Role.COUNTY_ADMIN.value]))
-        .where(TelegramAccount.reachable)
-    )
-    return [(i, a) for i, a in rows]
-
-
 async def once(
     session: AsyncSession, kind: str, key: str, recipient: str, message: OutboxMessage
 ) -> bool:
     """Queue ``message`` unless this (kind, key, recipient) was sent already — by us before a
     restart, or by another bot process right now: the ledger's unique key decides."""
-    if not await _claim(session, kind, key, recipient):
+    if not await reporting_store.claim(session, kind, key, recipient):
         return False
     session.add(message)
-    return True
-
-
-async def _claim(session: AsyncSession, kind: str, key: str, recipient: str) -> bool:
-    """Write the ledger row for (kind, key, recipient); False when it was there already."""
-    try:
-        async with session.begin_nested():
-            session.add(ReminderLedger(kind=kind, key=key, recipient=recipient))
-    except IntegrityError:
-        return False
     return True
 
 
@@ -114,10 +86,10 @@ async def send_reminders(ctx: AppContext, now: datetime) -> int:
     calendar = ctx.config.calendar.workdays()
     queued = 0
     async with ctx.sessions() as session, session.begin():
-        people = await admins(session)
+        people = await account_store.bound_admins(session)
         late: dict[tuple[str, str], list[tuple[str, Reminder]]] = {}
         for county, county_name in sorted(ctx.config.regions.counties.items()):
-            submitted = await _submitted(session, county)
+            submitted = await reporting_store.submitted(session, county)
             due = reminders_due(day, calendar, submitted, ctx.config.reminders.lead_workdays)
             for reminder in _still_relevant(ctx, calendar, now, due, submitted):
                 if reminder.escalated:
@@ -151,7 +123,9 @@ async def _escalate(
         fresh = [
             (county_name, reminder)
             for county_name, reminder in counties
-            if await _claim(session, "report", f"{reminder.key}:{county_name}", inspector.cert_no)
+            if await reporting_store.claim(
+                session, "report", f"{reminder.key}:{county_name}", inspector.cert_no
+            )
         ]
         if fresh:
             texts = texts_for(account.language)
@@ -207,8 +181,7 @@ async def mark_submitted(
     if person.role is not Role.COUNTY_ADMIN:
         raise ReportingProblem("not_county_admin")
     try:
-        named = Quarter.parse(quarter)
-        Duty(duty)
+        named, duty_named = Quarter.parse(quarter), Duty(duty)
     except ValueError:
         raise ReportingProblem("nothing_due") from None
     if today is not None and named not in (
@@ -216,29 +189,15 @@ async def mark_submitted(
         Quarter.containing(today).previous(),
     ):
         raise ReportingProblem("nothing_due")
-    if today is not None and duty == Duty.STATISTICS.value and today <= named.last_day:
+    if today is not None and duty_named is Duty.STATISTICS and today <= named.last_day:
         raise ReportingProblem("nothing_due")  # a quarter's table exists only once it has ended
     if file_name is not None:
         file_name = fit_file_name(file_name, length_of(Submission.file_name))
     async with ctx.sessions() as session, session.begin():
-        found = await session.scalar(
-            select(Submission.id).where(
-                Submission.county == person.region,
-                Submission.quarter == quarter,
-                Submission.duty == duty,
-            )
-        )
-        if found is not None:
+        if await reporting_store.is_submitted(session, person.region, quarter, duty_named):
             return Submitted(quarter, duty, False)
-        session.add(
-            Submission(
-                county=person.region,
-                quarter=quarter,
-                duty=duty,
-                submitted_by=person.cert_no,
-                file_id=file_id,
-                file_name=file_name,
-            )
+        reporting_store.add_submission(
+            session, person.region, quarter, duty_named, person.cert_no, file_id, file_name
         )
         session.add(
             audit(
@@ -266,7 +225,7 @@ async def submit_upload(
         raise ReportingProblem("not_county_admin")
     day = now.astimezone(ctx.config.timezone).date()
     async with ctx.sessions() as session:
-        submitted = await _submitted(session, person.region)
+        submitted = await reporting_store.submitted(session, person.region)
     due = reminders_due(
         day, ctx.config.calendar.workdays(), submitted, ctx.config.reminders.lead_workdays
     )
@@ -299,7 +258,7 @@ async def upcoming(ctx: AppContext, person: Person, today: date) -> list[CountyD
     calendar = ctx.config.calendar.workdays()
     county_admin = person.role is Role.COUNTY_ADMIN
     async with ctx.sessions() as session:
-        done = await _submitted(session, person.region) if county_admin else set()
+        done = await reporting_store.submitted(session, person.region) if county_admin else set()
     result = []
     current = Quarter.containing(today)
     for quarter in (current.previous(), current, current.next()):
@@ -322,7 +281,7 @@ async def warn_unknown_calendar(ctx: AppContext, now: datetime) -> int:
     unknown = ctx.config.calendar.workdays().unknown_years([year, year + 1])
     queued = 0
     async with ctx.sessions() as session, session.begin():
-        for inspector, account in await admins(session):
+        for inspector, account in await account_store.bound_admins(session):
             if inspector.role != Role.ADMIN.value:
                 continue
             for missing in unknown:

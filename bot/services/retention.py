@@ -17,9 +17,10 @@ from sqlalchemy import CursorResult, Delete, delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import AppContext
+from spotcheck.states import OutboxState
 from storage.bot_models import HandledUpdate, OutboxMessage, Stranger
 
-FINISHED = ("sent", "failed")
+FINISHED = (OutboxState.SENT, OutboxState.FAILED)
 
 
 @dataclass(frozen=True)

@@ -4,15 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import outbox
-from bot.services.pushes import accounts_of
 from bot.texts import Texts, texts_for
-from spotcheck.roles import Role
-from storage.bot_models import TelegramAccount
-from storage.models import Inspector
+from storage import account_store
 
 EXCERPT = 80  # characters of the lost text quoted to the admins
 
@@ -23,20 +19,10 @@ async def notify_city_admins(
     """Queue, in the caller's transaction, one notice to each city admin (but the recipient
     himself) naming the recipient and the message lost. The notices are quiet: if Telegram
     refuses one of them too, nobody is told of that."""
-    named = (
-        await session.execute(
-            select(Inspector.name, Inspector.cert_no)
-            .join(TelegramAccount, TelegramAccount.cert_no == Inspector.cert_no)
-            .where(TelegramAccount.chat_id == chat_id)
-        )
-    ).first()
-    name, cert_no = (named[0], named[1]) if named else (None, None)
-    city_admins = set(
-        await session.scalars(
-            select(Inspector.cert_no).where(Inspector.active, Inspector.role == Role.ADMIN.value)
-        )
-    )
-    for admin in (await accounts_of(session, city_admins)).values():
+    named = await account_store.name_behind_chat(session, chat_id)
+    name, cert_no = named if named else (None, None)
+    city_admins = await account_store.city_admins(session)
+    for admin in (await account_store.reachable_accounts(session, city_admins)).values():
         if admin.chat_id == chat_id:
             continue
         texts = texts_for(admin.language)

@@ -8,6 +8,7 @@ from typing import ClassVar
 
 from bot.texts.zh import Texts
 from spotcheck.roles import Role
+from spotcheck.states import MemberState
 
 
 class EnglishTexts(Texts):
@@ -128,9 +129,9 @@ class EnglishTexts(Texts):
         return "My inspection tasks:"
 
     def task_line(
-        self, i: int, task: int, quarter: str, name: str, due: str, state: str, lead: bool
+        self, i: int, task: int, quarter: str, name: str, due: str, state: MemberState, lead: bool
     ) -> str:
-        states = {"assigned": "to accept", "accepted": "accepted"}
+        states = {MemberState.ASSIGNED: "to accept", MemberState.ACCEPTED: "accepted"}
         return (
             f"{i}. {quarter} {name}{' (lead)' if lead else ''} — due {due},"
             f" {states.get(state, state)} /task_{task}"

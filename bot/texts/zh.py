@@ -8,8 +8,11 @@ from typing import Any, ClassVar
 
 from bot.texts.units import units as _units
 from spotcheck.draw import Refusal, RefusalKind
+from spotcheck.quota import TaskKind
 from spotcheck.regions import CityRegions
+from spotcheck.reminders import Duty
 from spotcheck.roles import STRANGER_COMMANDS, Role, commands_for
+from spotcheck.states import MemberState
 from storage.cells import CellProblem, Located
 from storage.excel import SheetProblem, SheetProblemKind
 
@@ -405,7 +408,7 @@ class Texts:
 
     TASKS_LIMIT = 4000  # UTF-16 units, as Telegram counts them: one message holds 4096
 
-    def tasks_list(self, tasks: list[tuple[int, str, str, str, str, bool]]) -> str:
+    def tasks_list(self, tasks: list[tuple[int, str, str, str, MemberState, bool]]) -> str:
         """(assignment id, quarter, target name, due, state, is lead) per task, in order: as
         many as one message holds, the rest counted."""
         lines = [self.task_line(i, *task) for i, task in enumerate(tasks, start=1)]
@@ -428,9 +431,9 @@ class Texts:
         return "我的检查任务："
 
     def task_line(
-        self, i: int, task: int, quarter: str, name: str, due: str, state: str, lead: bool
+        self, i: int, task: int, quarter: str, name: str, due: str, state: MemberState, lead: bool
     ) -> str:
-        states = {"assigned": "待接受", "accepted": "已接受"}
+        states = {MemberState.ASSIGNED: "待接受", MemberState.ACCEPTED: "已接受"}
         lead_mark = "（组长）" if lead else ""
         shown = states.get(state, state)
         return f"{i}. {quarter} {name}{lead_mark} — 期限 {due}，{shown} /task_{task}"
@@ -499,15 +502,15 @@ class Texts:
             f"{self.stratum_label(regions, s)}：{s['population']} 家，应抽 {s['to_draw']}"
             for s in strata
         ]
-        onsite = sum(s["to_draw"] for s in strata if s["kind"] == "onsite")
-        offsite = sum(s["to_draw"] for s in strata if s["kind"] == "offsite")
+        onsite = sum(s["to_draw"] for s in strata if s["kind"] == TaskKind.ONSITE)
+        offsite = sum(s["to_draw"] for s in strata if s["kind"] == TaskKind.OFFSITE)
         lines.append(self.plan_totals(onsite, offsite))
         return "\n".join(lines) if strata else self.plan_empty()
 
     # --- reporting and digests --------------------------------------------------------------
 
     def duty_name(self, duty: str) -> str:
-        return {"summary": "季度工作总结", "statistics": "季度统计表"}[duty]
+        return {Duty.SUMMARY: "季度工作总结", Duty.STATISTICS: "季度统计表"}[Duty(duty)]
 
     def window_text(self, window: tuple[date, date], provisional: bool) -> str:
         first, last = window

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from spotcheck.states import FormKind
 from storage.bot_models import ChatForm
 from storage.models import as_utc, utcnow
 
@@ -16,7 +17,9 @@ async def get(session: AsyncSession, user_id: int) -> ChatForm | None:
     return await session.get(ChatForm, user_id)
 
 
-async def put(session: AsyncSession, user_id: int, kind: str, data: dict[str, Any]) -> ChatForm:
+async def put(
+    session: AsyncSession, user_id: int, kind: FormKind, data: dict[str, Any]
+) -> ChatForm:
     """Start a form (replacing any other of this user's) or move it one step on."""
     form = await session.get(ChatForm, user_id)
     if form is None or form.kind != kind:

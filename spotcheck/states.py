@@ -1,0 +1,65 @@
+"""The states and kinds the bot stores, as types: one place each.
+
+Each value is the string the database holds (so ``AssignmentState.SUPERSEDED == "superseded"``
+and rows written before these types existed read back unchanged). The words users see come
+from the catalogue (bot/texts/), keyed by these enums. The task kind (onsite | offsite) is
+``spotcheck.quota.TaskKind``; the county's reporting duties are ``spotcheck.reminders.Duty``.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class AssignmentState(StrEnum):
+    """An assignment (one task of a draw). Any state but SUPERSEDED is in force."""
+
+    ASSIGNED = "assigned"
+    SUPERSEDED = "superseded"  # a redraw of the plan replaced it
+
+
+class MemberState(StrEnum):
+    """A person's place on an assignment's team. Any state but REPLACED is on the team."""
+
+    ASSIGNED = "assigned"  # drawn, not yet accepted (待接受)
+    ACCEPTED = "accepted"  # 接受
+    REPLACED = "replaced"  # off the team: a replacement (after 回避, or `draw replace`)
+
+
+class PersonKind(StrEnum):
+    """Who a team member is: an inspector (by 执法证号) or an expert (by id)."""
+
+    INSPECTOR = "inspector"
+    EXPERT = "expert"
+
+
+class RecordKind(StrEnum):
+    """A draw record: a draw, or a replacement amending one."""
+
+    DRAW = "draw"
+    REPLACEMENT = "replacement"
+
+
+class ConflictSource(StrEnum):
+    """Where a 回避 (conflict of interest) came from."""
+
+    DECLARED = "declared"
+    IMPORTED = "imported"
+    RECUSAL = "recusal"  # an inspector's own 申请回避 in chat
+
+
+class OutboxState(StrEnum):
+    """A queued message: PENDING until sent, SENDING while a sender holds it."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"  # Telegram refused it for good (400, 403)
+
+
+class FormKind(StrEnum):
+    """The chat form a user's next message may answer."""
+
+    DRAW = "draw"  # the /draw wizard
+    RECUSAL = "recusal"  # the reason for a 申请回避
+    IMPORT = "import"  # the /import form: which directory his next file is
