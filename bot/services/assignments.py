@@ -88,7 +88,7 @@ async def accept(ctx: AppContext, person: Person, assignment_id: int) -> tuple[s
                 "assignments",
                 str(assignment_id),
                 old={"state": member.state},
-                new={"state": "accepted", "cert_no": person.cert_no},
+                new={"state": MemberState.ACCEPTED, "cert_no": person.cert_no},
             )
         )
     return target_name, True
