@@ -11,6 +11,7 @@ from sqlalchemy.engine import Connection
 
 import storage.bot_models
 import storage.draw_models
+import storage.result_models
 import storage.schedule_models  # noqa: F401  (their tables join Base.metadata)
 from bot.context import AppContext
 from storage.models import Base
