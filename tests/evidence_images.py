@@ -7,6 +7,7 @@ import io
 import random
 from datetime import datetime
 from fractions import Fraction
+from functools import cache
 
 from PIL import Image, TiffImagePlugin
 
@@ -87,6 +88,7 @@ def truncated_jpeg(seed: int = 3) -> bytes:
     return whole[: len(whole) * 2 // 3]
 
 
+@cache
 def bomb_png(side: int = 20_000) -> bytes:
     """A single-colour PNG of side × side pixels: a few hundred KB that would decode to GBs."""
     out = io.BytesIO()
