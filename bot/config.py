@@ -336,7 +336,9 @@ def _inspection(section: _Section) -> InspectionConfig:
     expiry = section.integer("draft_expiry_hours", 72, minimum=1)
     warning = section.integer("draft_warning_hours", 48, minimum=1)
     if warning >= expiry:
-        section.fail("draft_warning_hours", f"应小于 draft_expiry_hours（{expiry}），现为 {warning}")
+        section.fail(
+            "draft_warning_hours", f"应小于 draft_expiry_hours（{expiry}），现为 {warning}"
+        )
     return InspectionConfig(
         max_photo_bytes=section.integer("max_photo_bytes", 20 * 1024 * 1024, minimum=1024),
         max_photo_pixels=section.integer("max_photo_pixels", 50_000_000, minimum=1_000_000),
