@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeAlias
 
 from sqlalchemy import Select, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -364,7 +364,8 @@ class ResultView:
 
 
 # A result, its assignment, and the target's name and county (None when the target is gone).
-_ResultRows = Select[InspectionResult, Assignment, str, str]
+# (A string: SQLAlchemy 2.0's Select takes one type argument at run time, 2.1's several.)
+_ResultRows: TypeAlias = "Select[InspectionResult, Assignment, str, str]"
 
 
 def _results_query(
