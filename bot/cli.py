@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from bot import cli_ask, cli_bot, cli_draw, cli_reporting
+from bot import cli_ask, cli_bot, cli_draw, cli_reporting, cli_results
 from bot.cli_database import DatabaseUnavailable, database
 from bot.cli_progress import progress_bar
 from bot.config import Config, ConfigError, load_config
@@ -65,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_bot.add_parsers(commands)
     cli_reporting.add_parsers(commands)
     cli_ask.add_parsers(commands)
+    cli_results.add_parsers(commands)
     return parser
 
 
@@ -140,6 +141,8 @@ COMMANDS: dict[str, Command] = {
     "draw": cli_draw.cmd_draw,
     "run": cli_bot.cmd_run,
     "invite": cli_bot.cmd_invite,
+    "results": cli_results.cmd_results,
+    "evidence": cli_results.cmd_evidence,
 }
 WITHOUT_DATABASE: dict[str, CommandWithoutDatabase] = {
     "template": cmd_template,

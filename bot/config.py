@@ -114,6 +114,17 @@ class RetentionConfig:
 
 
 @dataclass(frozen=True)
+class InspectionConfig:
+    """The on-site result (检查结果): photo limits, the check-in radius, drafts' lifetime."""
+
+    max_photo_bytes: int = 20 * 1024 * 1024  # a photo or image file larger is refused
+    max_photo_pixels: int = 50_000_000  # Pillow's decompression-bomb limit for evidence
+    checkin_radius_m: int = 1000  # a check-in farther from the target is flagged
+    draft_expiry_hours: int = 72  # an abandoned inspection draft is discarded after this …
+    draft_warning_hours: int = 48  # … and its holder warned after this
+
+
+@dataclass(frozen=True)
 class Config:
     database_url: str
     telegram: TelegramConfig
@@ -126,6 +137,7 @@ class Config:
     retention: RetentionConfig = field(default_factory=RetentionConfig)
     invite_ttl_hours: int = 72
     limits: LimitsConfig = field(default_factory=LimitsConfig)
+    inspection: InspectionConfig = field(default_factory=InspectionConfig)
     source: str = "defaults"
     extras: dict[str, Any] = field(default_factory=dict)
 
@@ -143,6 +155,7 @@ _SECTIONS: dict[str, set[str]] = {
         "reminders",
         "limits",
         "retention",
+        "inspection",
     },
     "telegram": {f for f in TelegramConfig.__dataclass_fields__},
     "database": {"url"},
@@ -162,6 +175,7 @@ _SECTIONS: dict[str, set[str]] = {
     "reminders": {"lead_workdays", "send_at", "digest_at", "weekly_day", "due_within_days"},
     "limits": {f for f in LimitsConfig.__dataclass_fields__},
     "retention": {"outbox_days", "handled_updates_days", "strangers_days", "prune_at"},
+    "inspection": {f for f in InspectionConfig.__dataclass_fields__},
 }
 
 
@@ -224,6 +238,7 @@ def _build(raw: dict[str, Any], env: Mapping[str, str], source: str) -> Config:
     reminders = section.table("reminders")
     limits = section.table("limits")
     retention = section.table("retention")
+    inspection = section.table("inspection")
 
     mode = telegram.text("mode", "polling")
     if mode not in ("polling", "webhook"):
@@ -283,6 +298,7 @@ def _build(raw: dict[str, Any], env: Mapping[str, str], source: str) -> Config:
             strangers_days=retention.integer("strangers_days", 90, minimum=1),
             prune_at=retention.clock("prune_at", "03:30"),
         ),
+        inspection=_inspection(inspection),
         source=source,
     )
 
@@ -315,6 +331,22 @@ def _multipliers(policy: _Section) -> GradeMultipliers:
                     riskier.value, f"风险更高的 {riskier.value} 级倍数不能低于 {safer.value} 级"
                 )
         raise
+
+
+def _inspection(section: _Section) -> InspectionConfig:
+    expiry = section.integer("draft_expiry_hours", 72, minimum=1)
+    warning = section.integer("draft_warning_hours", 48, minimum=1)
+    if warning >= expiry:
+        section.fail(
+            "draft_warning_hours", f"应小于 draft_expiry_hours（{expiry}），现为 {warning}"
+        )
+    return InspectionConfig(
+        max_photo_bytes=section.integer("max_photo_bytes", 20 * 1024 * 1024, minimum=1024),
+        max_photo_pixels=section.integer("max_photo_pixels", 50_000_000, minimum=1_000_000),
+        checkin_radius_m=section.integer("checkin_radius_m", 1000, minimum=1),
+        draft_expiry_hours=expiry,
+        draft_warning_hours=warning,
+    )
 
 
 def _at_most(section: _Section, key: str, default: int, maximum: int) -> int:

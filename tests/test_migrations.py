@@ -18,6 +18,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 import storage.bot_models
 import storage.draw_models
+import storage.result_models
 import storage.schedule_models  # noqa: F401  (their tables join Base.metadata)
 from bot.context import AppContext
 from bot.services import draws

@@ -223,3 +223,20 @@ class EnglishTexts(Texts):
 
     def template_usage(self) -> str:
         return "Usage: /template KIND (targets, inspectors, experts, items)"
+
+    # --- issue 15: results and evidence ---
+
+    def results_none(self) -> str:
+        return "No results match."
+
+    def evidence_intact(self, count: int) -> str:
+        return f"Evidence intact: {count} files, every hash matches the database."
+
+    def evidence_missing(self, path: str) -> str:
+        return f"Missing: {path}"
+
+    def evidence_altered(self, path: str) -> str:
+        return f"Altered (hash differs): {path}"
+
+    def evidence_damaged(self, checked: int, missing: int, altered: int) -> str:
+        return f"Evidence check failed: {checked} files, {missing} missing, {altered} altered."

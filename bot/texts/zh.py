@@ -854,3 +854,103 @@ class Texts:
             "record": f"抽取记录（{detail} 号）",
             "location": "位置",
         }.get(kind, kind)
+
+    # --- issue 15: results and evidence ---
+
+    _RESULT_STATES: ClassVar[dict[str, str]] = {"submitted": "已提交"}
+    _RESULT_CATEGORIES: ClassVar[dict[str, str]] = {
+        "no_problem": "未发现问题",
+        "problem_ordered": "发现问题已责令改正",
+        "problem_pending": "发现问题待后续处理",
+        "refused_serious": "不予配合检查情节严重",
+        "not_found": "查无下落",
+        "closed": "已关闭停业",
+    }
+    _ITEM_ANSWERS: ClassVar[dict[str, str]] = {
+        "ok": "未发现问题",
+        "problem": "发现问题",
+        "not_applicable": "不涉及",
+    }
+    _FOLLOW_UPS: ClassVar[dict[str, str]] = {
+        "rectify": "责令整改",
+        "case": "立案查处",
+        "transfer": "移交",
+        "judicial": "涉嫌犯罪移送司法机关",
+    }
+    _IMAGE_REFUSALS: ClassVar[dict[str, str]] = {
+        "not_image": "这不是图片文件，未保存。请发送照片，或以文件方式发送 JPEG/PNG 原图。",
+        "truncated": "图片不完整或已损坏，无法打开，未保存。请重新拍摄或重新发送。",
+        "bomb": "图片像素数异常庞大，疑似恶意文件，已拒绝。",
+        "too_large": "图片过大（{size}），上限为 {limit}，未保存。请压缩后或以照片方式发送。",
+        "unsupported": "不支持这种图片格式，未保存。请发送 JPEG、PNG、WebP 或 GIF。",
+    }
+
+    def result_state(self, state: str) -> str:
+        return self._RESULT_STATES.get(state, state)
+
+    def result_category(self, category: str) -> str:
+        return self._RESULT_CATEGORIES.get(category, category)
+
+    def item_answer(self, answer: str) -> str:
+        return self._ITEM_ANSWERS.get(answer, answer)
+
+    def follow_up_kind(self, kind: str) -> str:
+        return self._FOLLOW_UPS.get(kind, kind)
+
+    def image_refused(self, kind: str, size: int = 0, limit: int = 0) -> str:
+        template = self._IMAGE_REFUSALS.get(kind, self._IMAGE_REFUSALS["not_image"])
+        return template.format(size=self.megabytes(size), limit=self.megabytes(limit))
+
+    def megabytes(self, size: int) -> str:
+        return f"{size / 1024 / 1024:.1f} MB"
+
+    def results_none(self) -> str:
+        return "没有符合条件的检查结果。"
+
+    def result_heading(
+        self, result_id: int, assignment_id: int, quarter: str, target: str, state: str
+    ) -> str:
+        return f"结果 {result_id} · 任务 {assignment_id} · {quarter} · {target} · {state}"
+
+    def result_category_line(self, category: str) -> str:
+        return f"  结论：{category}"
+
+    def result_checkin_line(
+        self, distance_m: float | None, located: bool, flagged: bool, reason: str
+    ) -> str:
+        if not located:
+            where = f"无法定位（{reason}）" if reason else "无法定位"
+        elif distance_m is None:
+            where = "已定位（检查对象无坐标，未计算距离）"
+        else:
+            where = f"距检查对象 {distance_m:.0f} 米"
+        return f"  签到：{where}" + ("，已标记" if flagged else "")
+
+    def result_item_line(self, code: str, answer: str, note: str) -> str:
+        return f"  事项 {code}：{answer}" + (f"（{note}）" if note else "")
+
+    def result_findings_line(self, findings: str) -> str:
+        return f"  发现的问题：{findings}"
+
+    def result_evidence_line(self, photos: int, documents: int) -> str:
+        return f"  证据：{photos + documents} 份（照片 {photos}，原图文件 {documents}）"
+
+    def result_follow_up_line(self, kind: str, deadline: str | None, agency: str | None) -> str:
+        detail = f"，期限 {deadline}" if deadline else ""
+        detail += f"，移交 {agency}" if agency else ""
+        return f"  后续处理：{kind}{detail}"
+
+    def result_submitted_line(self, cert_no: str, at: str) -> str:
+        return f"  提交：{cert_no}，{at}"
+
+    def evidence_intact(self, count: int) -> str:
+        return f"证据文件完好：{count} 份，哈希均与数据库一致。"
+
+    def evidence_missing(self, path: str) -> str:
+        return f"缺失：{path}"
+
+    def evidence_altered(self, path: str) -> str:
+        return f"已被改动（哈希不符）：{path}"
+
+    def evidence_damaged(self, checked: int, missing: int, altered: int) -> str:
+        return f"证据文件核验未通过：共 {checked} 份，缺失 {missing} 份，被改动 {altered} 份。"

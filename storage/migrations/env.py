@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection
 
 import storage.bot_models
 import storage.draw_models
+import storage.result_models
 import storage.schedule_models  # noqa: F401  (registers the scheduler tables on the metadata)
 from storage.database import create_engine
 from storage.models import Base
