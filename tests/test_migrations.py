@@ -10,6 +10,7 @@ from sqlalchemy import String
 from sqlalchemy.engine import Connection
 
 import storage.bot_models
+import storage.draft_models
 import storage.draw_models
 import storage.schedule_models  # noqa: F401  (their tables join Base.metadata)
 from bot.context import AppContext
