@@ -176,7 +176,10 @@ def is_required(question: Question, answers: View) -> bool:
 
 
 def next_question(form: Form, answers: View) -> Question | None:
-    """The first relevant question not answered yet; None when the review screen is next."""
+    """The first relevant question not answered yet; None when the review screen is next.
+    An answer whose question is not relevant counts as no answer (as in XLSForm), so a stale
+    answer never makes another question relevant."""
+    answers = settle(form, answers)
     for question in instances(form, answers):
         if question.key not in answers and is_relevant(question, answers):
             return question
@@ -355,7 +358,9 @@ def record(answers: View, question: Question, answer: Answer) -> Answers:
 
 
 def review(form: Form, answers: View) -> list[ReviewLine]:
-    """One line per relevant answered question, in asking order."""
+    """One line per relevant answered question, in asking order (stale answers settled
+    first, as for :func:`next_question`)."""
+    answers = settle(form, answers)
     lines = []
     for question in instances(form, answers):
         if question.key in answers and is_relevant(question, answers):
@@ -369,7 +374,7 @@ def review(form: Form, answers: View) -> list[ReviewLine]:
 
 def _shown(question: Question, value: Any) -> str | tuple[str, ...]:
     labels = {o.code: o.label_key for o in question.options}
-    if question.kind in (InputKind.BUTTONS, InputKind.LOCATION) and value in labels:
+    if isinstance(value, str) and value in labels:
         return (labels[value],)
     if question.kind is InputKind.MULTI:
         return tuple(labels[c] for c in value if c in labels)
@@ -452,12 +457,12 @@ def settle(form: Form, answers: View) -> Answers:
 def after_edit(form: Form, answers: View, key: str, new: Answer) -> Answers:
     """The answers after ``key`` was changed from the review screen: the new value stored;
     the answers depending on it dropped, and those no longer relevant or valid, so the engine
-    asks again exactly those. An unchanged value changes nothing."""
+    asks again exactly those. An unchanged value drops only what was stale already."""
     question = find(form, answers, key)
     if question is None:
         raise KeyError(key)
     if answers.get(key) == new.value:
-        return dict(answers)
+        return settle(form, answers)
     dependents = _dependents(form, answers, question)
     kept = {k: v for k, v in answers.items() if k not in dependents}
     return settle(form, record(kept, question, new))
