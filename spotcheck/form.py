@@ -281,6 +281,9 @@ def _parse(question: Question, raw: object, answers: View, today: date | None) -
         if (low is not None and number < low) or (high is not None and number > high):
             return Invalid("form.number_range", {"low": low, "high": high})
         return Answer(number)
+    base = answers.get(question.date_base or "")
+    if today is None and isinstance(base, str):
+        today = date.fromisoformat(base)  # 3月7日 is in the year of the day counted from
     typed = parse_date(text, today)
     return Answer(typed.isoformat()) if typed is not None else Invalid("form.date")
 

@@ -3,6 +3,7 @@ distance."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -53,7 +54,9 @@ def answer(answers: dict[str, Any], raw: object) -> dict[str, Any]:
     assert question is not None
     result = accept(question, raw, answers)
     assert isinstance(result, Answer), result
-    return record(answers, question, result)
+    answered = record(answers, question, result)
+    assert json.loads(json.dumps(answered)) == answered  # a JSON column holds it as it is
+    return answered
 
 
 def asked(answers: dict[str, Any]) -> str | None:
@@ -135,7 +138,8 @@ def test_a_deadline_on_or_before_the_check_day_is_refused() -> None:
     assert question is not None and question.key == "deadline"
     assert accept(question, "2026-11-29", answers) == Invalid("inspection.deadline_past")
     assert accept(question, "2026-12-1", answers) == Answer("2026-12-01")
-    assert accept(question, "12月1日", answers) == Invalid("form.date")  # needs today
+    assert accept(question, "12月1日", answers) == Answer("2026-12-01")  # the check day's year
+    assert accept(question, "11月28日", answers) == Invalid("inspection.deadline_past")
     assert accept(question, "明天", answers) == Invalid("form.date")
 
 
