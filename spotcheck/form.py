@@ -101,6 +101,11 @@ class Form:
     kind: str  # draw | recusal | import | inspection …
     questions: tuple[Question, ...]
     givens: tuple[str, ...] = ()
+    # The expanded questions by the lists they were expanded over: every step expands them,
+    # and a list given at start does not change.
+    _expanded: dict[tuple[Any, ...], tuple[Question, ...]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def template(self, key: str) -> Question:
         for question in self.questions:
@@ -136,9 +141,26 @@ def items_of(answers: View, given: str) -> list[Item]:
     return [Item(i, str(code), str(name)) for i, (code, name) in enumerate(raw)]
 
 
-def instances(form: Form, answers: View) -> Iterator[Question]:
+EXPANSIONS_KEPT = 256
+
+
+def instances(form: Form, answers: View) -> tuple[Question, ...]:
     """Every question in asking order, repeated questions expanded per item; consecutive
     templates repeated over the same list are asked together for each item."""
+    lists = tuple(
+        tuple(tuple(entry) for entry in answers.get(q.repeat_over) or ())
+        for q in form.questions
+        if q.repeat_over is not None
+    )
+    found = form._expanded.get(lists)
+    if found is None:
+        if len(form._expanded) >= EXPANSIONS_KEPT:
+            form._expanded.clear()
+        found = form._expanded[lists] = tuple(_expand(form, answers))
+    return found
+
+
+def _expand(form: Form, answers: View) -> Iterator[Question]:
     templates = form.questions
     i = 0
     while i < len(templates):
@@ -392,7 +414,7 @@ def _shown(question: Question, value: Any) -> str | tuple[str, ...]:
 
 def _dependents(form: Form, answers: View, edited: Question) -> set[str]:
     """Keys of the answered instances that depend, directly or through others, on ``edited``."""
-    all_questions = list(instances(form, answers))
+    all_questions = instances(form, answers)
     found: set[str] = set()
     frontier = [edited]
     while frontier:
@@ -488,8 +510,8 @@ def answered(form: Form, answers: View) -> dict[str, Any]:
     }
 
 
-def values_of(answers: View, template: str) -> Sequence[Any]:
-    """The answers of every instance of a repeated question, in item order."""
-    prefix = template + "."
-    found = [(int(k[len(prefix) :]), v) for k, v in answers.items() if k.startswith(prefix)]
-    return [v for _, v in sorted(found)]
+def values_of(answers: View, template: str, over: str) -> Sequence[Any]:
+    """The answers given to the instances of a question repeated over the list ``over``, in
+    item order (the unanswered left out)."""
+    keys = (f"{template}.{i}" for i in range(len(answers.get(over) or ())))
+    return [answers[key] for key in keys if key in answers]

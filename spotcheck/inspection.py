@@ -106,17 +106,20 @@ def checkin_of(
 
 
 def item_answers(answers: View) -> list[ItemAnswer]:
-    return [ItemAnswer(v) for v in values_of(answers, "item")]
+    return [ItemAnswer(v) for v in values_of(answers, "item", ITEMS)]
 
 
 def any_problem(answers: View) -> bool:
-    return ItemAnswer.PROBLEM in item_answers(answers)
+    return ItemAnswer.PROBLEM.value in values_of(answers, "item", ITEMS)
 
 
 def category_agrees(category: ResultCategory, items: Sequence[ItemAnswer]) -> bool:
     """未发现问题 only with no problem item; a 发现问题… category only with one. The others
     (不予配合, 查无下落, 已关闭停业) agree with any items."""
-    problem = ItemAnswer.PROBLEM in items
+    return _agrees(category, ItemAnswer.PROBLEM in items)
+
+
+def _agrees(category: ResultCategory, problem: bool) -> bool:
     if category is ResultCategory.NONE:
         return not problem
     if category in PROBLEM_CATEGORIES:
@@ -151,11 +154,11 @@ def _chose(kind: FollowUpKind) -> Predicate:
 
 
 def _category_offered(answers: View, _item: Item | None, option: Option) -> bool:
-    return category_agrees(ResultCategory(option.code), item_answers(answers))
+    return _agrees(ResultCategory(option.code), any_problem(answers))
 
 
 def _category_valid(value: Any, answers: View, _item: Item | None) -> str | None:
-    if category_agrees(ResultCategory(value), item_answers(answers)):
+    if _agrees(ResultCategory(value), any_problem(answers)):
         return None
     return "inspection.category_disagrees"
 
