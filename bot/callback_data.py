@@ -5,18 +5,20 @@ Format: ``1:<action>:<arg>…``. Actions: ``ok`` accept an assignment, ``rc`` as
 it (回避), ``dw`` a step of the /draw form (``dw:<form version>:<field>:<value>``), ``sb`` a
 county's summary or statistics marked as sent (``sb:<quarter>:<duty>``), ``qa`` the next best
 policy passage (``qa:<library generation>:<passage position>``), ``im`` the directory of a
-file sent for /import (``im:<form version>:<kind>``).
+file sent for /import (``im:<form version>:<kind>``), ``fm`` an answer to a form of the form
+engine (``fm:<form kind>:<draft version>:<question key>:<value>``; long values go by index).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from spotcheck.numerals import parse_decimal
 
 VERSION = "1"
 MAX_BYTES = 64
-ACTIONS = frozenset({"ok", "rc", "dw", "sb", "qa", "im"})
+ACTIONS = frozenset({"ok", "rc", "dw", "sb", "qa", "im", "fm"})
 
 
 @dataclass(frozen=True)
@@ -74,3 +76,46 @@ def as_int(text: str) -> int | None:
     """A row id or number we could have made, else None (a larger one, or any character but
     0–9, is forged)."""
     return parse_decimal(text, MAX_ID)
+
+
+# --- issue 15: form engine ---
+
+# A form's kind in two letters (the drafts table's kind in full).
+FORM_KINDS = {"in": "inspection", "dw": "draw", "rc": "recusal", "im": "import"}
+_FORM_CODES = {kind: code for code, kind in FORM_KINDS.items()}
+# A question key (``category``, ``item.12``) and a value (an option's code or an index).
+_FORM_KEY = re.compile(r"[a-z][a-z0-9_]{0,19}(?:\.[0-9]{1,3})?")
+_FORM_VALUE = re.compile(r"[a-z0-9_]{1,20}")
+
+
+@dataclass(frozen=True)
+class FormStep:
+    kind: str  # inspection | draw | recusal | import
+    version: int  # the draft's version the button was made for; a stale one is refused
+    key: str
+    value: str
+
+
+def form_step(kind: str, version: int, key: str, value: str) -> str:
+    """The callback data of a form's button; ValueError for what we would not parse back."""
+    code = _FORM_CODES.get(kind)
+    if code is None or not 0 <= version <= MAX_ID:
+        raise ValueError(f"form callback not encodable: {kind!r} {version!r}")
+    if not _FORM_KEY.fullmatch(key) or not _FORM_VALUE.fullmatch(value):
+        raise ValueError(f"form callback not encodable: {key!r} {value!r}")
+    return encode("fm", code, version, key, value)
+
+
+def parse_form_step(data: str | None) -> FormStep | None:
+    """The form step, or None for anything :func:`form_step` could not have made."""
+    callback = decode(data)
+    if callback is None or callback.action != "fm" or len(callback.args) != 4:
+        return None
+    code, version_text, key, value = callback.args
+    kind = FORM_KINDS.get(code)
+    version = as_int(version_text)
+    if kind is None or version is None or str(version) != version_text:
+        return None
+    if not _FORM_KEY.fullmatch(key) or not _FORM_VALUE.fullmatch(value):
+        return None
+    return FormStep(kind, version, key, value)

@@ -11,7 +11,8 @@ from typing import Any
 from bot.context import AppContext
 from bot.texts import Texts
 from storage.evidence_store import verify_files
-from storage.result_store import EvidenceSource, ResultView, results, stored_files
+from spotcheck.inspection import EvidenceSource
+from storage.result_store import ResultView, results, stored_files
 
 
 def add_parsers(commands: Any) -> None:
@@ -45,7 +46,7 @@ def result_lines(ctx: AppContext, view: ResultView) -> list[str]:
         texts.result_heading(
             view.id, view.assignment_id, view.quarter, target, texts.result_state(view.state)
         ),
-        texts.result_category_line(texts.result_category(view.category)),
+        texts.result_category_line(texts.category_name(view.category)),
     ]
     if view.checkin is not None:
         c = view.checkin
@@ -53,7 +54,7 @@ def result_lines(ctx: AppContext, view: ResultView) -> list[str]:
             texts.result_checkin_line(c.distance_m, c.latitude is not None, c.flagged, c.reason)
         )
     lines += [
-        texts.result_item_line(i.item_code, texts.item_answer(i.answer), i.note) for i in view.items
+        texts.result_item_line(i.item_code, texts.item_answer_name(i.answer), i.note) for i in view.items
     ]
     if view.findings:
         lines.append(texts.result_findings_line(view.findings))
@@ -61,7 +62,7 @@ def result_lines(ctx: AppContext, view: ResultView) -> list[str]:
     lines.append(texts.result_evidence_line(photos, len(view.evidence) - photos))
     lines += [
         texts.result_follow_up_line(
-            texts.follow_up_kind(f.kind),
+            texts.follow_up_name(f.kind),
             f.deadline.isoformat() if f.deadline else None,
             f.agency,
         )

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from enum import StrEnum
 from typing import Any, TypeAlias
 
 from sqlalchemy import Select, select, update
@@ -18,32 +17,17 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from spotcheck.inspection import (
+    EvidenceSource,
+    FollowUpKind,
+    ItemAnswer,
+    ResultCategory,
+    ResultState,
+)
 from storage.draw_models import Assignment
 from storage.evidence_store import ImageFacts, StoredFile
 from storage.models import Target, as_utc, utcnow
 from storage.result_models import Checkin, Evidence, FollowUp, InspectionResult, ItemResult
-
-
-class EvidenceSource(StrEnum):
-    PHOTO = "photo"  # a compressed Telegram photo: no EXIF left
-    DOCUMENT = "document"  # an image sent as a file: the original bytes, EXIF kept
-
-
-class ItemAnswer(StrEnum):
-    OK = "ok"  # 未发现问题
-    PROBLEM = "problem"  # 发现问题
-    NOT_APPLICABLE = "not_applicable"  # 不涉及
-
-
-class FollowUpKind(StrEnum):
-    RECTIFY = "rectify"  # 责令整改 (with a deadline)
-    CASE = "case"  # 立案查处
-    TRANSFER = "transfer"  # 移交 (to a named agency)
-    JUDICIAL = "judicial"  # 涉嫌犯罪移送司法机关
-
-
-class ResultState(StrEnum):
-    SUBMITTED = "submitted"  # 已提交; the review chain adds its states later
 
 
 class ResultExists(Exception):
@@ -220,7 +204,7 @@ class FollowUpInput:
 @dataclass(frozen=True)
 class ResultInput:
     assignment_id: int
-    category: str
+    category: ResultCategory
     findings: str
     items: tuple[ItemInput, ...]
     checkin: CheckinInput
@@ -237,7 +221,7 @@ async def save_result(session: AsyncSession, data: ResultInput) -> int:
     result = InspectionResult(
         assignment_id=data.assignment_id,
         state=ResultState.SUBMITTED.value,
-        category=data.category,
+        category=data.category.value,
         findings=data.findings,
         submitted_by=data.submitted_by,
         submitted_at=data.submitted_at or utcnow(),
@@ -312,7 +296,7 @@ class ResultView:
     target_name: str
     region_code: str
     state: ResultState
-    category: str
+    category: ResultCategory
     findings: str
     items: tuple[ItemView, ...]
     checkin: CheckinView | None
@@ -434,7 +418,7 @@ async def _views(session: AsyncSession, query: _ResultRows) -> list[ResultView]:
                 target_name=target_name or "",
                 region_code=region_code or "",
                 state=ResultState(result.state),
-                category=result.category,
+                category=ResultCategory(result.category),
                 findings=result.findings,
                 items=tuple(items.get(result.id, ())),
                 checkin=checkins.get(result.id),

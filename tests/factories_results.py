@@ -9,14 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.draw_models import Assignment, DrawPlan, DrawRecord
 from storage.models import Target
-from storage.result_store import (
-    CheckinInput,
-    FollowUpInput,
-    FollowUpKind,
-    ItemAnswer,
-    ItemInput,
-    ResultInput,
-)
+from spotcheck.inspection import FollowUpKind, ItemAnswer, ResultCategory
+from storage.result_store import CheckinInput, FollowUpInput, ItemInput, ResultInput
 from tests.factories import credit_code
 
 
@@ -61,7 +55,7 @@ async def assignment(
 def result_input(assignment_id: int, **overrides: object) -> ResultInput:
     values: dict[str, object] = {
         "assignment_id": assignment_id,
-        "category": "problem_ordered",
+        "category": ResultCategory.PROBLEM_RECTIFIED,
         "findings": "危废暂存间未设置标识",
         "items": (
             ItemInput("HB-001", ItemAnswer.OK),

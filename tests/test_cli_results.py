@@ -12,7 +12,8 @@ import pytest
 from bot.config import load_config
 from bot.context import AppContext
 from storage.evidence_store import PhotoLimits, evidence_path, inspect_image, store
-from storage.result_store import EvidenceSource, add_evidence, save_result
+from spotcheck.inspection import EvidenceSource
+from storage.result_store import add_evidence, save_result
 from tests.evidence_images import exif_of, jpeg, png
 from tests.factories import run_cli, run_cli_failing
 from tests.factories_results import assignment, result_input
@@ -51,7 +52,7 @@ def test_results_json_prints_everything_recorded(
     assert code == 0
     [result] = json.loads("\n".join(lines))
     assert result["assignment_id"] == task_id
-    assert (result["state"], result["category"]) == ("submitted", "problem_ordered")
+    assert (result["state"], result["category"]) == ("submitted", "problem_rectified")
     assert len(result["credit_code"]) == 18
     assert result["items"][1] == {"item_code": "HB-002", "answer": "problem", "note": "标识缺失"}
     assert result["findings"] == "危废暂存间未设置标识"

@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 import storage.bot_models
+import storage.draft_models
 import storage.draw_models
 import storage.result_models
 import storage.schedule_models  # noqa: F401  (their tables join Base.metadata)

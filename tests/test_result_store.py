@@ -14,21 +14,8 @@ from bot.context import AppContext
 from storage.draw_models import Assignment
 from storage.evidence_store import PhotoLimits, inspect_image
 from storage.result_models import Checkin, Evidence, FollowUp, InspectionResult, ItemResult
-from storage.result_store import (
-    CheckinInput,
-    EvidenceSource,
-    FollowUpKind,
-    ItemAnswer,
-    ResultExists,
-    ResultState,
-    add_evidence,
-    evidence_by_file,
-    evidence_of,
-    result_of,
-    results,
-    save_result,
-    stored_files,
-)
+from spotcheck.inspection import EvidenceSource, FollowUpKind, ItemAnswer, ResultCategory, ResultState
+from storage.result_store import CheckinInput, ResultExists, add_evidence, evidence_by_file, evidence_of, result_of, results, save_result, stored_files
 from tests.evidence_images import exif_of, jpeg, png
 from tests.factories_results import assignment, result_input
 
@@ -121,7 +108,7 @@ async def test_a_result_round_trips_with_everything_recorded(ctx: AppContext) ->
             session,
             result_input(
                 other.id,
-                category="no_problem",
+                category=ResultCategory.NONE,
                 findings="",
                 items=(),
                 checkin=CheckinInput(None, None, None, flagged=True, reason="地下车间无信号"),
@@ -141,7 +128,7 @@ async def test_a_result_round_trips_with_everything_recorded(ctx: AppContext) ->
     assert (view.id, view.state, view.category) == (
         result_id,
         ResultState.SUBMITTED,
-        "problem_ordered",
+        "problem_rectified",
     )
     assert [(i.item_code, i.answer, i.note) for i in view.items] == [
         ("HB-001", ItemAnswer.OK, ""),

@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 from bot.texts.units import units as _units
 from spotcheck.draw import Refusal, RefusalKind
 from spotcheck.quota import TaskKind
+from spotcheck.inspection import FollowUpKind, ItemAnswer, ResultCategory, ResultState
 from spotcheck.regions import CityRegions
 from spotcheck.reminders import Duty
 from spotcheck.roles import STRANGER_COMMANDS, Role, commands_for
@@ -857,26 +858,6 @@ class Texts:
 
     # --- issue 15: results and evidence ---
 
-    _RESULT_STATES: ClassVar[dict[str, str]] = {"submitted": "已提交"}
-    _RESULT_CATEGORIES: ClassVar[dict[str, str]] = {
-        "no_problem": "未发现问题",
-        "problem_ordered": "发现问题已责令改正",
-        "problem_pending": "发现问题待后续处理",
-        "refused_serious": "不予配合检查情节严重",
-        "not_found": "查无下落",
-        "closed": "已关闭停业",
-    }
-    _ITEM_ANSWERS: ClassVar[dict[str, str]] = {
-        "ok": "未发现问题",
-        "problem": "发现问题",
-        "not_applicable": "不涉及",
-    }
-    _FOLLOW_UPS: ClassVar[dict[str, str]] = {
-        "rectify": "责令整改",
-        "case": "立案查处",
-        "transfer": "移交",
-        "judicial": "涉嫌犯罪移送司法机关",
-    }
     _IMAGE_REFUSALS: ClassVar[dict[str, str]] = {
         "not_image": "这不是图片文件，未保存。请发送照片，或以文件方式发送 JPEG/PNG 原图。",
         "truncated": "图片不完整或已损坏，无法打开，未保存。请重新拍摄或重新发送。",
@@ -885,17 +866,8 @@ class Texts:
         "unsupported": "不支持这种图片格式，未保存。请发送 JPEG、PNG、WebP 或 GIF。",
     }
 
-    def result_state(self, state: str) -> str:
-        return self._RESULT_STATES.get(state, state)
-
-    def result_category(self, category: str) -> str:
-        return self._RESULT_CATEGORIES.get(category, category)
-
-    def item_answer(self, answer: str) -> str:
-        return self._ITEM_ANSWERS.get(answer, answer)
-
-    def follow_up_kind(self, kind: str) -> str:
-        return self._FOLLOW_UPS.get(kind, kind)
+    def result_state(self, state: ResultState) -> str:
+        return {ResultState.SUBMITTED: "已提交"}[state]
 
     def image_refused(self, kind: str, size: int = 0, limit: int = 0) -> str:
         template = self._IMAGE_REFUSALS.get(kind, self._IMAGE_REFUSALS["not_image"])
@@ -954,3 +926,96 @@ class Texts:
 
     def evidence_damaged(self, checked: int, missing: int, altered: int) -> str:
         return f"证据文件核验未通过：共 {checked} 份，缺失 {missing} 份，被改动 {altered} 份。"
+
+    # --- issue 15: inspection form ---
+
+    # Prompts, labels, buttons and refusals of the form engine (spotcheck/form.py) and of the
+    # inspection result form (spotcheck/inspection.py), by catalogue key; ``{name}`` fields
+    # are filled by form_text's keywords (``item``: the inspection item's name …).
+    FORM_TEXTS: ClassVar[dict[str, str]] = {
+        "form.skip": "跳过/无",
+        "form.none": "无",
+        "form.done": "完成",
+        "form.submit": "提交",
+        "form.edit": "修改",
+        "form.pick": "请点选下方的按钮。",
+        "form.pick_one": "请至少选择一项，再点「完成」。",
+        "form.photos": "请发送照片（或图片文件），发完后点「完成」。",
+        "form.photos_needed": "至少需要 {least} 张照片：请继续发送，再点「完成」。",
+        "form.location": "请点「发送当前位置」发送位置，或点「无法定位」。",
+        "form.text": "请输入文字。",
+        "form.text_empty": "内容不能为空，请重新输入。",
+        "form.text_long": "内容过长（{length} 字），最多 {limit} 字，请精简后重新发送。",
+        "form.number": "请输入数字（阿拉伯数字）。",
+        "form.number_range": "数字应在 {low} 到 {high} 之间。",
+        "form.date": "日期格式不对：请点选按钮，或输入如 2025-03-07、2025-3-7、2025年3月7日。",
+        "inspection.start": "开始检查",
+        "inspection.send_location": "发送当前位置",
+        "inspection.unlocated": "无法定位",
+        "inspection.ask_checkin": "第 1 步 现场签到：请点「发送当前位置」；确实无法定位请点「无法定位」。",
+        "inspection.checkin": "现场签到",
+        "inspection.ask_unlocated_reason": "请简要说明无法定位的原因：",
+        "inspection.unlocated_reason": "无法定位原因",
+        "inspection.ask_item": "检查事项「{item}」：检查结果？",
+        "inspection.item": "检查事项",
+        "inspection.ask_note": "「{item}」发现的问题（简要说明，必填）：",
+        "inspection.note": "问题说明",
+        "inspection.ask_findings": "请填写检查发现（现场情况、存在的问题）：",
+        "inspection.findings": "检查发现",
+        "inspection.ask_photos": "请发送现场照片（可多张，原图请以文件发送），发完点「完成」：",
+        "inspection.photos": "现场照片（张）",
+        "inspection.ask_category": "请选择检查结果类别：",
+        "inspection.category": "检查结果",
+        "inspection.ask_follow_up": "请选择后续处置（可多选），选好后点「完成」：",
+        "inspection.follow_up": "后续处置",
+        "inspection.ask_deadline": "请选择整改期限，或输入日期（如 2025-03-07）：",
+        "inspection.deadline": "整改期限",
+        "inspection.ask_agency": "请输入移交的主管部门名称：",
+        "inspection.agency": "移交部门",
+        "inspection.days_7": "7天",
+        "inspection.days_15": "15天",
+        "inspection.days_30": "30天",
+        "inspection.category_disagrees": "结果类别与检查事项不符：有事项发现问题时不能选「未发现问题」，没有时不能选「发现问题…」。",
+        "inspection.deadline_past": "整改期限应在检查日之后。",
+        "item_answer.ok": "未发现问题",
+        "item_answer.problem": "发现问题",
+        "item_answer.not_applicable": "不涉及",
+        "category.none": "未发现问题",
+        "category.problem_rectified": "发现问题已责令改正",
+        "category.problem_pending": "发现问题待后续处理",
+        "category.refused": "不予配合检查情节严重",
+        "category.not_found": "查无下落",
+        "category.closed": "已关闭停业",
+        "follow_up.rectify": "责令整改",
+        "follow_up.case": "立案查处",
+        "follow_up.transfer": "移交",
+        "follow_up.judicial": "涉嫌犯罪移送司法机关",
+    }
+
+    def form_text(self, key: str, **values: object) -> str:
+        """The words of a form's catalogue key (the key itself when there are none: a bug, shown
+        rather than hidden); missing fields are left empty."""
+        template = self.FORM_TEXTS.get(key) or Texts.FORM_TEXTS.get(key, key)
+        return template.format_map(_Fields(values))
+
+    def category_name(self, category: ResultCategory) -> str:
+        return self.form_text(f"category.{category.value}")
+
+    def item_answer_name(self, answer: ItemAnswer) -> str:
+        return self.form_text(f"item_answer.{answer.value}")
+
+    def follow_up_name(self, kind: FollowUpKind) -> str:
+        return self.form_text(f"follow_up.{kind.value}")
+
+    def start_inspection_button(self) -> str:
+        return self.form_text("inspection.start")
+
+    def send_location_button(self) -> str:
+        return self.form_text("inspection.send_location")
+
+
+class _Fields(dict[str, object]):
+    """format_map's fields: a missing one is empty rather than an error."""
+
+    def __missing__(self, key: str) -> str:
+        return ""

@@ -9,6 +9,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 import storage.bot_models
+import storage.draft_models
 import storage.draw_models
 import storage.result_models
 import storage.schedule_models  # noqa: F401  (registers the scheduler tables on the metadata)
