@@ -63,3 +63,4 @@ class FormKind(StrEnum):
     DRAW = "draw"  # the /draw wizard
     RECUSAL = "recusal"  # the reason for a 申请回避
     IMPORT = "import"  # the /import form: which directory his next file is
+    INSPECTION = "inspection"  # the on-site result of one assignment (form_drafts only)

@@ -57,7 +57,8 @@ def _names(connection: Connection) -> dict[str, list[str]]:
     """Every table's constraint and index names, as the database reports them."""
     inspector = inspect(connection)
     found: dict[str, list[str]] = {}
-    for table in sorted(Base.metadata.tables):
+    present = set(inspector.get_table_names())
+    for table in sorted(t for t in Base.metadata.tables if t in present):
         names = [str(inspector.get_pk_constraint(table)["name"])]
         names += [str(u["name"]) for u in inspector.get_unique_constraints(table)]
         names += [str(k["name"]) for k in inspector.get_foreign_keys(table)]

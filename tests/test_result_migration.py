@@ -1,4 +1,4 @@
-"""Migration 0007 (inspection results) goes down and up again cleanly, triggers included."""
+"""Migration 0009 (inspection results) goes down and up again cleanly, triggers included."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ def _tables(connection: Connection) -> set[str]:
 
 async def test_the_result_tables_go_down_and_up_again(ctx: AppContext) -> None:
     async with ctx.engine.begin() as connection:
-        await connection.run_sync(_to("0006", down=True))
+        await connection.run_sync(_to("0008", down=True))
         assert not TABLES & await connection.run_sync(_tables)
         await connection.run_sync(_to("head", down=False))
         assert await connection.run_sync(_tables) >= TABLES

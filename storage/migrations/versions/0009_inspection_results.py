@@ -1,7 +1,7 @@
 """inspection results: results, item answers, check-ins, evidence (append-only) and follow-ups
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-11-29 10:40:00
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 from storage.append_only import drop_append_only, make_append_only
 
-revision = "0007"
-down_revision = "0006"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
