@@ -10,8 +10,8 @@ from typing import Any
 
 from bot.context import AppContext
 from bot.texts import Texts
-from storage.evidence_store import verify_files
 from spotcheck.inspection import EvidenceSource
+from storage.evidence_store import verify_files
 from storage.result_store import ResultView, results, stored_files
 
 
@@ -54,7 +54,8 @@ def result_lines(ctx: AppContext, view: ResultView) -> list[str]:
             texts.result_checkin_line(c.distance_m, c.latitude is not None, c.flagged, c.reason)
         )
     lines += [
-        texts.result_item_line(i.item_code, texts.item_answer_name(i.answer), i.note) for i in view.items
+        texts.result_item_line(i.item_code, texts.item_answer_name(i.answer), i.note)
+        for i in view.items
     ]
     if view.findings:
         lines.append(texts.result_findings_line(view.findings))

@@ -7,9 +7,9 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from spotcheck.inspection import FollowUpKind, ItemAnswer, ResultCategory
 from storage.draw_models import Assignment, DrawPlan, DrawRecord
 from storage.models import Target
-from spotcheck.inspection import FollowUpKind, ItemAnswer, ResultCategory
 from storage.result_store import CheckinInput, FollowUpInput, ItemInput, ResultInput
 from tests.factories import credit_code
 

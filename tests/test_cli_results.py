@@ -11,8 +11,8 @@ import pytest
 
 from bot.config import load_config
 from bot.context import AppContext
-from storage.evidence_store import PhotoLimits, evidence_path, inspect_image, store
 from spotcheck.inspection import EvidenceSource
+from storage.evidence_store import PhotoLimits, evidence_path, inspect_image, store
 from storage.result_store import add_evidence, save_result
 from tests.evidence_images import exif_of, jpeg, png
 from tests.factories import run_cli, run_cli_failing

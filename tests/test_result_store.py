@@ -11,11 +11,27 @@ from sqlalchemy import delete, select, text, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from bot.context import AppContext
+from spotcheck.inspection import (
+    EvidenceSource,
+    FollowUpKind,
+    ItemAnswer,
+    ResultCategory,
+    ResultState,
+)
 from storage.draw_models import Assignment
 from storage.evidence_store import PhotoLimits, inspect_image
 from storage.result_models import Checkin, Evidence, FollowUp, InspectionResult, ItemResult
-from spotcheck.inspection import EvidenceSource, FollowUpKind, ItemAnswer, ResultCategory, ResultState
-from storage.result_store import CheckinInput, ResultExists, add_evidence, evidence_by_file, evidence_of, result_of, results, save_result, stored_files
+from storage.result_store import (
+    CheckinInput,
+    ResultExists,
+    add_evidence,
+    evidence_by_file,
+    evidence_of,
+    result_of,
+    results,
+    save_result,
+    stored_files,
+)
 from tests.evidence_images import exif_of, jpeg, png
 from tests.factories_results import assignment, result_input
 
