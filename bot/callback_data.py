@@ -6,7 +6,8 @@ it (回避), ``dw`` a step of the /draw form (``dw:<form version>:<field>:<value
 county's summary or statistics marked as sent (``sb:<quarter>:<duty>``), ``qa`` the next best
 policy passage (``qa:<library generation>:<passage position>``), ``im`` the directory of a
 file sent for /import (``im:<form version>:<kind>``), ``fm`` an answer to a form of the form
-engine (``fm:<form kind>:<draft version>:<question key>:<value>``; long values go by index).
+engine (``fm:<form kind>:<draft version>:<question key>:<value>``; long values go by index),
+``is`` start (or continue) the inspection form of an assignment (``is:<assignment id>``).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from spotcheck.numerals import parse_decimal
 
 VERSION = "1"
 MAX_BYTES = 64
-ACTIONS = frozenset({"ok", "rc", "dw", "sb", "qa", "im", "fm"})
+ACTIONS = frozenset({"ok", "rc", "dw", "sb", "qa", "im", "fm", "is"})
 
 
 @dataclass(frozen=True)
@@ -119,3 +120,11 @@ def parse_form_step(data: str | None) -> FormStep | None:
     if not _FORM_KEY.fullmatch(key) or not _FORM_VALUE.fullmatch(value):
         return None
     return FormStep(kind, version, key, value)
+
+
+# --- issue 15: inspection flow ---
+
+
+def start_inspection(assignment_id: int) -> str:
+    """开始检查 on an accepted assignment (or 继续填写 from /report)."""
+    return encode("is", assignment_id)

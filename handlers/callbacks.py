@@ -7,7 +7,7 @@ from telegram.ext import CallbackQueryHandler
 
 from bot import callback_data
 from bot.services import assignments
-from handlers import ask, directory_import, draw_flow, reporting, tasks
+from handlers import ask, directory_import, draw_flow, inspection_flow, reporting, tasks
 from handlers.common import App, Context, app_context, caller, texts_of
 
 
@@ -30,6 +30,10 @@ async def on_button(update: Update, context: Context) -> None:
         await reporting.on_submitted(update, context, person, *args)
     elif action == "im":
         await directory_import.on_kind(update, context, person, args)
+    elif action == "fm" and args[:1] == ("in",):
+        await inspection_flow.on_step(update, context, person)
+    elif action == "is":
+        await inspection_flow.on_start(update, context, person, args)
     else:
         user = update.effective_user
         await assignments.log_refused(

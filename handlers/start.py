@@ -8,6 +8,7 @@ from telegram.ext import CommandHandler
 from bot.services import chat_draw, identity
 from bot.services.identity import IdentityProblem, Person
 from bot.texts import texts_for
+from handlers import inspection_flow
 from handlers.common import App, Context, app_context, caller, reply, texts_of
 
 
@@ -55,6 +56,8 @@ async def cancel(update: Update, context: Context) -> None:
     if person is None:
         return
     had = await chat_draw.cancel(app_context(context), person)
+    if not had and await inspection_flow.ask_cancel(update, context, person):
+        return  # an inspection draft is discarded only once he confirms
     await reply(update, texts.cancelled() if had else texts.nothing_to_cancel())
 
 

@@ -73,7 +73,8 @@ async def on_accept(update: Update, context: Context, person: Person, assignment
         await _refused(update, context, person, f"accept:{assignment_id}")
         return
     await query.answer(texts.accepted(name, changed))
-    await reply(update, texts.accepted(name, changed))
+    start = [[(texts.start_inspection_button(), callback_data.start_inspection(assignment_id))]]
+    await reply(update, texts.accepted(name, changed), reply_markup=keyboard(start))
 
 
 async def on_recuse(update: Update, context: Context, person: Person, assignment_id: int) -> None:

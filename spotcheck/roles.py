@@ -110,8 +110,11 @@ def may_write_person(role: Role, person_role: Role) -> bool:
 def commands_for(role: Role) -> tuple[str, ...]:
     """The commands a role's menu shows, in order: everyone's tasks, questions and deadlines;
     team leads and admins their digest; admins the draw, invitations and the directories'
-    import and templates; the city admins the policy library."""
+    import and templates; the city admins the policy library. Those who inspect fill in
+    results (/report) and return to an open form (/resume)."""
     commands = ["tasks"]
+    if role.inspects:
+        commands += ["report", "resume"]  # the on-site result form, and going back to it
     if role in (Role.COUNTY_ADMIN, Role.ADMIN):
         commands += ["draw", "invite", "import", "template"]
     commands += ["ask", "deadlines"]

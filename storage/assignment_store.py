@@ -312,3 +312,15 @@ async def items_for(session: AsyncSession, level: str, cls: str) -> list[str]:
         select(InspectionItem).where(InspectionItem.active).order_by(InspectionItem.code)
     )
     return [i.name for i in rows if level in i.levels and cls in i.classes]
+
+
+# --- issue 15: inspection flow ---
+
+
+async def item_pairs_for(session: AsyncSession, level: str, cls: str) -> list[tuple[str, str]]:
+    """(code, name) of the inspection items that apply to this level and class: the list the
+    inspection form asks one question per item of."""
+    rows = await session.scalars(
+        select(InspectionItem).where(InspectionItem.active).order_by(InspectionItem.code)
+    )
+    return [(i.code, i.name) for i in rows if level in i.levels and cls in i.classes]

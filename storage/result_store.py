@@ -441,3 +441,18 @@ async def result_of(session: AsyncSession, assignment_id: int) -> ResultView | N
 async def results_for(session: AsyncSession, assignment_ids: list[int]) -> list[ResultView]:
     """The results of these assignments (those that have one)."""
     return await _views(session, _results_query(None, None, assignment_ids))
+
+
+# --- issue 15: inspection flow ---
+
+
+async def with_results(session: AsyncSession, assignment_ids: list[int]) -> set[int]:
+    """Those of these assignments that have a result (submitted: not to be filled again)."""
+    if not assignment_ids:
+        return set()
+    rows = await session.scalars(
+        select(InspectionResult.assignment_id).where(
+            InspectionResult.assignment_id.in_(assignment_ids)
+        )
+    )
+    return set(rows)

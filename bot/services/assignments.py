@@ -279,7 +279,12 @@ async def card_of(ctx: AppContext, person: Person, assignment_id: int) -> TaskCa
         pin = (target.latitude, target.longitude)
     return TaskCard(
         assignment_text(texts, assignment, target, items, listed),
-        task_buttons(texts, assignment_id, may_accept=member.state == MemberState.ASSIGNED),
+        task_buttons(
+            texts,
+            assignment_id,
+            may_accept=member.state == MemberState.ASSIGNED,
+            may_inspect=member.state == MemberState.ACCEPTED,
+        ),
         pin,
     )
 

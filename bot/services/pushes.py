@@ -78,11 +78,15 @@ def assignment_text(
 
 
 def task_buttons(
-    texts: Texts, assignment_id: int, may_accept: bool = True
+    texts: Texts, assignment_id: int, may_accept: bool = True, may_inspect: bool = False
 ) -> list[list[tuple[str, str]]]:
-    """接受 (while not yet accepted) and 申请回避 under an assignment."""
+    """接受 (while not yet accepted) and 申请回避 under an assignment; 开始检查 once accepted."""
     accept = [(texts.button_accept(), callback_data.accept(assignment_id))] if may_accept else []
-    return [[*accept, (texts.button_recuse(), callback_data.recuse(assignment_id))]]
+    rows = [[*accept, (texts.button_recuse(), callback_data.recuse(assignment_id))]]
+    if may_inspect:
+        start = (texts.start_inspection_button(), callback_data.start_inspection(assignment_id))
+        rows.insert(0, [start])
+    return rows
 
 
 async def enqueue_withdrawn(session: AsyncSession, plan_id: int) -> int:

@@ -55,6 +55,8 @@ class EnglishTexts(Texts):
     _COMMANDS: ClassVar[dict[str, str]] = {
         "start": "Bind: /start CODE",
         "tasks": "My inspection tasks",
+        "report": "Fill in an on-site inspection result",
+        "resume": "Continue an unfinished form",
         "draw": "Start a double-random draw",
         "invite": "Invite an officer",
         "ask": "Ask about the policy: /ask QUESTION",

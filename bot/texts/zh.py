@@ -8,8 +8,8 @@ from typing import Any, ClassVar
 
 from bot.texts.units import units as _units
 from spotcheck.draw import Refusal, RefusalKind
-from spotcheck.quota import TaskKind
 from spotcheck.inspection import FollowUpKind, ItemAnswer, ResultCategory, ResultState
+from spotcheck.quota import TaskKind
 from spotcheck.regions import CityRegions
 from spotcheck.reminders import Duty
 from spotcheck.roles import STRANGER_COMMANDS, Role, commands_for
@@ -328,6 +328,8 @@ class Texts:
     _COMMANDS: ClassVar[dict[str, str]] = {
         "start": "绑定：/start 邀请码",
         "tasks": "我的检查任务",
+        "report": "填写现场检查结果",
+        "resume": "继续填写未完成的表单",
         "draw": "发起双随机抽取",
         "invite": "生成执法人员邀请码",
         "ask": "问政策：/ask 问题",
@@ -1012,6 +1014,102 @@ class Texts:
 
     def send_location_button(self) -> str:
         return self.form_text("inspection.send_location")
+
+    # --- issue 15: inspection flow ---
+
+    def inspection_heading(self, target: str) -> str:
+        return f"【现场检查】{target}"
+
+    def inspection_resumed(self, target: str) -> str:
+        return f"继续填写「{target}」的检查表："
+
+    def inspection_not_accepted(self, target: str) -> str:
+        return f"请先接受任务「{target}」，再开始检查。"
+
+    def inspection_already_submitted(self, target: str) -> str:
+        return f"「{target}」的检查结果已提交，不能再修改。"
+
+    def inspection_held(self, target: str, name: str) -> str:
+        return f"「{target}」的检查表正由 {name} 填写：同一任务只能由一人填写。"
+
+    def inspection_other_open(self, target: str) -> str:
+        return (
+            f"您还有一份未完成的检查表（{target}）：请先填完并提交，"
+            "或发送 /cancel 放弃它，再开始新的检查。发送 /resume 继续填写。"
+        )
+
+    def checkin_distance(self, distance_m: float, radius_m: int, flagged: bool) -> str:
+        if flagged:
+            return (
+                f"⚠️ 您距检查对象 {distance_m:.0f} 米，超出 {radius_m} 米的签到范围："
+                "已记录，检查结果将被标记。"
+            )
+        return f"已签到：距检查对象 {distance_m:.0f} 米。"
+
+    def checkin_no_coordinates(self) -> str:
+        return "已记录您的位置；该检查对象没有坐标，无法计算距离。"
+
+    def checkin_unlocated(self) -> str:
+        return "已记录：无法定位（检查结果将被标记）。"
+
+    def photo_received(self, count: int) -> str:
+        return f"已收到第 {count} 张照片。"
+
+    def photo_again(self, count: int) -> str:
+        return f"这张照片已收到过，不重复保存（共 {count} 张）。"
+
+    def photos_so_far(self, count: int) -> str:
+        return f"已收到 {count} 张照片。"
+
+    def photo_not_expected(self) -> str:
+        return "现在不需要照片：检查表问到「现场照片」时再发送。未保存。"
+
+    def location_not_expected(self) -> str:
+        return "现在不需要位置。"
+
+    def review_heading(self, target: str) -> str:
+        return f"请核对「{target}」的检查结果，无误后点「提交」；需要更改的点「修改」："
+
+    def review_line(self, number: int, label: str, shown: str, item: str) -> str:
+        return f"{number}. {label}（{item}）：{shown}" if item else f"{number}. {label}：{shown}"
+
+    def edit_button(self, number: int) -> str:
+        return f"修改 {number}"
+
+    def inspection_submitted(self, target: str) -> str:
+        return f"检查结果已提交：{target}。状态：已提交。提交后不能再修改。"
+
+    def inspection_result_exists(self, target: str) -> str:
+        return f"「{target}」已有检查结果（可能由同组其他成员提交），本次未提交。"
+
+    def inspection_cancel_ask(self, target: str) -> str:
+        return (
+            f"确定放弃「{target}」的检查表草稿吗？已填写的答案将被删除；已发送的照片作为证据保留。"
+        )
+
+    def discard_draft_button(self) -> str:
+        return "放弃草稿"
+
+    def keep_draft_button(self) -> str:
+        return "继续填写"
+
+    def inspection_discarded(self, target: str) -> str:
+        return f"已放弃「{target}」的检查表草稿（已发送的照片仍作为证据保留）。"
+
+    def report_none(self) -> str:
+        return "您没有待填写检查结果的任务（已接受、尚未提交的）。"
+
+    def report_list(self) -> str:
+        return "待填写检查结果的任务："
+
+    def report_button(self, target: str, mine: bool) -> str:
+        return f"继续填写：{target}" if mine else f"开始检查：{target}"
+
+    def resume_none(self) -> str:
+        return "您没有未完成的表单。"
+
+    def chosen_mark(self, label: str) -> str:
+        return f"✓ {label}"
 
 
 class _Fields(dict[str, object]):
