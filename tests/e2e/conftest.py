@@ -46,6 +46,8 @@ STRANGER_REFUSAL = (
 )
 INSPECTOR_MENU = [
     ("tasks", "我的检查任务"),
+    ("report", "填写现场检查结果"),
+    ("resume", "继续填写未完成的表单"),
     ("ask", "问政策：/ask 问题"),
     ("deadlines", "近期报送期限"),
     ("help", "帮助"),
@@ -53,6 +55,8 @@ INSPECTOR_MENU = [
 ]
 LEAD_MENU = [
     ("tasks", "我的检查任务"),
+    ("report", "填写现场检查结果"),
+    ("resume", "继续填写未完成的表单"),
     ("ask", "问政策：/ask 问题"),
     ("deadlines", "近期报送期限"),
     ("digest", "进度摘要"),
