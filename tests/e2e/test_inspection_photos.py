@@ -46,7 +46,9 @@ async def test_jpeg_with_exif_as_a_document_keeps_its_exif_and_bytes(
     original = jpeg(seed=21, exif=exif_of(taken, 38.873, 115.464))
     async with bot.running():
         task = await at_photos(bot)
-        bot.fake.send_document(task.user, original, "DSC_0042.jpg", "image/jpeg", caption="废气排口")
+        bot.fake.send_document(
+            task.user, original, "DSC_0042.jpg", "image/jpeg", caption="废气排口"
+        )
         await bot.fake.until_idle()
         bot.fake.send_document(task.user, png(seed=5), "截图.png", "image/png")
         await bot.fake.until_idle()
