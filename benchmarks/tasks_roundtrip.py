@@ -108,9 +108,9 @@ async def serve_ours(count: int) -> None:
 class Server:
     """One bot in a process of its own, answering "run a batch" with its seconds per trip."""
 
-    def __init__(self, kind: str, rounds: int) -> None:
+    def __init__(self, kind: str, rounds: int, module: str = "benchmarks.tasks_roundtrip") -> None:
         self.kind = kind
-        command = [sys.executable, "-m", "benchmarks.tasks_roundtrip", "--serve", kind]
+        command = [sys.executable, "-m", module, "--serve", kind]
         self.process = subprocess.Popen(
             [*command, "--rounds", str(rounds)],
             stdin=subprocess.PIPE,
@@ -147,13 +147,13 @@ class Server:
             self.process.kill()
 
 
-def measure(rounds: int) -> list[tuple[float, float]]:
+def measure(rounds: int, module: str = "benchmarks.tasks_roundtrip") -> list[tuple[float, float]]:
     """(echo, ours) per pair of batches; who goes first alternates from pair to pair."""
     servers: list[Server] = []
     try:
-        echo = Server("echo", rounds)
+        echo = Server("echo", rounds, module)
         servers.append(echo)
-        ours = Server("ours", rounds)
+        ours = Server("ours", rounds, module)
         servers.append(ours)
         pairs = []
         for n in range(BATCHES):

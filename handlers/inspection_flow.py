@@ -89,7 +89,7 @@ def location_keyboard(texts: Texts) -> ReplyKeyboardMarkup:
 
 
 def review_text(texts: Texts, screen: Screen) -> str:
-    lines = [texts.review_heading(screen.target_name)]
+    lines = [texts.review_heading()]
     for number, line in enumerate(screen.review, start=1):
         shown = (
             line.shown

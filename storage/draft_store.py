@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, delete, or_, select, update
+from sqlalchemy import Select, and_, bindparam, delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -242,3 +242,17 @@ async def mark_warned(session: AsyncSession, draft_id: int, version: int, now: d
 async def expire(session: AsyncSession, draft: Draft) -> bool:
     """The lapsed draft deleted, unless it was answered since it was found."""
     return await discard(session, draft.id, draft.version)
+
+
+# --- issue 15: inspection flow ---
+
+HELD = _select().where(
+    FormDraft.user_id == bindparam("user_id"), FormDraft.kind == bindparam("kind")
+)
+"""A user's draft of one kind (bind ``user_id``, ``kind``), built once for the point reads of
+the hot path (``ctx.point_reads``): each answer reads it, then writes by compare-and-set."""
+
+
+def from_row(row: Any) -> Draft:
+    """A draft from a row of :data:`HELD`."""
+    return _draft(row)

@@ -106,6 +106,13 @@ async def _mine(session: AsyncSession, person: Person) -> Draft | None:
     return found[0] if found else None
 
 
+async def _held(ctx: AppContext, person: Person) -> Draft | None:
+    """His draft, read on the hot path's point reads (outside any transaction: every write
+    that follows is a compare-and-set on the version read here)."""
+    rows = await ctx.point_reads.all(draft_store.HELD, {"user_id": person.user_id, "kind": KIND})
+    return draft_store.from_row(rows[0]) if rows else None
+
+
 def _question(draft: Draft) -> Question | None:
     return form.find(FORM, draft.data, draft.question) if draft.question else None
 
@@ -126,11 +133,7 @@ async def _screen(session: AsyncSession, draft: Draft, version: int, **extra: An
     photos = 0
     if question is not None and question.kind is InputKind.PHOTOS:
         photos = len(await result_store.evidence_of(session, assignment_id))
-    review: list[form.ReviewLine] = []
-    if question is None:
-        review = form.review(FORM, draft.data)
-        if "target_name" not in extra:
-            extra["target_name"] = (await _target_of(session, assignment_id))[0]
+    review = form.review(FORM, draft.data) if question is None else []
     return Screen(
         version, assignment_id, draft.data, question, photos=photos, review=review, **extra
     )
@@ -150,8 +153,7 @@ async def open_screen(ctx: AppContext, person: Person) -> Screen | None:
 async def waiting_for_text(ctx: AppContext, person: Person) -> Question | None:
     """The question of his draft a typed message answers (text, number, date, or the check-in's
     无法定位 typed from the reply keyboard); None when there is none."""
-    async with ctx.sessions() as session:
-        draft = await _mine(session, person)
+    draft = await _held(ctx, person)
     question = _question(draft) if draft is not None else None
     if question is None or question.kind in (InputKind.BUTTONS, InputKind.MULTI):
         return None
@@ -248,14 +250,14 @@ async def answer(
     sent, the current one): written by compare-and-set with the next question to ask. A
     button of another version or question is stale; an answer the form refuses is invalid
     (nothing changes)."""
+    draft = await _held(ctx, person)
+    if draft is None or (version is not None and draft.version != version):
+        raise InspectionProblem("stale")
+    question = _question(draft)
+    if question is None or question.key != key:
+        raise InspectionProblem("stale")
+    answers = draft.data
     async with ctx.sessions() as session, session.begin():
-        draft = await _mine(session, person)
-        if draft is None or (version is not None and draft.version != version):
-            raise InspectionProblem("stale")
-        question = _question(draft)
-        if question is None or question.key != key:
-            raise InspectionProblem("stale")
-        answers = draft.data
         if question.kind is InputKind.MULTI and raw != DONE:
             if not any(o.code == raw for o in form.options(question, answers)):
                 raise InspectionProblem("stale")
@@ -317,17 +319,17 @@ async def _save(
 async def edit(ctx: AppContext, person: Person, version: int, key: str, now: datetime) -> Screen:
     """修改 on the review screen: that question asked again (a multiple choice starts from
     what was chosen)."""
+    draft = await _held(ctx, person)
+    if draft is None or draft.version != version or draft.question != REVIEW:
+        raise InspectionProblem("stale")
+    if key not in {line.key for line in form.review(FORM, draft.data)}:
+        raise InspectionProblem("stale")
+    question = form.find(FORM, draft.data, key)
+    assert question is not None  # the review lists questions of the form
+    answers = dict(draft.data)
+    if question.kind is InputKind.MULTI:
+        answers[form.PENDING + key] = list(answers[key])
     async with ctx.sessions() as session, session.begin():
-        draft = await _mine(session, person)
-        if draft is None or draft.version != version or draft.question != REVIEW:
-            raise InspectionProblem("stale")
-        if key not in {line.key for line in form.review(FORM, draft.data)}:
-            raise InspectionProblem("stale")
-        question = form.find(FORM, draft.data, key)
-        assert question is not None  # the review lists questions of the form
-        answers = dict(draft.data)
-        if question.kind is InputKind.MULTI:
-            answers[form.PENDING + key] = list(answers[key])
         return await _save(session, draft, answers, key, now)
 
 
@@ -340,12 +342,12 @@ async def add_photo(
     """A photo (or image file) for the open photos question: checked, stored under its hash,
     recorded as the assignment's evidence. The draft is not written: the photos question's
     answer is the evidence on 完成, so the photos of an album are never stale writes."""
+    draft = await _held(ctx, person)
+    question = _question(draft) if draft is not None else None
+    if draft is None or question is None or question.kind is not InputKind.PHOTOS:
+        raise InspectionProblem("no_photo_expected")
+    assignment_id = int(draft.subject)
     async with ctx.sessions() as session:
-        draft = await _mine(session, person)
-        question = _question(draft) if draft is not None else None
-        if draft is None or question is None or question.kind is not InputKind.PHOTOS:
-            raise InspectionProblem("no_photo_expected")
-        assignment_id = int(draft.subject)
         known = await result_store.evidence_by_file(session, assignment_id, photo.file_unique_id)
         if known is not None:
             count = len(await result_store.evidence_of(session, assignment_id))

@@ -1067,8 +1067,8 @@ class Texts:
     def location_not_expected(self) -> str:
         return "现在不需要位置。"
 
-    def review_heading(self, target: str) -> str:
-        return f"请核对「{target}」的检查结果，无误后点「提交」；需要更改的点「修改」："
+    def review_heading(self) -> str:
+        return "请核对检查结果，无误后点「提交」；需要更改的点「修改」对应的序号："
 
     def review_line(self, number: int, label: str, shown: str, item: str) -> str:
         return f"{number}. {label}（{item}）：{shown}" if item else f"{number}. {label}：{shown}"

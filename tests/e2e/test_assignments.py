@@ -149,7 +149,10 @@ async def test_a_task_from_the_list_shows_again_as_pushed_and_can_be_accepted(
     [me] = [m for m in await members_of(bot, assignment_id) if m.person_key == cert]
     assert me.state == "accepted"
     # accepted: the card offers only 申请回避
-    assert bot.fake.buttons(again) == [("申请回避", f"1:rc:{assignment_id}")]
+    assert bot.fake.buttons(again) == [
+        ("开始检查", f"1:is:{assignment_id}"),
+        ("申请回避", f"1:rc:{assignment_id}"),
+    ]
 
 
 async def drawn_with_an_outsider(
