@@ -224,3 +224,22 @@ async def test_report_lists_accepted_tasks_to_start_or_continue(
             t for t, _ in bot.fake.buttons(with_button(bot, task.user, "开始检查"))
         ]
     assert len(await bot.all(select(FormDraft))) == 1
+
+
+async def test_a_typed_deadline_must_be_after_the_check_day(
+    open_bot: OpenBot, tmp_path: Path
+) -> None:
+    bot = await evidence_bot(open_bot, tmp_path)
+    plan = Plan(follow_ups=("责令整改",))
+    async with bot.running():
+        task = await accepted_task(bot)
+        await bot.press(task.user, "开始检查")
+        while not question_of(bot, task.user).startswith("请选择整改期限"):
+            await answer_next(bot, task.user, task, plan)
+        await bot.send(task.user, "2024年2月1日")
+        assert bot.said(task.user.id)[-1] == "整改期限应在检查日之后。"
+        await bot.send(task.user, "3月7日")  # this year: the check day's
+        assert question_of(bot, task.user).startswith(REVIEW)
+        await bot.press(task.user, "提交")
+    [follow_up] = await bot.all(select(FollowUp))
+    assert (follow_up.kind, follow_up.deadline) == ("rectify", date(2024, 3, 7))
