@@ -8,7 +8,7 @@ from typing import ClassVar
 
 from bot.texts.zh import Texts
 from spotcheck.roles import Role
-from spotcheck.states import MemberState
+from spotcheck.states import TaskState
 
 
 class EnglishTexts(Texts):
@@ -129,9 +129,14 @@ class EnglishTexts(Texts):
         return "My inspection tasks:"
 
     def task_line(
-        self, i: int, task: int, quarter: str, name: str, due: str, state: MemberState, lead: bool
+        self, i: int, task: int, quarter: str, name: str, due: str, state: TaskState, lead: bool
     ) -> str:
-        states = {MemberState.ASSIGNED: "to accept", MemberState.ACCEPTED: "accepted"}
+        states = {
+            TaskState.TO_ACCEPT: "to accept",
+            TaskState.ACCEPTED: "accepted",
+            TaskState.INSPECTING: "being inspected",
+            TaskState.SUBMITTED: "submitted",
+        }
         return (
             f"{i}. {quarter} {name}{' (lead)' if lead else ''} — due {due},"
             f" {states.get(state, state)} /task_{task}"
@@ -208,6 +213,8 @@ class EnglishTexts(Texts):
             "message": f"message “{detail}”",
             "record": f"draw record no. {detail}",
             "location": "location",
+            "photo": "on-site photo",
+            "media_group": "on-site photos (an album)",
         }.get(kind, kind)
 
     # --- issue 16: directories in chat ------------------------------------------------------
@@ -302,3 +309,18 @@ class EnglishTexts(Texts):
         "follow_up.transfer": "Transfer",
         "follow_up.judicial": "Refer to the judiciary",
     }
+
+    # --- issue 15: result cards, task states, draft expiry ---
+
+    def draft_warning(self, target_name: str, idle_hours: int, expires_at: str) -> str:
+        return (
+            f"Your inspection draft ({target_name}) has not been touched for {idle_hours} hours"
+            f" and expires at {expires_at}; send /resume to go on."
+        )
+
+    def draft_expired(self, target_name: str, idle_hours: int, photos: int) -> str:
+        kept = f" The {photos} photos received stay stored as evidence." if photos else ""
+        return (
+            f"Your inspection draft ({target_name}) was not touched for {idle_hours} hours and"
+            f" has expired.{kept} Press 开始检查 on the task to inspect again."
+        )
