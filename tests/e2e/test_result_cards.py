@@ -13,14 +13,17 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
+from bot.services import outbox
 from bot.services.result_cards import enqueue_result_cards
 from spotcheck.classes import SupervisionClass
 from spotcheck.inspection import EvidenceSource, ItemAnswer
 from spotcheck.roles import Role
 from spotcheck.states import FormKind
 from storage import draft_store, result_store
+from storage.bot_models import OutboxMessage, TelegramAccount
 from storage.draw_models import Assignment, AssignmentMember
 from storage.evidence_store import PhotoLimits, inspect_image, store
 from storage.models import InspectionItem
@@ -445,3 +448,56 @@ async def test_after_downtime_the_start_warns_first_and_expires_only_after_the_g
     # a /draw draft lapses after the same hours, silently
     assert [d.warned_at is not None for d in drafts_at_start] == [True]
     assert drafts_after == []
+
+
+# --- the outbox's photo rows under Telegram's answers ------------------------------------------
+
+
+def test_a_media_group_row_holds_two_to_ten_photos() -> None:
+    assert outbox.media_group(1, ["a", "b"]).payload == {"kind": "media_group", "paths": ["a", "b"]}
+    for wrong in (["a"], [str(i) for i in range(11)]):
+        with pytest.raises(ValueError):
+            outbox.media_group(1, wrong)
+
+
+@pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")  # retry_after
+async def test_an_album_refused_with_429_is_sent_again_once(
+    open_bot: OpenBot, tmp_path: Path
+) -> None:
+    bot = await open_bot(virtual_time=True, storage={"evidence_dir": str(tmp_path / "evidence")})
+    assert bot.clock is not None
+    async with bot.running():
+        case = await checked(bot, three_photos())
+        bot.fake.fail_next("sendMediaGroup", 429, retry_after=2, times=2)
+        await push_cards(bot, case.assignment.id)
+
+    rows = await bot.all(select(OutboxMessage).order_by(OutboxMessage.id))
+    albums_queued = [r for r in rows if r.payload["kind"] == "media_group"]
+    assert len(albums_queued) == len(case.team)
+    assert {r.state for r in albums_queued} == {"sent"}
+    assert sum(r.attempts for r in albums_queued) == len(case.team) + 2
+    for user in case.team.values():
+        assert [len(a) for a in albums(bot, user)] == [3]
+    assert bot.clock.slept >= 2
+
+
+async def test_an_album_to_a_blocked_member_fails_his_rows_and_tells_the_admins(
+    open_bot: OpenBot, tmp_path: Path
+) -> None:
+    bot = await open_bot(storage={"evidence_dir": str(tmp_path / "evidence")})
+    async with bot.running():
+        case = await checked(bot, three_photos())
+        blocked = case.team[case.submitter]
+        bot.fake.block_user(blocked.id)
+        await push_cards(bot, case.assignment.id)
+
+    rows = await bot.all(
+        select(OutboxMessage)
+        .where(OutboxMessage.chat_id == blocked.id)
+        .where(OutboxMessage.payload["kind"].as_string().in_(["media_group", "message"]))
+        .order_by(OutboxMessage.id)
+    )
+    assert rows[-1].payload["kind"] == "media_group" and rows[-1].state == "failed"
+    assert albums(bot, blocked) == []
+    [account] = await bot.all(select(TelegramAccount).where(TelegramAccount.user_id == blocked.id))
+    assert not account.reachable
