@@ -10,10 +10,11 @@ from telegram import Update
 from telegram.ext import CommandHandler, MessageHandler, filters
 
 from bot import callback_data
-from bot.services import assignments
+from bot.services import assignments, result_cards
 from bot.services.assignments import AssignmentProblem
 from bot.services.draws import DrawProblem
 from bot.services.identity import Person
+from handlers import result_card
 from handlers.common import App, Context, app_context, caller, command_of, reply, texts_of
 from handlers.keyboards import keyboard
 from spotcheck.states import FormKind
@@ -39,7 +40,7 @@ async def tasks(update: Update, context: Context) -> None:
             t.quarter,
             t.target_name,
             t.due.isoformat() if t.due else "—",
-            t.my_state,
+            t.state,
             t.is_lead,
         )
         for t in mine
@@ -53,6 +54,11 @@ async def task_card(update: Update, context: Context) -> None:
     if person is None or match is None:
         return
     assignment_id, card = callback_data.as_int(match.group(1)), None
+    if assignment_id is not None and (
+        checked := await result_cards.card_for(ctx, person, assignment_id)
+    ):
+        await result_card.show(update, context, checked)  # a result: its card, to whom may see it
+        return
     if assignment_id is not None:  # else larger than any id we made: forged
         with contextlib.suppress(AssignmentProblem):
             card = await assignments.card_of(ctx, person, assignment_id)

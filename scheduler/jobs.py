@@ -6,7 +6,8 @@ leads' digest at ``digest_at``, the county admins' weekly digest on ``weekly_day
 asks the database what is relevant now and queues it through the outbox with a ledger row; at
 start the same runs happen once as catch-up, so what fell due while the bot was down goes out,
 and nothing goes out twice. Daily at ``[retention] prune_at``, and once at start, finished
-bookkeeping past its retention is deleted (bot/services/retention.py).
+bookkeeping past its retention is deleted (bot/services/retention.py). Every few minutes, and
+at start, abandoned form drafts are warned of and then expired (bot/services/draft_expiry.py).
 """
 
 from __future__ import annotations
@@ -18,11 +19,12 @@ from datetime import datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.clock import utcnow
 from bot.config import WEEKDAYS
 from bot.context import AppContext
-from bot.services import digests, reporting, retention
+from bot.services import digests, draft_expiry, reporting, retention
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
@@ -65,6 +67,10 @@ class Schedule:
             return 0
         log.info("pruned past the retention: %s", pruned)
         return pruned.total
+
+    async def drafts(self) -> int:
+        """Warn the holders of idle drafts, expire the abandoned ones; the messages queued."""
+        return await self._run(draft_expiry.lapse_drafts)
 
     async def catch_up(self) -> int:
         """At start: the reminders relevant now and not sent yet (the ledger knows) — the
@@ -119,6 +125,13 @@ class Schedule:
             self.prune,
             CronTrigger(hour=prune_at.hour, minute=prune_at.minute, timezone=zone),
             id="prune",
+            **options,
+        )
+        scheduler.add_job(  # first at start: what lapsed while the bot was down (warned first)
+            self.drafts,
+            IntervalTrigger(minutes=draft_expiry.SWEEP_MINUTES, timezone=zone),
+            id="drafts",
+            next_run_time=datetime.now(zone),
             **options,
         )
         scheduler.start()

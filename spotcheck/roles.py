@@ -126,3 +126,11 @@ def commands_for(role: Role) -> tuple[str, ...]:
 
 
 STRANGER_COMMANDS = ("start", "help")
+
+
+def may_see_result(role: Role, own_region: str, on_team: bool, target_region: str) -> bool:
+    """An inspection result is seen by its team in force (the lead among them), the city admins
+    and the county admins of the target's county; by nobody else."""
+    if on_team or role is Role.ADMIN:
+        return True
+    return role is Role.COUNTY_ADMIN and own_region == target_region

@@ -64,3 +64,23 @@ class FormKind(StrEnum):
     RECUSAL = "recusal"  # the reason for a 申请回避
     IMPORT = "import"  # the /import form: which directory his next file is
     INSPECTION = "inspection"  # the on-site result of one assignment (form_drafts only)
+
+
+class TaskState(StrEnum):
+    """Where one of an inspector's assignments stands, as /tasks shows it (not stored: read
+    from his place on the team, the assignment's inspection draft and its result)."""
+
+    TO_ACCEPT = "to_accept"  # 待接受
+    ACCEPTED = "accepted"  # 已接受
+    INSPECTING = "inspecting"  # 检查中: an inspection draft is open for it
+    SUBMITTED = "submitted"  # 已提交: the result is in
+
+    @classmethod
+    def of(cls, member: MemberState, drafting: bool, submitted: bool) -> TaskState:
+        """A result outranks a draft (a submitted form leaves none), a draft his acceptance
+        (a teammate may be filling it while he has not accepted yet)."""
+        if submitted:
+            return cls.SUBMITTED
+        if drafting:
+            return cls.INSPECTING
+        return cls.ACCEPTED if member == MemberState.ACCEPTED else cls.TO_ACCEPT

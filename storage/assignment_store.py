@@ -11,15 +11,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, func, select, update
+from sqlalchemy import ColumnElement, Select, String, and_, bindparam, cast, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from spotcheck.quota import TaskKind
-from spotcheck.states import AssignmentState, ConflictSource, MemberState, PersonKind
+from spotcheck.states import AssignmentState, ConflictSource, FormKind, MemberState, PersonKind
 from storage.bot_models import TelegramAccount
+from storage.draft_models import FormDraft
 from storage.draw_models import Assignment, AssignmentMember, Conflict
 from storage.models import InspectionItem, Target
+from storage.result_models import InspectionResult
 
 
 def assignment_in_force(assignment: type[Assignment] = Assignment) -> ColumnElement[bool]:
@@ -109,6 +111,25 @@ async def get(session: AsyncSession, assignment_id: int) -> Assignment | None:
     return await session.get(Assignment, assignment_id)
 
 
+def inspection_drafted() -> ColumnElement[bool]:
+    """An inspection draft is open for the assignment (检查中): its subject is the id."""
+    return (
+        select(FormDraft.id)
+        .where(
+            FormDraft.kind == FormKind.INSPECTION,
+            FormDraft.subject == cast(Assignment.id, String),
+        )
+        .exists()
+    )
+
+
+def result_submitted() -> ColumnElement[bool]:
+    """The assignment has its result (已提交)."""
+    return (
+        select(InspectionResult.id).where(InspectionResult.assignment_id == Assignment.id).exists()
+    )
+
+
 # Built once: /tasks runs it through the point reads, and building costs more than running.
 TASKS_OF = (
     select(
@@ -119,6 +140,8 @@ TASKS_OF = (
         Assignment.due_date,
         AssignmentMember.state,
         AssignmentMember.is_lead,
+        inspection_drafted(),
+        result_submitted(),
     )
     .join(AssignmentMember, AssignmentMember.assignment_id == Assignment.id)
     .join(Target, Target.credit_code == Assignment.credit_code)
@@ -129,7 +152,8 @@ TASKS_OF = (
     )
     .order_by(Assignment.due_date, Assignment.id)
 )
-"""An inspector's tasks in force (bind ``cert_no``), by due date."""
+"""An inspector's tasks in force (bind ``cert_no``), by due date, with whether each has an
+inspection draft open and a result."""
 
 
 async def teams_to_push(
@@ -324,3 +348,12 @@ async def item_pairs_for(session: AsyncSession, level: str, cls: str) -> list[tu
         select(InspectionItem).where(InspectionItem.active).order_by(InspectionItem.code)
     )
     return [(i.code, i.name) for i in rows if level in i.levels and cls in i.classes]
+
+
+async def item_names(session: AsyncSession, codes: set[str]) -> dict[str, str]:
+    """The names of these inspection items (抽查事项), by code; retired items too: a result
+    keeps naming what was checked."""
+    rows = await session.execute(
+        select(InspectionItem.code, InspectionItem.name).where(InspectionItem.code.in_(codes))
+    )
+    return {code: name for code, name in rows}

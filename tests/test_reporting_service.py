@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
 from bot.context import AppContext
-from bot.services import assignments, demo, digests, draws, identity, reporting
+from bot.services import assignments, demo, digests, draft_expiry, draws, identity, reporting
 from bot.services.demo import staff
 from bot.services.draws import DrawRequest
 from bot.services.identity import Person
@@ -356,7 +356,12 @@ async def test_schedule_fires_at_the_configured_local_times(database_url: str) -
         schedule.start()
         assert schedule.scheduler is not None and schedule.scheduler.running
         jobs = {job.id: job for job in schedule.scheduler.get_jobs()}
-        assert set(jobs) == {"morning", "lead_digests", "county_digests", "prune"}
+        assert set(jobs) == {"morning", "lead_digests", "county_digests", "prune", "drafts"}
+        # idle drafts: every few minutes, the first run at start (a catch-up)
+        drafts = jobs.pop("drafts")
+        assert drafts.func == schedule.drafts
+        assert drafts.trigger.interval == timedelta(minutes=draft_expiry.SWEEP_MINUTES)
+        assert drafts.next_run_time <= datetime.now(SHANGHAI)
         monday = datetime(2024, 3, 18, 9, 0, tzinfo=SHANGHAI)
         fires = {name: job.trigger.get_next_fire_time(None, monday) for name, job in jobs.items()}
         assert fires == {

@@ -7,15 +7,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.texts import texts_for
+from spotcheck.states import TaskState
 
 TELEGRAM_LIMIT = 4096
 
 
 def _tasks(
     count: int, name_length: int, char: str = "企"
-) -> list[tuple[int, str, str, str, str, bool]]:
+) -> list[tuple[int, str, str, str, TaskState, bool]]:
     return [
-        (1000 + i, "2026Q4", char * name_length, "2026-12-31", "assigned", i % 3 == 0)
+        (1000 + i, "2026Q4", char * name_length, "2026-12-31", TaskState.TO_ACCEPT, i % 3 == 0)
         for i in range(count)
     ]
 

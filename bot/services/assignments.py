@@ -16,7 +16,7 @@ from bot.services.problems import ServiceProblem
 from bot.services.pushes import assignment_text, enqueue_pushes, task_buttons
 from bot.texts import texts_for
 from spotcheck.draw import DrawRefused, Refusal
-from spotcheck.states import ConflictSource, FormKind, MemberState
+from spotcheck.states import ConflictSource, FormKind, MemberState, TaskState
 from storage import account_store, assignment_store, draw_store, form_store
 from storage.audit import audit, chat_actor
 from storage.draw_models import Assignment, AssignmentMember
@@ -35,7 +35,7 @@ class Task:
     target_name: str
     credit_code: str
     due: date | None
-    my_state: MemberState
+    state: TaskState
     is_lead: bool
 
 
@@ -247,8 +247,8 @@ async def _alert_admins(
 async def tasks_of(ctx: AppContext, person: Person) -> list[Task]:
     rows = await ctx.point_reads.all(assignment_store.TASKS_OF, {"cert_no": person.cert_no})
     return [
-        Task(id_, quarter, name, code, due, MemberState(state), lead)
-        for id_, quarter, name, code, due, state, lead in rows
+        Task(id_, quarter, name, code, due, TaskState.of(MemberState(state), drafting, done), lead)
+        for id_, quarter, name, code, due, state, lead, drafting, done in rows
     ]
 
 

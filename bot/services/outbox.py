@@ -28,10 +28,11 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputMediaPhoto
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
 from bot.context import AppContext
@@ -63,6 +64,24 @@ def location(chat_id: int, latitude: float, longitude: float) -> OutboxMessage:
     return OutboxMessage(
         chat_id=chat_id, payload={"kind": "location", "latitude": latitude, "longitude": longitude}
     )
+
+
+def photo(chat_id: int, path: str, caption: str = "") -> OutboxMessage:
+    """One picture from a local file (a result card's thumbnail), read when it is sent."""
+    payload: dict[str, Any] = {"kind": "photo", "path": path}
+    if caption:
+        payload["caption"] = caption
+    return OutboxMessage(chat_id=chat_id, payload=payload)
+
+
+MEDIA_GROUP_MAX = 10  # Telegram's album: 2 to 10 photos
+
+
+def media_group(chat_id: int, paths: list[str]) -> OutboxMessage:
+    """An album of 2–10 pictures from local files, read when it is sent (one pacing slot)."""
+    if not 2 <= len(paths) <= MEDIA_GROUP_MAX:
+        raise ValueError(f"a media group holds 2 to {MEDIA_GROUP_MAX} photos, not {len(paths)}")
+    return OutboxMessage(chat_id=chat_id, payload={"kind": "media_group", "paths": list(paths)})
 
 
 def record_document(chat_id: int, record_id: int, caption: str) -> OutboxMessage:
@@ -303,6 +322,12 @@ class OutboxSender:
             await self.bot.send_document(
                 chat_id, document=data, filename=name, caption=part.get("caption")
             )
+        elif kind == "photo":
+            [picture] = await asyncio.to_thread(_read_files, [part["path"]])
+            await self.bot.send_photo(chat_id, photo=picture, caption=part.get("caption") or None)
+        elif kind == "media_group":
+            pictures = await asyncio.to_thread(_read_files, part["paths"])
+            await self.bot.send_media_group(chat_id, [InputMediaPhoto(p) for p in pictures])
         else:
             raise BadRequest(f"unknown outbox payload {kind}")
 
@@ -360,6 +385,15 @@ def record_file(record: DrawRecord) -> tuple[bytes, str]:
     if len(data) > GZIP_ABOVE:
         return gzip.compress(data, compresslevel=6, mtime=0), f"draw-record-{record.id}.json.gz"
     return data, f"draw-record-{record.id}.json"
+
+
+def _read_files(paths: list[str]) -> list[bytes]:
+    """The files a photo row names. One gone (the evidence directory moved, a file deleted) will
+    not come back by retrying: the row fails as Telegram's 400 would, and the admins hear of it."""
+    try:
+        return [Path(path).read_bytes() for path in paths]
+    except FileNotFoundError as error:
+        raise BadRequest(f"file not found: {error.filename}") from error
 
 
 def _seconds(value: int | float | timedelta) -> float:

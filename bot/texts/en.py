@@ -8,7 +8,7 @@ from typing import ClassVar
 
 from bot.texts.zh import Texts
 from spotcheck.roles import Role
-from spotcheck.states import MemberState
+from spotcheck.states import TaskState
 
 
 class EnglishTexts(Texts):
@@ -131,9 +131,14 @@ class EnglishTexts(Texts):
         return "My inspection tasks:"
 
     def task_line(
-        self, i: int, task: int, quarter: str, name: str, due: str, state: MemberState, lead: bool
+        self, i: int, task: int, quarter: str, name: str, due: str, state: TaskState, lead: bool
     ) -> str:
-        states = {MemberState.ASSIGNED: "to accept", MemberState.ACCEPTED: "accepted"}
+        states = {
+            TaskState.TO_ACCEPT: "to accept",
+            TaskState.ACCEPTED: "accepted",
+            TaskState.INSPECTING: "being inspected",
+            TaskState.SUBMITTED: "submitted",
+        }
         return (
             f"{i}. {quarter} {name}{' (lead)' if lead else ''} — due {due},"
             f" {states.get(state, state)} /task_{task}"
@@ -210,6 +215,8 @@ class EnglishTexts(Texts):
             "message": f"message “{detail}”",
             "record": f"draw record no. {detail}",
             "location": "location",
+            "photo": "on-site photo",
+            "media_group": "on-site photos (an album)",
         }.get(kind, kind)
 
     # --- issue 16: directories in chat ------------------------------------------------------
@@ -304,3 +311,78 @@ class EnglishTexts(Texts):
         "follow_up.transfer": "Transfer",
         "follow_up.judicial": "Refer to the judiciary",
     }
+
+    # --- issue 15: result cards, task states, draft expiry ---
+
+    def card_head(self, target_name: str, credit_code: str, task: int, quarter: str) -> str:
+        head = f"[Inspection result] {target_name} ({credit_code})"
+        return f"{head}\nTask {task} · {quarter} · submitted"
+
+    def card_category(self, category: str) -> str:
+        return f"Result: {category}"
+
+    def card_checkin(
+        self,
+        distance_m: float | None,
+        located: bool,
+        flagged: bool,
+        reason: str,
+        radius_m: float,
+    ) -> str:
+        if not located:
+            return f"Check-in: no location ({reason or 'no reason given'}), flagged"
+        if distance_m is None:
+            return "Check-in: location recorded (the target has no coordinates)"
+        if flagged:
+            return f"Check-in: {distance_m:.0f} m from the target, beyond {radius_m:.0f} m, flagged"
+        return f"Check-in: {distance_m:.0f} m from the target"
+
+    def card_items_head(self) -> str:
+        return "Items:"
+
+    def card_item(self, name: str, answer: str, note: str) -> str:
+        return f"· {name}: {answer}" + (f" ({note})" if note else "")
+
+    def card_findings(self, findings: str) -> str:
+        return f"Findings: {findings}"
+
+    def card_photos(self, count: int) -> str:
+        return f"Photos: {count}" if count else "Photos: none"
+
+    def card_photo(
+        self, i: int, taken: str | None, gps: tuple[float, float] | None, original: bool, note: str
+    ) -> str:
+        facts = []
+        if taken:
+            facts.append(f"taken {taken}")
+        if gps:
+            facts.append(f"GPS {gps[0]:.5f}, {gps[1]:.5f}")
+        if not facts:
+            facts.append(
+                "no capture data" if original else "no capture data (compressed by Telegram)"
+            )
+        return f"  {i}. " + ", ".join(facts) + (f"; {note}" if note else "")
+
+    def card_follow_ups_head(self) -> str:
+        return "Follow-up:"
+
+    def card_follow_up(self, kind: str, deadline: str | None, agency: str | None) -> str:
+        detail = f", by {deadline}" if deadline else ""
+        detail += f": {agency}" if agency else ""
+        return f"· {kind}{detail}"
+
+    def card_submitted(self, name: str, cert_no: str, at: str) -> str:
+        return f"Submitted by {name} ({cert_no}), {at}"
+
+    def draft_warning(self, target_name: str, idle_hours: int, expires_at: str) -> str:
+        return (
+            f"Your inspection draft ({target_name}) has not been touched for {idle_hours} hours"
+            f" and expires at {expires_at}; send /resume to go on."
+        )
+
+    def draft_expired(self, target_name: str, idle_hours: int, photos: int) -> str:
+        kept = f" The {photos} photos received stay stored as evidence." if photos else ""
+        return (
+            f"Your inspection draft ({target_name}) was not touched for {idle_hours} hours and"
+            f" has expired.{kept} Press 开始检查 on the task to inspect again."
+        )

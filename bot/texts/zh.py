@@ -13,7 +13,7 @@ from spotcheck.quota import TaskKind
 from spotcheck.regions import CityRegions
 from spotcheck.reminders import Duty
 from spotcheck.roles import STRANGER_COMMANDS, Role, commands_for
-from spotcheck.states import MemberState
+from spotcheck.states import TaskState
 from storage.cells import CellProblem, Located
 from storage.excel import SheetProblem, SheetProblemKind
 
@@ -411,7 +411,7 @@ class Texts:
 
     TASKS_LIMIT = 4000  # UTF-16 units, as Telegram counts them: one message holds 4096
 
-    def tasks_list(self, tasks: list[tuple[int, str, str, str, MemberState, bool]]) -> str:
+    def tasks_list(self, tasks: list[tuple[int, str, str, str, TaskState, bool]]) -> str:
         """(assignment id, quarter, target name, due, state, is lead) per task, in order: as
         many as one message holds, the rest counted."""
         lines = [self.task_line(i, *task) for i, task in enumerate(tasks, start=1)]
@@ -434,9 +434,14 @@ class Texts:
         return "我的检查任务："
 
     def task_line(
-        self, i: int, task: int, quarter: str, name: str, due: str, state: MemberState, lead: bool
+        self, i: int, task: int, quarter: str, name: str, due: str, state: TaskState, lead: bool
     ) -> str:
-        states = {MemberState.ASSIGNED: "待接受", MemberState.ACCEPTED: "已接受"}
+        states = {
+            TaskState.TO_ACCEPT: "待接受",
+            TaskState.ACCEPTED: "已接受",
+            TaskState.INSPECTING: "检查中",
+            TaskState.SUBMITTED: "已提交",
+        }
         lead_mark = "（组长）" if lead else ""
         shown = states.get(state, state)
         return f"{i}. {quarter} {name}{lead_mark} — 期限 {due}，{shown} /task_{task}"
@@ -856,6 +861,8 @@ class Texts:
             "message": f"消息“{detail}”",
             "record": f"抽取记录（{detail} 号）",
             "location": "位置",
+            "photo": "现场照片",
+            "media_group": "现场照片（一组）",
         }.get(kind, kind)
 
     # --- issue 15: results and evidence ---
@@ -1110,6 +1117,78 @@ class Texts:
 
     def chosen_mark(self, label: str) -> str:
         return f"✓ {label}"
+
+    # --- issue 15: result cards, task states, draft expiry ---
+
+    def card_head(self, target_name: str, credit_code: str, task: int, quarter: str) -> str:
+        return f"【检查结果】{target_name}（{credit_code}）\n任务 {task} · {quarter} · 已提交"
+
+    def card_category(self, category: str) -> str:
+        return f"结论：{category}"
+
+    def card_checkin(
+        self,
+        distance_m: float | None,
+        located: bool,
+        flagged: bool,
+        reason: str,
+        radius_m: float,
+    ) -> str:
+        if not located:
+            return f"签到：无法定位（{reason or '未说明原因'}），已标记"
+        if distance_m is None:
+            return "签到：已记录位置（检查对象无坐标，未计算距离）"
+        if flagged:
+            return f"签到：距检查对象 {distance_m:.0f} 米，超出 {radius_m:.0f} 米，已标记"
+        return f"签到：距检查对象 {distance_m:.0f} 米"
+
+    def card_items_head(self) -> str:
+        return "检查事项："
+
+    def card_item(self, name: str, answer: str, note: str) -> str:
+        return f"· {name}：{answer}" + (f"（{note}）" if note else "")
+
+    def card_findings(self, findings: str) -> str:
+        return f"检查发现：{findings}"
+
+    def card_photos(self, count: int) -> str:
+        return f"照片：{count} 张" if count else "照片：无"
+
+    def card_photo(
+        self, i: int, taken: str | None, gps: tuple[float, float] | None, original: bool, note: str
+    ) -> str:
+        facts = []
+        if taken:
+            facts.append(f"拍摄于 {taken}")
+        if gps:
+            facts.append(f"GPS {gps[0]:.5f}, {gps[1]:.5f}")
+        if not facts:
+            facts.append("原图无拍摄信息" if original else "照片无拍摄信息（经 Telegram 压缩）")
+        return f"  {i}. " + "，".join(facts) + (f"；{note}" if note else "")
+
+    def card_follow_ups_head(self) -> str:
+        return "后续处理："
+
+    def card_follow_up(self, kind: str, deadline: str | None, agency: str | None) -> str:
+        detail = f"，期限 {deadline}" if deadline else ""
+        detail += f"：{agency}" if agency else ""
+        return f"· {kind}{detail}"
+
+    def card_submitted(self, name: str, cert_no: str, at: str) -> str:
+        return f"提交人：{name}（{cert_no}），{at}"
+
+    def draft_warning(self, target_name: str, idle_hours: int, expires_at: str) -> str:
+        return (
+            f"您的检查草稿（{target_name}）已 {idle_hours} 小时未填写，将于 {expires_at} 过期；"
+            "发送 /resume 继续。"
+        )
+
+    def draft_expired(self, target_name: str, idle_hours: int, photos: int) -> str:
+        kept = f"已收到的 {photos} 张照片仍作为证据保存。" if photos else ""
+        return (
+            f"您的检查草稿（{target_name}）已 {idle_hours} 小时未填写，已过期作废。{kept}"
+            "如需继续检查，请在任务上重新点「开始检查」。"
+        )
 
 
 class _Fields(dict[str, object]):
