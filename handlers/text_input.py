@@ -23,6 +23,7 @@ async def on_text(update: Update, context: Context) -> None:
         return
     if waiting == FormKind.DRAW and await draw_flow.seed_typed(update, context, person, text):
         return
+    # (the inspection form's text answers go here)
     await ask.answer_question(update, context, text)
 
 
