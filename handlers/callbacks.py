@@ -30,8 +30,8 @@ async def on_button(update: Update, context: Context) -> None:
         await ask.on_next(update, context, args)
     elif action == "sb" and len(args) == 2:
         await reporting.on_submitted(update, context, person, *args)
-    elif action == "im":
-        await directory_import.on_kind(update, context, person, args)
+    elif step is not None and step.kind == FormKind.IMPORT:
+        await directory_import.on_kind(update, context, person, step)
     else:
         user = update.effective_user
         await assignments.log_refused(
