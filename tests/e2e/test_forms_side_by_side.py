@@ -4,8 +4,12 @@ the middle of /draw loses nothing; /cancel leaves an inspection draft alone."""
 
 from __future__ import annotations
 
+import asyncio
+
 from sqlalchemy import select, update
 
+from bot.services import chat_draw, identity
+from bot.services.chat_draw import FormProblem
 from spotcheck.roles import Role
 from storage import draft_store
 from storage.draft_models import FormDraft
@@ -132,3 +136,25 @@ async def test_cancel_drops_the_draw_but_leaves_an_inspection_draft(bot: BotHarn
 
     assert bot.said(6304)[-1] == "已取消。"
     assert [d.kind for d in await bot.all(select(FormDraft))] == ["inspection"]
+
+
+async def test_two_answers_at_the_same_version_write_once(bot: BotHarness) -> None:
+    """Below the per-chat queue (two phones, two bot processes): the version moves by
+    compare-and-set in SQL, so of two answers read at the same version one is written (on
+    PostgreSQL both read version 1 before either writes; SQLite's write gate orders them)."""
+    [admin] = (await bot.staff(Role.ADMIN, CITY))[:1]
+    async with bot.running():
+        boss = await bot.bind(6305, admin.cert_no)
+        await bot.send(boss, "/draw")
+    person = await identity.who(bot.ctx, boss.id)
+    assert person is not None
+    outcomes = await asyncio.gather(
+        chat_draw.choose(bot.ctx, person, 1, "quarter", "0"),
+        chat_draw.choose(bot.ctx, person, 1, "quarter", "1"),
+        return_exceptions=True,
+    )
+    refused = [o for o in outcomes if isinstance(o, FormProblem)]
+    taken = [o for o in outcomes if isinstance(o, chat_draw.Step)]
+    assert len(refused) == 1 and refused[0].kind == "stale" and len(taken) == 1
+    [draft] = await bot.all(select(FormDraft))
+    assert (draft.version, draft.data["quarter"]) == (2, taken[0].answers["quarter"])
