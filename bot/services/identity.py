@@ -229,23 +229,12 @@ async def who(ctx: AppContext, user_id: int) -> Person | None:
     rows = await ctx.point_reads.all(account_store.WHO, {"user_id": user_id})
     if not rows:
         return None
-    user, chat, language, reachable, cert_no, name, role, region, status, waiting, recusing = rows[
-        0
-    ]
+    user, chat, language, reachable, cert_no, name, role, region, status, *forms = rows[0]
     if status == DutyStatus.TRANSFERRED.value:
         return None
-    return Person(
-        user,
-        chat,
-        cert_no,
-        name,
-        Role(role),
-        region,
-        language,
-        bool(reachable),
-        waiting,
-        bool(recusing),
-    )
+    waiting, recusing = forms
+    person = (user, chat, cert_no, name, Role(role), region, language, bool(reachable))
+    return Person(*person, waiting=waiting, recusing=bool(recusing))
 
 
 async def reachable_again(ctx: AppContext, user_id: int) -> None:
