@@ -58,9 +58,9 @@ class OutboxState(StrEnum):
 
 
 class FormKind(StrEnum):
-    """The chat form a user's next message may answer."""
+    """The kind of a chat form (a draft in form_drafts: one per person and kind)."""
 
     DRAW = "draw"  # the /draw wizard
     RECUSAL = "recusal"  # the reason for a 申请回避
     IMPORT = "import"  # the /import form: which directory his next file is
-    INSPECTION = "inspection"  # the on-site result of one assignment (form_drafts only)
+    INSPECTION = "inspection"  # the on-site result of one assignment
