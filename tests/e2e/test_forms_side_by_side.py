@@ -158,3 +158,31 @@ async def test_two_answers_at_the_same_version_write_once(bot: BotHarness) -> No
     assert len(refused) == 1 and refused[0].kind == "stale" and len(taken) == 1
     [draft] = await bot.all(select(FormDraft))
     assert (draft.version, draft.data["quarter"]) == (2, taken[0].answers["quarter"])
+
+
+async def test_a_text_answers_the_form_whose_question_was_asked_last(bot: BotHarness) -> None:
+    async with bot.running():
+        cert, user, push, _ = await drawn_with_a_push(bot)
+        async with bot.ctx.sessions() as session, session.begin():
+            await session.execute(
+                update(Inspector)
+                .where(Inspector.cert_no == cert)
+                .values(role=Role.COUNTY_ADMIN.value)
+            )
+        await bot.send(user, "/draw")
+        quarters = bot.fake.buttons(bot.fake.last_message(user.id))
+        await bot.press(user, quarters[1][0])
+        class_asked = bot.fake.last_message(user.id)
+        await bot.press(user, "申请回避", push)  # asked for a reason …
+        await bot.press(user, "特殊", class_asked)  # … then goes on with the draw
+        await bot.press(user, "不定向")
+        await bot.send(user, SEED)  # the seed: its question came last
+        preview = bot.fake.last_text(user.id) or ""
+        await bot.send(user, REASON)  # then the reason, still waiting
+        await bot.settle()
+
+    assert preview.startswith("预览：")
+    [conflict] = await bot.all(select(Conflict))
+    assert conflict.reason == REASON
+    [draft] = await bot.all(select(FormDraft))
+    assert (draft.kind, draft.data["seed_text"]) == ("draw", SEED)
