@@ -2,11 +2,10 @@
 and never trusted — every action re-checks the caller's rights in its service.
 
 Format: ``1:<action>:<arg>…``. Actions: ``ok`` accept an assignment, ``rc`` ask to recuse from
-it (回避), ``dw`` a step of the /draw form (``dw:<form version>:<field>:<value>``), ``sb`` a
-county's summary or statistics marked as sent (``sb:<quarter>:<duty>``), ``qa`` the next best
-policy passage (``qa:<library generation>:<passage position>``), ``im`` the directory of a
-file sent for /import (``im:<form version>:<kind>``), ``fm`` an answer to a form of the form
-engine (``fm:<form kind>:<draft version>:<question key>:<value>``; long values go by index),
+it (回避), ``sb`` a county's summary or statistics marked as sent (``sb:<quarter>:<duty>``),
+``qa`` the next best policy passage (``qa:<library generation>:<passage position>``), ``fm`` an
+answer to a form: a step of /draw, the directory of a file sent for /import, a question of the
+form engine (``fm:<form kind>:<draft version>:<question key>:<value>``; long values by index),
 ``is`` start (or continue) the inspection form of an assignment (``is:<assignment id>``).
 """
 
@@ -19,7 +18,7 @@ from spotcheck.numerals import parse_decimal
 
 VERSION = "1"
 MAX_BYTES = 64
-ACTIONS = frozenset({"ok", "rc", "dw", "sb", "qa", "im", "fm", "is"})
+ACTIONS = frozenset({"ok", "rc", "sb", "qa", "fm", "is"})
 
 
 @dataclass(frozen=True)
@@ -60,14 +59,6 @@ def next_passage(generation: int, position: int) -> str:
 
 def submitted(quarter: str, duty: str) -> str:
     return encode("sb", quarter, duty)
-
-
-def draw_step(version: int, field: str, value: object) -> str:
-    return encode("dw", version, field, value)
-
-
-def import_kind(version: int, kind: str) -> str:
-    return encode("im", version, kind)
 
 
 MAX_ID = 2**31 - 1  # ids are INTEGER columns: int4 on PostgreSQL

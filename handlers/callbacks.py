@@ -9,6 +9,7 @@ from bot import callback_data
 from bot.services import assignments
 from handlers import ask, directory_import, draw_flow, inspection_flow, reporting, tasks
 from handlers.common import App, Context, app_context, caller, texts_of
+from spotcheck.states import FormKind
 
 
 async def on_button(update: Update, context: Context) -> None:
@@ -18,8 +19,9 @@ async def on_button(update: Update, context: Context) -> None:
     decoded = callback_data.decode(query.data)
     action, args = (decoded.action, decoded.args) if decoded is not None else ("", ())
     target = callback_data.as_int(args[0]) if action in ("ok", "rc") and args else None
-    if action == "dw":
-        await draw_flow.on_step(update, context, person, args)
+    step = callback_data.parse_form_step(query.data) if action == "fm" else None
+    if step is not None and step.kind == FormKind.DRAW:
+        await draw_flow.on_step(update, context, person, step)
     elif action == "ok" and target is not None:
         await tasks.on_accept(update, context, person, target)
     elif action == "rc" and target is not None:
@@ -28,9 +30,9 @@ async def on_button(update: Update, context: Context) -> None:
         await ask.on_next(update, context, args)
     elif action == "sb" and len(args) == 2:
         await reporting.on_submitted(update, context, person, *args)
-    elif action == "im":
-        await directory_import.on_kind(update, context, person, args)
-    elif action == "fm" and args[:1] == ("in",):
+    elif step is not None and step.kind == FormKind.IMPORT:
+        await directory_import.on_kind(update, context, person, step)
+    elif step is not None and step.kind == FormKind.INSPECTION:
         await inspection_flow.on_step(update, context, person)
     elif action == "is":
         await inspection_flow.on_start(update, context, person, args)

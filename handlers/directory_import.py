@@ -27,6 +27,7 @@ from bot.texts import Texts
 from handlers.common import App, Context, app_context, caller, reply, texts_of
 from handlers.keyboards import keyboard
 from spotcheck.roles import Role, may_import
+from spotcheck.states import FormKind
 from storage.excel import SheetProblem, SheetProblemKind, SheetRejected
 from storage.sheets import KINDS
 
@@ -106,19 +107,21 @@ def _city_sheet(person: Person, name: str) -> bool:
     return person.role is Role.ADMIN and name.endswith(SPREADSHEETS)
 
 
-async def on_kind(update: Update, context: Context, person: Person, args: tuple[str, ...]) -> None:
-    """A directory chosen for the held file."""
+async def on_kind(
+    update: Update, context: Context, person: Person, step: callback_data.FormStep
+) -> None:
+    """A directory chosen for the held file (``fm:im:<version>:kind:<directory>``)."""
     query, texts, ctx = update.callback_query, texts_of(update, context), app_context(context)
     assert query is not None
-    version = callback_data.as_int(args[0]) if len(args) == 2 else None
     held = None
-    if version is not None and args[1] in KINDS and may_import(person.role, args[1]):
-        held = await chat_import.take_file(ctx, person, version)
+    kind = step.value
+    if step.key == chat_import.KIND and kind in KINDS and may_import(person.role, kind):
+        held = await chat_import.take_file(ctx, person, step.version)
     if held is None:
         await query.answer(texts.stale_button(), show_alert=True)
         return
     await query.answer()
-    await _import(update, context, person, args[1], *held)
+    await _import(update, context, person, kind, *held)
 
 
 async def _allowed(update: Update, texts: Texts, person: Person, kind: str | None) -> bool:
@@ -177,7 +180,10 @@ async def _ask_kind(
     ctx, texts = app_context(context), texts_of(update, context)
     version = await chat_import.hold_file(ctx, person, file_id, name)
     buttons = [
-        (texts.kind_label(k), callback_data.import_kind(version, k))
+        (
+            texts.kind_label(k),
+            callback_data.form_step(FormKind.IMPORT, version, chat_import.KIND, k),
+        )
         for k in KINDS
         if may_import(person.role, k)
     ]

@@ -12,6 +12,7 @@ from bot.services.draws import DrawProblem
 from bot.services.identity import Person
 from handlers.common import App, Context, app_context, caller, local_today, reply, texts_of
 from handlers.keyboards import in_rows, keyboard
+from spotcheck.chat_forms import DRAW, step_number
 from spotcheck.draw import DrawRefused
 
 
@@ -27,31 +28,28 @@ async def draw(update: Update, context: Context) -> None:
     await _ask(update, context, step)
 
 
-async def on_step(update: Update, context: Context, person: Person, args: tuple[str, ...]) -> None:
+async def on_step(
+    update: Update, context: Context, person: Person, step: callback_data.FormStep
+) -> None:
+    """A button of the /draw form (``fm:dw:<version>:<question>:<value>``)."""
     query, ctx = update.callback_query, app_context(context)
     assert query is not None
-    version, field, value = (
-        (callback_data.as_int(args[0]), args[1], args[2]) if len(args) == 3 else (None, "", "")
-    )
-    if version is None:
-        await _problem(update, context, "stale")
-        return
     # A query is answered once: with the refusal's alert, or plainly once the step is taken.
     try:
-        if field == "preview" and value == "cancel":
+        if step.key == chat_draw.PREVIEW and step.value == "cancel":
             await chat_draw.cancel(ctx, person)
             await query.answer()
             await reply(update, texts_of(update, context).cancelled())
             return
-        if field == "preview" and value == "confirm":
-            await _confirm(update, context, person, version)
+        if step.key == chat_draw.PREVIEW and step.value == "confirm":
+            await _confirm(update, context, person, step.version)
             return
-        step = await chat_draw.choose(ctx, person, version, field, value)
+        asked = await chat_draw.choose(ctx, person, step.version, step.key, step.value)
     except FormProblem as problem:
         await _problem(update, context, problem.kind)
         return
     await query.answer()
-    await _ask(update, context, step)
+    await _ask(update, context, asked)
 
 
 async def seed_typed(update: Update, context: Context, person: Person, text: str) -> bool:
@@ -94,24 +92,34 @@ async def _confirm(update: Update, context: Context, person: Person, version: in
 async def _ask(update: Update, context: Context, step: Step) -> None:
     ctx, texts = app_context(context), texts_of(update, context)
     regions = ctx.config.regions
-    buttons = [
-        (
-            texts.option(regions, step.field, value, step.choices),
-            callback_data.draw_step(step.version, step.field, value),
-        )
-        for value in step.options
-    ]
-    if step.field == "preview":
+    if step.question is None:
+        buttons = [
+            (texts.draw_option(regions, chat_draw.PREVIEW, value, step.answers), value)
+            for value in ("confirm", "cancel")
+        ]
+        request = chat_draw.request_of("", step.answers, None)
         text = texts.preview(
-            regions,
-            step.choices["quarter"],
-            step.choices["level"],
-            [s.to_json() for s in step.preview],
+            regions, request.quarter, request.level.value, [s.to_json() for s in step.preview]
         )
-        await reply(update, text, reply_markup=keyboard([buttons]))
+        await reply(
+            update, text, reply_markup=keyboard([_buttons(step, chat_draw.PREVIEW, buttons)])
+        )
         return
-    per_row = 3 if step.field == "region" else 2
-    await reply(update, texts.ask(step.field), reply_markup=keyboard(in_rows(buttons, per_row)))
+    key = step.question.key
+    labelled = [
+        (texts.draw_option(regions, key, o.code, step.answers), o.code) for o in step.options
+    ]
+    per_row = 3 if key == "region" else 2
+    prompt = texts.draw_ask(step_number(DRAW, key), key)
+    markup = keyboard(in_rows(_buttons(step, key, labelled), per_row)) if labelled else None
+    await reply(update, prompt, reply_markup=markup)
+
+
+def _buttons(step: Step, key: str, labelled: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    return [
+        (label, callback_data.form_step(DRAW.kind, step.version, key, code))
+        for label, code in labelled
+    ]
 
 
 async def _problem(update: Update, context: Context, kind: str) -> None:

@@ -257,6 +257,7 @@ async def on_step(update: Update, context: Context, person: Person) -> None:
             raise InspectionProblem("stale")
         if step.key == SUBMIT_KEY and step.value == SUBMIT_VALUE:
             target = await inspection.submit(ctx, person, step.version, local_today(context))
+            context.bot_data.outbox.wake()
             await query.answer()
             await reply(update, texts_of(update, context).inspection_submitted(target))
             return

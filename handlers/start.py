@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Bot, BotCommand, BotCommandScopeChat, Update
 from telegram.ext import CommandHandler
 
-from bot.services import chat_draw, identity
+from bot.services import form_drafts, identity
 from bot.services.identity import IdentityProblem, Person
 from bot.texts import texts_for
 from handlers import inspection_flow
@@ -55,7 +55,7 @@ async def cancel(update: Update, context: Context) -> None:
     person, texts = caller(context), texts_of(update, context)
     if person is None:
         return
-    had = await chat_draw.cancel(app_context(context), person)
+    had = await form_drafts.cancel(app_context(context), person)
     if not had and await inspection_flow.ask_cancel(update, context, person):
         return  # an inspection draft is discarded only once he confirms
     await reply(update, texts.cancelled() if had else texts.nothing_to_cancel())

@@ -17,7 +17,6 @@ from bot.services.identity import Person
 from handlers import result_card
 from handlers.common import App, Context, app_context, caller, command_of, reply, texts_of
 from handlers.keyboards import keyboard
-from spotcheck.states import FormKind
 
 BEFORE_COMMANDS = -5  # after the guard (-10), before every command handler (0)
 
@@ -134,7 +133,7 @@ async def drop_waiting_recusal(update: Update, context: Context) -> None:
     person, ctx = caller(context), app_context(context)
     if person is None or command_of(update) == "/cancel":
         return
-    if person.waiting != FormKind.RECUSAL:
+    if not person.recusing:
         return
     target_name = await assignments.drop_recusal(ctx, person)
     if target_name is not None:

@@ -58,7 +58,7 @@ class OutboxState(StrEnum):
 
 
 class FormKind(StrEnum):
-    """The chat form a user's next message may answer."""
+    """The kind of a chat form (a draft in form_drafts: one per person and kind)."""
 
     DRAW = "draw"  # the /draw wizard
     RECUSAL = "recusal"  # the reason for a 申请回避

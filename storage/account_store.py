@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import and_, bindparam, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from spotcheck.chat_forms import TAKES_TEXT
 from spotcheck.roles import Role
-from storage.bot_models import ChatForm, Invite, Stranger, TelegramAccount
+from spotcheck.states import FormKind
+from storage.bot_models import Invite, Stranger, TelegramAccount
+from storage.draft_models import FormDraft
 from storage.models import AuditLog, Inspector
 
 
@@ -179,6 +182,28 @@ async def last_start_try(session: AsyncSession, user_id: int) -> str | None:
     )
 
 
+# The form a plain text answers: his most recently answered draft whose open question takes
+# text (a recusal's reason, a typed seed …), whatever other drafts he holds.
+_TEXT_DRAFT = (
+    select(FormDraft.kind)
+    .where(
+        FormDraft.user_id == TelegramAccount.user_id,
+        or_(
+            *(
+                and_(FormDraft.kind == kind, or_(*(FormDraft.question == key for key in keys)))
+                for kind, keys in TAKES_TEXT.items()  # no expanding IN in a point read
+            )
+        ),
+    )
+    .order_by(FormDraft.updated_at.desc(), FormDraft.id.desc())
+    .limit(1)
+    .correlate(TelegramAccount)
+    .scalar_subquery()
+)
+_RECUSING = exists().where(
+    FormDraft.user_id == TelegramAccount.user_id, FormDraft.kind == FormKind.RECUSAL.value
+)
+
 # Built once: this runs for every update, and building a statement costs more than running it.
 WHO = (
     select(
@@ -191,13 +216,14 @@ WHO = (
         Inspector.role,
         Inspector.region_code,
         Inspector.status,
-        ChatForm.kind,
+        _TEXT_DRAFT,
+        _RECUSING,
     )
     .join(Inspector, Inspector.cert_no == TelegramAccount.cert_no)
-    .outerjoin(ChatForm, ChatForm.user_id == TelegramAccount.user_id)
     .where(TelegramAccount.user_id == bindparam("user_id"), Inspector.active)
 )
-"""The active inspector behind a Telegram user (bind ``user_id``) and the form waiting."""
+"""The active inspector behind a Telegram user (bind ``user_id``), the form a text answers, and
+whether a 申请回避 waits for its reason."""
 
 
 async def mark_unreachable(session: AsyncSession, chat_id: int) -> bool:

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from spotcheck.states import FormKind, OutboxState
+from spotcheck.states import OutboxState
 from storage.checks import one_of
 from storage.models import Base, utcnow
 
@@ -79,19 +79,6 @@ class HandledUpdate(Base):
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     handled_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-class ChatForm(Base):
-    """The state of one user's chat form (the /draw wizard, a recusal reason …)."""
-
-    __tablename__ = "chat_forms"
-    __table_args__ = (one_of("chat_forms", "kind", FormKind),)
-
-    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    kind: Mapped[str] = mapped_column(String(20))  # FormKind
-    data: Mapped[dict[str, Any]]
-    version: Mapped[int] = mapped_column(default=1)  # bumps on each step; stale buttons refused
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class PolicyDocument(Base):

@@ -3,6 +3,7 @@ made before the naming convention upgrades to the same names and keeps its rows 
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -178,13 +179,11 @@ async def test_a_database_made_before_the_convention_gets_its_names_and_keeps_it
 
 
 async def test_a_state_outside_its_enum_is_refused(ctx: AppContext) -> None:
-    """Migration 0008's CHECK constraints: a team member's state, an outbox row's state and a
-    chat form's kind hold only the values their enums name (both databases)."""
+    """Migration 0008's CHECK constraints: a team member's state and an outbox row's state hold
+    only the values their enums name (both databases)."""
     statements = [
         "INSERT INTO outbox (chat_id, payload, state, attempts, next_attempt_at, created_at) "
         "VALUES (1, '{}', 'lost', 0, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
-        "INSERT INTO chat_forms (user_id, kind, data, version, updated_at) "
-        "VALUES (1, 'survey', '{}', 1, CURRENT_TIMESTAMP)",
         "INSERT INTO submissions (county, quarter, duty, submitted_by, submitted_at) "
         "VALUES ('130602', '2025Q1', 'essay', 'x', CURRENT_TIMESTAMP)",
         "INSERT INTO conflicts (cert_no, credit_code, reason, source, created_by, created_at) "
@@ -212,3 +211,90 @@ async def test_assignment_states_are_checked_on_postgresql(ctx: AppContext) -> N
             )
         )
     assert {"ck_assignments_state", "ck_assignments_kind", "ck_draw_records_kind"} <= names
+
+
+async def _downgrade(url: str, revision: str) -> None:
+    engine = create_engine(url)
+
+    def run(connection: Connection) -> None:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.downgrade(config, revision)
+
+    async with engine.begin() as connection:
+        await connection.run_sync(run)
+    await engine.dispose()
+
+
+OLD_FORMS = {
+    # user: (kind, data, version) as chat_forms held them before 0011
+    7001: ("recusal", {"assignment": 12}, 1),
+    7002: ("import", {"kind": None, "file_id": "AgAD", "name": "t.xlsx"}, 3),
+    7003: (
+        "draw",
+        {
+            "quarter": "2025Q1",
+            "quarters": ["2025Q1", "2025Q2"],
+            "level": "county",
+            "region": "130602",
+            "class": None,
+            "tag": None,
+            "seed": None,
+            "tags": [],
+        },
+        4,
+    ),
+}
+
+
+async def test_migration_0011_moves_open_chat_forms_to_drafts_and_back(blank_url: str) -> None:
+    await _upgrade(blank_url, "0010")
+    engine = create_engine(blank_url)
+    async with engine.begin() as connection:
+        for user, (kind, data, version) in OLD_FORMS.items():
+            await connection.execute(
+                text(
+                    "INSERT INTO chat_forms (user_id, kind, data, version, updated_at) "
+                    "VALUES (:user, :kind, :data, :version, '2026-11-29 10:00:00+00:00')"
+                ),
+                {"user": user, "kind": kind, "data": json.dumps(data), "version": version},
+            )
+    await _upgrade(blank_url, "head")
+    async with engine.connect() as connection:
+        assert "chat_forms" not in await connection.run_sync(
+            lambda sync: inspect(sync).get_table_names()
+        )
+        rows = (
+            await connection.execute(
+                text(
+                    "SELECT user_id, kind, subject, data, question, version, updated_at "
+                    "FROM form_drafts ORDER BY user_id"
+                )
+            )
+        ).all()
+    moved = {
+        row[0]: (row[1], row[2], _json(row[3]), row[4], row[5], str(row[6])[:16]) for row in rows
+    }
+    assert moved == {
+        7001: ("recusal", "", OLD_FORMS[7001][1], "reason", 1, "2026-11-29 10:00"),
+        7002: ("import", "", OLD_FORMS[7002][1], "kind", 3, "2026-11-29 10:00"),
+        7003: ("draw", "", OLD_FORMS[7003][1], "class", 4, "2026-11-29 10:00"),
+    }
+
+    await _downgrade(blank_url, "0010")
+    async with engine.connect() as connection:
+        back = (
+            await connection.execute(
+                text("SELECT user_id, kind, data, version FROM chat_forms ORDER BY user_id")
+            )
+        ).all()
+        left = await connection.scalar(text("SELECT count(*) FROM form_drafts"))
+    await engine.dispose()
+    assert [(r[0], r[1], _json(r[2]), r[3]) for r in back] == [
+        (user, kind, data, version) for user, (kind, data, version) in OLD_FORMS.items()
+    ]
+    assert left == 0
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value

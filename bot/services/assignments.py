@@ -10,16 +10,20 @@ from datetime import date, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import AppContext
-from bot.services import draws, outbox
+from bot.services import draws, form_drafts, outbox
 from bot.services.identity import Person
 from bot.services.problems import ServiceProblem
 from bot.services.pushes import assignment_text, enqueue_pushes, task_buttons
 from bot.texts import texts_for
+from spotcheck import form
+from spotcheck.chat_forms import RECUSAL
 from spotcheck.draw import DrawRefused, Refusal
+from spotcheck.form import Invalid
 from spotcheck.states import ConflictSource, FormKind, MemberState, TaskState
-from storage import account_store, assignment_store, draw_store, form_store
+from storage import account_store, assignment_store, draft_store, draw_store
 from storage.audit import audit, chat_actor
 from storage.draw_models import Assignment, AssignmentMember
+from storage.models import utcnow
 
 
 class AssignmentProblem(ServiceProblem):
@@ -37,6 +41,7 @@ class Task:
     due: date | None
     state: TaskState
     is_lead: bool
+    my_state: MemberState  # his own place on the team: /report lists what he accepted
 
 
 async def _membership(
@@ -95,11 +100,13 @@ async def accept(ctx: AppContext, person: Person, assignment_id: int) -> tuple[s
 
 
 async def begin_recusal(ctx: AppContext, person: Person, assignment_id: int) -> str:
-    """申请回避: remember which task, and ask for the reason (the next text message)."""
+    """申请回避: open the recusal form for that task (replacing another of his that waits; his
+    other forms, a /draw say, stay), and ask for the reason (the next text message)."""
     async with ctx.sessions() as session, session.begin():
         assignment, _ = await _membership(session, person, assignment_id)
-        await form_store.put(
-            session, person.user_id, FormKind.RECUSAL, {"assignment": assignment_id}
+        answers = form.start(RECUSAL, assignment=assignment_id)
+        await form_drafts.restart(
+            session, person.user_id, FormKind.RECUSAL, answers, "reason", utcnow()
         )
         return await assignment_store.target_name(session, assignment.credit_code)
 
@@ -116,11 +123,10 @@ async def drop_recusal(ctx: AppContext, person: Person) -> str | None:
     """He sent a command instead of the reason: the request is dropped (a reason is never
     guessed from what follows). The target's name when one was waiting, else None."""
     async with ctx.sessions() as session, session.begin():
-        form = await form_store.get(session, person.user_id)
-        if form is None or form.kind != FormKind.RECUSAL:
+        draft = await form_drafts.mine(session, person.user_id, FormKind.RECUSAL)
+        if draft is None or not await draft_store.discard(session, draft.id):
             return None
-        await form_store.clear(session, person.user_id)
-        return await _waiting_target(session, form.data)
+        return await _waiting_target(session, draft.data)
 
 
 async def _waiting_target(session: AsyncSession, data: dict[str, object]) -> str:
@@ -137,20 +143,24 @@ async def complete_recusal(
     (a new record amending the plan's current one), and queue the notices — one transaction.
     When nobody can replace him, the conflict still stands and the admins are told. A request
     older than [limits] recusal_wait_minutes has lapsed: the text is not a reason any more."""
-    reason = reason.strip()
-    if not reason:
-        raise AssignmentProblem("reason_required")
+    now = now or utcnow()
     async with ctx.sessions() as session, session.begin():
-        form = await form_store.get(session, person.user_id)
-        if form is None or form.kind != FormKind.RECUSAL:
+        draft = await form_drafts.mine(session, person.user_id, FormKind.RECUSAL)
+        if draft is None:
             raise AssignmentProblem("no_recusal")
-        await form_store.clear(session, person.user_id)  # whatever follows, the form is answered
-        if form_store.lapsed(form, ctx.config.limits.recusal_wait_minutes, now):
-            target_name = await _waiting_target(session, form.data)
+        accepted = form.accept(RECUSAL.template("reason"), reason, draft.data)
+        if isinstance(accepted, Invalid):
+            raise AssignmentProblem("reason_required")
+        reason = str(accepted.value)
+        # Whatever follows, the form is answered; the same text handled twice answers it once.
+        if not await draft_store.discard(session, draft.id, draft.version):
+            raise AssignmentProblem("no_recusal")
+        if form_drafts.lapsed(draft, ctx.config.limits.recusal_wait_minutes, now):
+            target_name = await _waiting_target(session, draft.data)
             await session.commit()
             raise AssignmentProblem("recusal_lapsed", target_name=target_name)
         try:
-            assignment, _ = await _membership(session, person, int(form.data["assignment"]))
+            assignment, _ = await _membership(session, person, int(draft.data["assignment"]))
         except AssignmentProblem:
             await session.commit()  # keep the cleared form; the task changed meanwhile
             raise
@@ -247,7 +257,16 @@ async def _alert_admins(
 async def tasks_of(ctx: AppContext, person: Person) -> list[Task]:
     rows = await ctx.point_reads.all(assignment_store.TASKS_OF, {"cert_no": person.cert_no})
     return [
-        Task(id_, quarter, name, code, due, TaskState.of(MemberState(state), drafting, done), lead)
+        Task(
+            id_,
+            quarter,
+            name,
+            code,
+            due,
+            TaskState.of(MemberState(state), drafting, done),
+            lead,
+            MemberState(state),
+        )
         for id_, quarter, name, code, due, state, lead, drafting, done in rows
     ]
 

@@ -1,6 +1,7 @@
-"""The /draw form in chat: quarter → level → region → class → directed filter → seed → preview
-→ confirm. Each answer is stored in the database with a version that the buttons carry, so a
-restart loses nothing and a stale or forged button changes nothing."""
+"""The /draw form in chat: the wizard declared in spotcheck/chat_forms.py (quarter → level →
+region → class → directed filter → seed), asked by the form engine, then the preview and 确认抽取.
+Each answer is written to the draft by compare-and-set on the version the buttons carry, so a
+restart loses nothing and a stale, doubled or forged button changes nothing."""
 
 from __future__ import annotations
 
@@ -10,24 +11,27 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import AppContext
-from bot.services import draws
+from bot.services import draws, form_drafts
 from bot.services.draws import DrawOutcome, DrawRequest
 from bot.services.identity import Person
 from bot.services.problems import ServiceProblem
+from spotcheck import form
+from spotcheck.chat_forms import ALL, DRAW, MAX_TAGS, TYPED
 from spotcheck.classes import SupervisionClass
 from spotcheck.deadlines import Quarter
 from spotcheck.draw import DrawFilters
-from spotcheck.numerals import parse_decimal
+from spotcheck.form import Invalid, Option, Question
 from spotcheck.quota import Level, StratumPlan
 from spotcheck.roles import Role, may_draw
 from spotcheck.states import FormKind
-from storage import form_store
-from storage.models import Tag
+from storage import draft_store
+from storage.draft_store import Draft
+from storage.models import Tag, utcnow
 
-STEPS = ("quarter", "level", "region", "class", "tag", "seed", "preview")
-MAX_TAGS = 8
+PREVIEW = "preview"  # the step after the last question: its buttons are confirm and cancel
 
 
 class FormProblem(ServiceProblem):
@@ -36,158 +40,160 @@ class FormProblem(ServiceProblem):
 
 @dataclass
 class Step:
-    """What to ask next: a field and its options as (value, label data), or the preview."""
+    """What to ask next: a question and the options offered now, or (question None) the
+    preview of the plan; ``answers`` for the buttons' words."""
 
-    field: str
+    question: Question | None
     version: int
-    options: list[str] = dataclasses.field(default_factory=list)
-    preview: tuple[StratumPlan, ...] = ()
-    choices: dict[str, Any] = dataclasses.field(default_factory=dict)
-
-
-def _first_open(data: dict[str, Any]) -> str:
-    return next(s for s in STEPS if s == "preview" or data.get(s) is None)
+    answers: dict[str, Any]
+    options: tuple[Option, ...] = ()
+    preview: tuple[StratumPlan, ...] = dataclasses.field(default=())
 
 
 async def start(ctx: AppContext, person: Person, today: date) -> Step:
     if person.role not in (Role.ADMIN, Role.COUNTY_ADMIN):
         raise FormProblem("not_admin")
     quarter = Quarter.containing(today)
-    data: dict[str, Any] = {
-        "quarter": None,
-        "quarters": [str(quarter), str(quarter.next())],
-        "level": None if person.role is Role.ADMIN else Level.COUNTY.value,
-        "region": None if person.role is Role.ADMIN else person.region,
-        "class": None,
-        "tag": None,
-        "seed": None,
-    }
+    county_admin = person.role is Role.COUNTY_ADMIN
     async with ctx.sessions() as session, session.begin():
-        data["tags"] = list(
+        tags = list(
             await session.scalars(
                 select(Tag.name).where(Tag.kind == "target").order_by(Tag.name).limit(MAX_TAGS)
             )
         )
-        form = await form_store.put(session, person.user_id, FormKind.DRAW, data)
-        return await _step(ctx, person.actor, form.version, data)
+        answers = form.start(
+            DRAW,
+            quarters=[str(quarter), str(quarter.next())],
+            counties=[] if county_admin else sorted(ctx.config.regions.counties),
+            tags=tags,
+            own_region=person.region if county_admin else "",
+        )
+        draft = await form_drafts.restart(
+            session, person.user_id, FormKind.DRAW, answers, _open_key(answers), utcnow()
+        )
+    return await _step(ctx, person.actor, draft.version, answers)
 
 
-async def choose(
-    ctx: AppContext, person: Person, version: int, field_name: str, value: str
-) -> Step:
-    """One answer from a button; anything but the current question of the current version is
-    refused as stale."""
+async def choose(ctx: AppContext, person: Person, version: int, key: str, value: str) -> Step:
+    """One answer from a button; anything but an offered option of the open question of the
+    current version is refused as stale (a second press of the same button included)."""
     async with ctx.sessions() as session, session.begin():
-        form = await form_store.get(session, person.user_id)
-        if form is None or form.kind != FormKind.DRAW or form.version != version:
+        draft = await _draft(session, person)
+        if draft is None or draft.version != version:
             raise FormProblem("stale")
-        data = dict(form.data)
-        if _first_open(data) != field_name or not _valid(ctx, data, field_name, value):
+        question = form.next_question(DRAW, draft.data)
+        if question is None or question.key != key:
             raise FormProblem("stale")
-        data[field_name] = value
-        if field_name == "level" and value == Level.CITY.value:
-            data["region"] = "-"
-        if not may_draw(person.role, person.region, data["level"] or "county", _region(data)):
+        answers = _answered(draft.data, question, value)
+        if answers is None:
+            raise FormProblem("stale")
+        if not may_draw(person.role, person.region, _level(answers), _region(answers)):
             raise FormProblem("not_allowed")
-        form = await form_store.put(session, person.user_id, FormKind.DRAW, data)
-        return await _step(ctx, person.actor, form.version, data)
+        saved = await _save(session, draft, answers)
+    return await _step(ctx, person.actor, saved, answers)
 
 
 async def seed_text(ctx: AppContext, person: Person, text: str) -> Step | None:
-    """A typed message while the form waits for a seed: the public seed text. None when no
-    form waits for one (the text is then for someone else, e.g. Q&A)."""
+    """A typed message while the form waits for the seed: the public seed text (typed at the
+    seed's buttons, it chooses 公开文本 too). None when no form waits for one (the text is then
+    for someone else, e.g. Q&A)."""
     async with ctx.sessions() as session, session.begin():
-        form = await form_store.get(session, person.user_id)
-        if form is None or form.kind != FormKind.DRAW or _first_open(form.data) != "seed":
+        draft = await _draft(session, person)
+        question = form.next_question(DRAW, draft.data) if draft is not None else None
+        if draft is None or question is None or question.key not in ("seed", "seed_text"):
             return None
-        data = {**form.data, "seed": "text:" + text.strip()}
-        form = await form_store.put(session, person.user_id, FormKind.DRAW, data)
-        return await _step(ctx, person.actor, form.version, data)
+        chosen = draft.data
+        if question.key == "seed":
+            typed = _answered(chosen, question, TYPED)
+            assert typed is not None
+            chosen, question = typed, DRAW.template("seed_text")
+        answers = _answered(chosen, question, text)
+        if answers is None:
+            return None
+        saved = await _save(session, draft, answers)
+    return await _step(ctx, person.actor, saved, answers)
 
 
-def _valid(ctx: AppContext, data: dict[str, Any], field_name: str, value: str) -> bool:
-    if field_name == "quarter":
-        return value in data["quarters"]
-    if field_name == "level":
-        return value in (Level.CITY.value, Level.COUNTY.value)
-    if field_name == "region":
-        return ctx.config.regions.is_county(value)
-    if field_name == "class":
-        return value == "all" or value in {c.value for c in SupervisionClass}
-    if field_name == "tag":
-        return value == "all" or parse_decimal(value, len(data["tags"]) - 1) is not None
-    if field_name == "seed":
-        return value == "server"
-    return False
+def _answered(answers: dict[str, Any], question: Question, raw: str) -> dict[str, Any] | None:
+    accepted = form.accept(question, raw, answers)
+    return None if isinstance(accepted, Invalid) else form.record(answers, question, accepted)
 
 
-def _region(data: dict[str, Any]) -> str | None:
-    region = data.get("region")
-    return None if region in (None, "-") else str(region)
+async def _save(session: AsyncSession, draft: Draft, answers: dict[str, Any]) -> int:
+    saved = await draft_store.save_answer(
+        session, draft.id, draft.version, answers, _open_key(answers), utcnow()
+    )
+    if saved is None:  # answered meanwhile (the same button twice at once): compare-and-set
+        raise FormProblem("stale")
+    return saved
 
 
-def request_of(actor: str, data: dict[str, Any], chat_id: int | None) -> DrawRequest:
-    """The draw the form describes, asked for by `actor`; `chat_id` gets the record."""
-    tag = data.get("tag")
-    seed = str(data.get("seed") or "")
+def _open_key(answers: dict[str, Any]) -> str:
+    question = form.next_question(DRAW, answers)
+    return PREVIEW if question is None else question.key
+
+
+async def _draft(session: AsyncSession, person: Person) -> Draft | None:
+    """His /draw draft; one from before the form engine (without its givens) counts as none."""
+    draft = await form_drafts.mine(session, person.user_id, FormKind.DRAW)
+    return draft if draft is not None and set(DRAW.givens) <= set(draft.data) else None
+
+
+def _level(answers: dict[str, Any]) -> str:
+    return str(answers.get("level") or Level.COUNTY.value)
+
+
+def _region(answers: dict[str, Any]) -> str | None:
+    own = answers.get("own_region")
+    if own:
+        return str(own)
+    if _level(answers) != Level.COUNTY.value or "region" not in answers:
+        return None
+    return str(answers["counties"][int(answers["region"])])
+
+
+def request_of(actor: str, answers: dict[str, Any], chat_id: int | None) -> DrawRequest:
+    """The draw the answers describe, asked for by `actor`; `chat_id` gets the record."""
+    tag, cls = answers.get("tag", ALL), answers.get("class", ALL)
     return DrawRequest(
-        quarter=data["quarter"],
-        level=Level(data["level"]),
+        quarter=answers["quarters"][int(answers["quarter"])],
+        level=Level(_level(answers)),
         actor=actor,
-        region=_region(data),
-        supervision_class=None
-        if data["class"] in (None, "all")
-        else SupervisionClass(data["class"]),
+        region=_region(answers),
+        supervision_class=None if cls == ALL else SupervisionClass(cls),
         filters=DrawFilters()
-        if tag in (None, "all")
-        else DrawFilters(tags=frozenset({data["tags"][int(tag)]})),
-        seed_text=seed.removeprefix("text:") if seed.startswith("text:") else None,
+        if tag == ALL
+        else DrawFilters(tags=frozenset({answers["tags"][int(tag)]})),
+        seed_text=answers["seed_text"] if answers.get("seed") == TYPED else None,
         notify_chat=chat_id,
     )
 
 
-async def _step(ctx: AppContext, actor: str, version: int, data: dict[str, Any]) -> Step:
-    name = _first_open(data)
-    if name == "quarter":
-        return Step(name, version, list(data["quarters"]))
-    if name == "level":
-        return Step(name, version, [Level.COUNTY.value, Level.CITY.value])
-    if name == "region":
-        return Step(name, version, sorted(ctx.config.regions.counties))
-    if name == "class":
-        return Step(name, version, ["all", *(c.value for c in SupervisionClass)])
-    if name == "tag":
-        return Step(
-            name, version, ["all", *(str(i) for i in range(len(data["tags"])))], choices=data
-        )
-    if name == "seed":
-        return Step(name, version, ["server"])
-    plan = await draws.preview(ctx, request_of(actor, data, None))
-    return Step("preview", version, ["confirm", "cancel"], preview=plan, choices=data)
+async def _step(ctx: AppContext, actor: str, version: int, answers: dict[str, Any]) -> Step:
+    question = form.next_question(DRAW, answers)
+    if question is not None:
+        return Step(question, version, answers, form.options(question, answers))
+    plan = await draws.preview(ctx, request_of(actor, answers, None))
+    return Step(None, version, answers, preview=plan)
 
 
 async def confirm(ctx: AppContext, person: Person, version: int, chat_id: int) -> DrawOutcome:
     """Run the draw the form describes; the record and the pushes go out through the outbox."""
     async with ctx.sessions() as session:
-        form = await form_store.get(session, person.user_id)
-    if (
-        form is None
-        or form.kind != FormKind.DRAW
-        or form.version != version
-        or _first_open(form.data) != "preview"
-    ):
+        draft = await _draft(session, person)
+    if draft is None or draft.version != version or form.next_question(DRAW, draft.data):
         raise FormProblem("stale")
-    data = dict(form.data)
-    if not may_draw(person.role, person.region, data["level"], _region(data)):
+    answers = draft.data
+    if not may_draw(person.role, person.region, _level(answers), _region(answers)):
         raise FormProblem("not_allowed")
-    outcome = await draws.execute(ctx, request_of(person.actor, data, chat_id))
+    outcome = await draws.execute(ctx, request_of(person.actor, answers, chat_id))
     async with ctx.sessions() as session, session.begin():
-        await form_store.clear(session, person.user_id)
+        await draft_store.discard(session, draft.id)
     return outcome
 
 
 async def cancel(ctx: AppContext, person: Person) -> bool:
+    """取消 on the preview: his /draw draft dropped (his other forms stay)."""
     async with ctx.sessions() as session, session.begin():
-        had = await form_store.get(session, person.user_id) is not None
-        await form_store.clear(session, person.user_id)
-    return had
+        draft = await form_drafts.mine(session, person.user_id, FormKind.DRAW)
+        return draft is not None and await draft_store.discard(session, draft.id)

@@ -1,62 +1,65 @@
 """The /import form in chat: which directory an admin's next file is, and a file held while
-he says which directory it is. Kept in chat_forms, like the /draw form: a restart loses
-nothing, and the kind buttons carry the form's version, so a stale or forged one does nothing."""
+he says which directory it is. Kept as his import draft (form_drafts), beside any other form
+he holds: a restart loses nothing, and the kind buttons carry the draft's version, so a stale,
+doubled or forged one does nothing (the file is taken by compare-and-set)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from bot.context import AppContext
+from bot.services import form_drafts
 from bot.services.identity import Person
 from spotcheck.states import FormKind
-from storage import form_store
+from storage import draft_store
+from storage.models import utcnow
 
 FORM = FormKind.IMPORT
+FILE = "file"  # the open question while he is to send the file
+KIND = "kind"  # the open question while a held file waits for its directory
 
 
 async def expect_file(ctx: AppContext, person: Person, kind: str | None) -> None:
     """/import [KIND]: his next document is that directory (or one to ask about)."""
     async with ctx.sessions() as session, session.begin():
-        await form_store.put(session, person.user_id, FORM, {"kind": kind})
+        await form_drafts.restart(session, person.user_id, FORM, {"kind": kind}, FILE, utcnow())
 
 
 async def waiting(ctx: AppContext, person: Person) -> dict[str, Any] | None:
     """The /import form's data when it waits for his file, else None. A form older than
-    [limits] import_wait_minutes has lapsed and is cleared: his document is then no import."""
+    [limits] import_wait_minutes has lapsed and is dropped: his document is then no import."""
     async with ctx.sessions() as session, session.begin():
-        form = await form_store.get(session, person.user_id)
-        if form is None or form.kind != FORM:
+        draft = await form_drafts.mine(session, person.user_id, FORM)
+        if draft is None:
             return None
-        if form_store.lapsed(form, ctx.config.limits.import_wait_minutes):
-            await form_store.clear(session, person.user_id)
+        if form_drafts.lapsed(draft, ctx.config.limits.import_wait_minutes, utcnow()):
+            await draft_store.discard(session, draft.id, draft.version)
             return None
-        return dict(form.data)
+        return dict(draft.data)
 
 
 async def hold_file(ctx: AppContext, person: Person, file_id: str, file_name: str) -> int:
     """Keep the file while he chooses its directory; the version the buttons carry."""
+    data = {"kind": None, "file_id": file_id, "name": file_name}
     async with ctx.sessions() as session, session.begin():
-        form = await form_store.put(
-            session, person.user_id, FORM, {"kind": None, "file_id": file_id, "name": file_name}
-        )
-        return form.version
+        draft = await form_drafts.restart(session, person.user_id, FORM, data, KIND, utcnow())
+        return draft.version
 
 
 async def take_file(ctx: AppContext, person: Person, version: int) -> tuple[str, str] | None:
     """The held file (file_id, name) for a kind button of this version, once; None when the
     button is stale or forged."""
     async with ctx.sessions() as session, session.begin():
-        form = await form_store.get(session, person.user_id)
-        if form is None or form.kind != FORM or form.version != version:
+        draft = await form_drafts.mine(session, person.user_id, FORM)
+        if draft is None or draft.version != version or "file_id" not in draft.data:
             return None
-        if "file_id" not in form.data:
-            return None
-        await form_store.clear(session, person.user_id)
-        return str(form.data["file_id"]), str(form.data["name"])
+        if not await draft_store.discard(session, draft.id, version):
+            return None  # taken by a second press at the same moment
+        return str(draft.data["file_id"]), str(draft.data["name"])
 
 
 async def done(ctx: AppContext, person: Person) -> None:
     async with ctx.sessions() as session, session.begin():
-        form = await form_store.get(session, person.user_id)
-        if form is not None and form.kind == FORM:
-            await form_store.clear(session, person.user_id)
+        draft = await form_drafts.mine(session, person.user_id, FORM)
+        if draft is not None:
+            await draft_store.discard(session, draft.id)

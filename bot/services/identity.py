@@ -38,7 +38,10 @@ class Person:
     region: str
     language: str
     reachable: bool = True  # False after Telegram answered 403 for this chat
-    waiting: str | None = None  # the chat form (draw | recusal) his next message may answer
+    # The form kind his next plain text answers: of his drafts, the most recently answered one
+    # whose open question takes text (a recusal's reason, a typed seed …); None: no form.
+    waiting: str | None = None
+    recusing: bool = False  # a 申请回避 waits for its reason (a command drops it)
 
     @property
     def actor(self) -> str:
@@ -226,10 +229,12 @@ async def who(ctx: AppContext, user_id: int) -> Person | None:
     rows = await ctx.point_reads.all(account_store.WHO, {"user_id": user_id})
     if not rows:
         return None
-    user, chat, language, reachable, cert_no, name, role, region, status, waiting = rows[0]
+    user, chat, language, reachable, cert_no, name, role, region, status, *forms = rows[0]
     if status == DutyStatus.TRANSFERRED.value:
         return None
-    return Person(user, chat, cert_no, name, Role(role), region, language, bool(reachable), waiting)
+    waiting, recusing = forms
+    person = (user, chat, cert_no, name, Role(role), region, language, bool(reachable))
+    return Person(*person, waiting=waiting, recusing=bool(recusing))
 
 
 async def reachable_again(ctx: AppContext, user_id: int) -> None:

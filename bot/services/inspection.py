@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import AppContext
-from bot.services import assignments
+from bot.services import assignments, result_cards
 from bot.services.identity import Person
 from bot.services.problems import ServiceProblem
 from spotcheck import form
@@ -417,6 +417,8 @@ async def submit(ctx: AppContext, person: Person, version: int, today: date) -> 
                 new={"assignment": assignment_id, "cert_no": person.cert_no},
             )
         )
+        # The team and its lead get the result card in the same transaction as the result.
+        await result_cards.enqueue_result_cards(session, ctx, assignment_id)
         return name
 
 

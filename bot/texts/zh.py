@@ -477,31 +477,6 @@ class Texts:
         where = f"处理第 {update_id} 号更新时" if update_id is not None else "后台任务中"
         return f"机器人出错：{where}\n{error}"
 
-    def ask(self, field: str) -> str:
-        return {
-            "quarter": "第 1 步：选择季度",
-            "level": "第 2 步：选择层级",
-            "region": "第 3 步：选择区县",
-            "class": "第 4 步：选择监管类别",
-            "tag": "第 5 步：定向抽取？选择标签，或“不定向”",
-            "seed": "第 6 步：随机种子。点“服务器随机”，或直接发送事先公布的公开文本（如彩票开奖号码）",
-        }[field]
-
-    def option(self, regions: CityRegions, field: str, value: str, data: dict[str, Any]) -> str:
-        if field == "level":
-            return self.level_name(value)
-        if field == "region":
-            return self.region_name(regions, value)
-        if field == "class":
-            return "全部类别" if value == "all" else self.class_short(value)
-        if field == "tag":
-            return "不定向" if value == "all" else str(data["tags"][int(value)])
-        if field == "seed":
-            return "服务器随机"
-        if field == "preview":
-            return {"confirm": "确认抽取", "cancel": "取消"}[value]
-        return value
-
     def preview(
         self, regions: CityRegions, quarter: str, level: str, strata: list[dict[str, Any]]
     ) -> str:
@@ -1189,6 +1164,42 @@ class Texts:
             f"您的检查草稿（{target_name}）已 {idle_hours} 小时未填写，已过期作废。{kept}"
             "如需继续检查，请在任务上重新点「开始检查」。"
         )
+
+    # --- issue 15: the /draw and 申请回避 forms on the form engine ---
+
+    _DRAW_PROMPTS: ClassVar[dict[str, str]] = {
+        "quarter": "选择季度",
+        "level": "选择层级",
+        "region": "选择区县",
+        "class": "选择监管类别",
+        "tag": "定向抽取？选择标签，或“不定向”",
+        "seed": "随机种子。点“服务器随机”，或直接发送事先公布的公开文本（如彩票开奖号码）",
+        "seed_text": "请发送事先公布的公开文本（如彩票开奖号码）",
+    }
+
+    def draw_ask(self, step: int, key: str) -> str:
+        """The /draw question ``key``, numbered as the form declares it."""
+        return f"第 {step} 步：{self._DRAW_PROMPTS[key]}"
+
+    def draw_option(
+        self, regions: CityRegions, key: str, code: str, answers: dict[str, Any]
+    ) -> str:
+        """A /draw button's words: list options carry an index into the draft's givens."""
+        if key == "quarter":
+            return str(answers["quarters"][int(code)])
+        if key == "level":
+            return self.level_name(code)
+        if key == "region":
+            return self.region_name(regions, answers["counties"][int(code)])
+        if key == "class":
+            return "全部类别" if code == "all" else self.class_short(code)
+        if key == "tag":
+            return "不定向" if code == "all" else str(answers["tags"][int(code)])
+        if key == "seed":
+            return {"server": "服务器随机", "text": "公开文本"}[code]
+        if key == "preview":
+            return {"confirm": "确认抽取", "cancel": "取消"}[code]
+        return code
 
 
 class _Fields(dict[str, object]):

@@ -11,7 +11,8 @@ from bot.services import identity
 from spotcheck.classes import SupervisionClass
 from spotcheck.record import verify_record
 from spotcheck.roles import Role
-from storage.bot_models import ChatForm, HandledUpdate, TelegramAccount
+from storage.bot_models import HandledUpdate, TelegramAccount
+from storage.draft_models import FormDraft
 from storage.draw_models import Assignment, AssignmentMember, Conflict, DrawPlan, DrawRecord
 from storage.models import AuditLog
 from tests.e2e.conftest import NOT_YOURS, STALE, BotHarness
@@ -218,7 +219,7 @@ async def test_recusal_draws_a_replacement_who_is_notified(bot: BotHarness) -> N
         [lead_cert] = [m.person_key for m in await members_of(bot, assignment_id) if m.is_lead]
         await bot.press(user, "申请回避", chosen)
         asked = bot.fake.last_text(user.id)
-        [form] = await bot.all(select(ChatForm))
+        [form] = await bot.all(select(FormDraft))
         await bot.send(user, reason)
         await bot.settle()
         await bot.send(user, "/tasks")
@@ -228,7 +229,7 @@ async def test_recusal_draws_a_replacement_who_is_notified(bot: BotHarness) -> N
         f"申请回避：{target.name}。请在 30 分钟内直接回复回避原因（如亲属关系、曾任职等）；发送 /cancel 放弃。"
     )
     assert (form.kind, form.data) == ("recusal", {"assignment": assignment_id})
-    assert await bot.all(select(ChatForm)) == []
+    assert await bot.all(select(FormDraft)) == []
     # the conflict is on file, the team changed, a replacement record amends the draw
     [conflict] = await bot.all(select(Conflict))
     assert (conflict.cert_no, conflict.credit_code, conflict.reason, conflict.source) == (
@@ -298,7 +299,7 @@ async def test_forged_callback_for_someone_elses_task_changes_nothing(bot: BotHa
         answer = bot.fake.callback_answer(update)
         assert answer is not None and (answer["text"], answer["show_alert"]) == (STALE, True)
     assert after == before
-    assert await bot.all(select(ChatForm)) == []
+    assert await bot.all(select(FormDraft)) == []
     refused = await bot.all(
         select(AuditLog).where(AuditLog.action == "refused").order_by(AuditLog.id)
     )

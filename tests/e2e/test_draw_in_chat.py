@@ -12,7 +12,8 @@ from sqlalchemy import func, select, update
 
 from spotcheck.record import verify_record
 from spotcheck.roles import Role
-from storage.bot_models import ChatForm, OutboxMessage
+from storage.bot_models import OutboxMessage
+from storage.draft_models import FormDraft
 from storage.draw_models import Assignment, AssignmentMember, DrawPlan, DrawRecord
 from storage.models import Target
 from tests.e2e.conftest import STALE, BotHarness, walk_draw
@@ -183,19 +184,19 @@ async def test_county_admin_draws_his_own_county_only(bot: BotHarness) -> None:
         await bot.press(admin, bot.fake.buttons(bot.fake.last_message(5003))[0][0])  # quarter
         asked = bot.fake.last_message(5003)
         assert asked is not None and asked["text"] == "第 4 步：选择监管类别"
-        [form] = await bot.all(select(ChatForm))
+        [form] = await bot.all(select(FormDraft))
         before = (form.version, dict(form.data))
         forged = [
-            f"1:dw:{form.version}:region:{LIANCHI}",
-            f"1:dw:{form.version}:level:city",
-            f"1:dw:{form.version + 1}:class:special",
-            f"1:dw:{form.version}:quarter:{form.data['quarters'][1]}",
-            f"1:dw:{form.version}:preview:confirm",
+            f"1:fm:dw:{form.version}:region:{LIANCHI}",
+            f"1:fm:dw:{form.version}:level:city",
+            f"1:fm:dw:{form.version + 1}:class:special",
+            f"1:fm:dw:{form.version}:quarter:1",
+            f"1:fm:dw:{form.version}:preview:confirm",
         ]
         answers = []
         for data in forged:
             answers.append(bot.fake.callback_answer(await bot.forge(admin, data)))
-        [after] = await bot.all(select(ChatForm))
+        [after] = await bot.all(select(FormDraft))
         assert (after.version, dict(after.data)) == before
         # then the form goes on from where it was, for his county
         await bot.press(admin, "特殊", asked)
@@ -224,10 +225,10 @@ async def test_inspector_cannot_draw(bot: BotHarness) -> None:
     async with bot.running():
         user = await bot.bind(5004, inspector.cert_no)
         await bot.send(user, "/draw")
-        await bot.forge(user, "1:dw:1:quarter:2024Q1")
+        await bot.forge(user, "1:fm:dw:1:quarter:0")
 
     assert bot.fake.texts(5004)[1:] == ["只有管理员可以发起抽取。"]
-    assert await bot.all(select(ChatForm)) == []
+    assert await bot.all(select(FormDraft)) == []
     assert await bot.scalar(select(func.count()).select_from(DrawRecord)) == 0
 
 

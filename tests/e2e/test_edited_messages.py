@@ -7,7 +7,8 @@ from sqlalchemy import select
 
 from bot.services import identity
 from spotcheck.roles import Role
-from storage.bot_models import ChatForm, TelegramAccount
+from storage.bot_models import TelegramAccount
+from storage.draft_models import FormDraft
 from storage.draw_models import Conflict
 from tests.e2e.conftest import STRANGER_REFUSAL, BotHarness
 from tests.e2e.test_assignments import drawn_with_a_push
@@ -25,7 +26,7 @@ async def test_an_edit_into_a_command_runs_nothing(bot: BotHarness) -> None:
         await bot.fake.until_idle()
 
     assert bot.fake.texts(6301)[before:] == [EDITED]
-    assert await bot.all(select(ChatForm)) == []
+    assert await bot.all(select(FormDraft)) == []
 
 
 async def test_an_edit_does_not_feed_a_waiting_recusal(bot: BotHarness) -> None:
@@ -36,7 +37,7 @@ async def test_an_edit_does_not_feed_a_waiting_recusal(bot: BotHarness) -> None:
         bot.fake.edit_text(user, sent, "与该企业法定代表人系近亲属")
         await bot.fake.until_idle()
         told = bot.fake.last_text(user.id)
-        [form] = await bot.all(select(ChatForm))
+        [form] = await bot.all(select(FormDraft))
 
     assert told == EDITED
     assert form.kind == "recusal"  # still waiting for a new message

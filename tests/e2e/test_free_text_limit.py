@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from spotcheck.roles import Role
-from storage.bot_models import ChatForm
+from storage.draft_models import FormDraft
 from storage.draw_models import DrawRecord
 from tests.e2e.conftest import BotHarness, walk_draw
 
@@ -26,15 +26,15 @@ async def test_a_typed_seed_over_the_limit_is_refused_and_the_form_waits(
             label = {"第 2 步": "县级", "第 3 步": "竞秀区", "第 4 步": "特殊", "第 5 步": "不定向"}
             step = (bot.fake.last_text(6201) or "")[:4]
             await bot.press(boss, label.get(step) or bot.fake.buttons(message)[0][0])
-        [before] = await bot.all(select(ChatForm))
+        [before] = await bot.all(select(FormDraft))
         await bot.send(boss, "7" * 501)
         refused = bot.fake.last_text(6201)
-        [after] = await bot.all(select(ChatForm))
+        [after] = await bot.all(select(FormDraft))
         preview = await walk_draw(bot, boss, seed="7" * 500)  # at the limit: taken
 
     assert refused == "内容过长（501 字），最多 500 字。未作任何处理，请精简后重新发送。"
     assert (after.version, after.data) == (before.version, before.data)
-    assert after.data["seed"] is None
+    assert "seed" not in after.data and after.question == "seed"  # still the open question
     assert preview["text"].startswith("预览：")
     assert await bot.all(select(DrawRecord)) == []
 

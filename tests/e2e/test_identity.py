@@ -8,7 +8,8 @@ from sqlalchemy import select, update
 
 from bot.services import identity
 from spotcheck.roles import DutyStatus, Role
-from storage.bot_models import ChatForm, HandledUpdate, Invite, Stranger, TelegramAccount
+from storage.bot_models import HandledUpdate, Invite, Stranger, TelegramAccount
+from storage.draft_models import FormDraft
 from storage.draw_models import DrawPlan, DrawRecord
 from storage.models import AuditLog, Inspector, utcnow
 from tests.e2e.conftest import (
@@ -209,7 +210,7 @@ async def test_stranger_gets_one_refusal_and_nothing_else(bot: BotHarness) -> No
         await bot.send(stranger, "/start")
         await bot.send(stranger, "/help")
         press = await bot.forge(stranger, "1:ok:1")
-        await bot.forge(stranger, "1:dw:1:quarter:2024Q1")
+        await bot.forge(stranger, "1:fm:dw:1:quarter:0")
         bot.fake.send_document(stranger, b"PK\x03\x04fake", "名录.xlsx")
         await bot.fake.until_idle()
         bot.fake.send_location(stranger, 38.87, 115.46)
@@ -225,7 +226,7 @@ async def test_stranger_gets_one_refusal_and_nothing_else(bot: BotHarness) -> No
     assert await bot.all(select(TelegramAccount)) == []
     assert await bot.all(select(DrawRecord)) == []
     assert await bot.all(select(DrawPlan)) == []
-    assert await bot.all(select(ChatForm)) == []
+    assert await bot.all(select(FormDraft)) == []
     assert [s.user_id for s in await bot.all(select(Stranger))] == [9001]
     assert len(await bot.all(select(HandledUpdate))) == 9
 

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from spotcheck.roles import DutyStatus, Role
-from storage.bot_models import ChatForm
+from storage.draft_models import FormDraft
 from storage.models import AuditLog, Inspector, Target, utcnow
 from tests.e2e.conftest import SQLITE_ONLY, BotHarness, OpenBot
 from tests.e2e.fake_telegram import TgUser
@@ -309,7 +309,7 @@ NOT_XLSX = "文件不是 .xlsx 工作簿（可能是 CSV、文本或改了扩展
 async def _forms_aged(bot: BotHarness, minutes: int) -> None:
     async with bot.ctx.sessions() as session, session.begin():
         await session.execute(
-            update(ChatForm).values(updated_at=utcnow() - timedelta(minutes=minutes))
+            update(FormDraft).values(updated_at=utcnow() - timedelta(minutes=minutes))
         )
 
 
@@ -326,7 +326,7 @@ async def test_an_import_that_fails_midway_leaves_no_form_behind(
             data = sheet(tmp_path, TARGET_HEADERS, fresh_targets(1))
             bot.fake.send_document(boss, data, "t.xlsx", XLSX)
             await bot.fake.until_idle()
-            assert await bot.all(select(ChatForm)) == []
+            assert await bot.all(select(FormDraft)) == []
             # his next .docx is a policy, not a directory
             bot.fake.send_document(boss, POLICY, "执法记录仪使用规定.docx")
             await bot.fake.until_idle()
@@ -346,4 +346,4 @@ async def test_an_import_form_older_than_the_wait_no_longer_takes_a_document(
             bot.fake.send_document(boss, POLICY, "执法记录仪使用规定.docx")
             await bot.fake.until_idle()
             assert bot.fake.last_text(boss.id) == answer
-    assert await bot.all(select(ChatForm)) == []
+    assert await bot.all(select(FormDraft)) == []

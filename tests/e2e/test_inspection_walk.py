@@ -48,7 +48,11 @@ async def test_inspection_walks_from_start_to_submitted(open_bot: OpenBot, tmp_p
 
     said = bot.said(task.user.id)
     assert any(t.startswith("已签到：距检查对象 111 米") for t in said), said
-    assert said[-1] == f"检查结果已提交：{task.target.name}。状态：已提交。提交后不能再修改。"
+    assert f"检查结果已提交：{task.target.name}。状态：已提交。提交后不能再修改。" in said
+    # …and the result card, through the outbox, in the same transaction as the result
+    assert [t for t in said if t.startswith("【检查结果】")] == [
+        next(t for t in said if t.startswith(f"【检查结果】{task.target.name}"))
+    ]
     assert bot.fake.callback_answer(again)["text"] == STALE  # type: ignore[index]
     [result] = await bot.all(select(InspectionResult))
     assert (result.assignment_id, result.state, result.category, result.submitted_by) == (

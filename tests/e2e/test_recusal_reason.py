@@ -8,7 +8,8 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from storage.bot_models import ChatForm, OutboxMessage
+from storage.bot_models import OutboxMessage
+from storage.draft_models import FormDraft
 from storage.draw_models import Conflict, DrawRecord
 from storage.models import utcnow
 from tests.e2e.conftest import BotHarness
@@ -31,7 +32,7 @@ async def _recusal_asked(bot: BotHarness) -> tuple[TgUser, str]:
 async def _asked_minutes_ago(bot: BotHarness, minutes: int) -> None:
     async with bot.ctx.sessions() as session, session.begin():
         await session.execute(
-            update(ChatForm).values(updated_at=utcnow() - timedelta(minutes=minutes))
+            update(FormDraft).values(updated_at=utcnow() - timedelta(minutes=minutes))
         )
 
 
@@ -50,7 +51,7 @@ async def test_a_reason_over_the_limit_is_refused_and_the_request_still_waits(
         refused = bot.fake.last_text(user.id)
         await _nothing_recorded(bot)
         assert len(await bot.all(select(OutboxMessage))) == queued  # no notice queued
-        [form] = await bot.all(select(ChatForm))
+        [form] = await bot.all(select(FormDraft))
         assert form.kind == "recusal"
         await bot.send(user, REASON)
         await bot.settle()
@@ -76,7 +77,7 @@ async def test_a_command_drops_the_waiting_request_and_later_text_is_a_question(
     )
     assert after_tasks[1].startswith("我的检查任务：")  # the command still runs
     assert (bot.fake.last_text(user.id) or "").startswith(RATIO_ANSWER_START)
-    assert await bot.all(select(ChatForm)) == []
+    assert await bot.all(select(FormDraft)) == []
     await _nothing_recorded(bot)
 
 
@@ -86,7 +87,7 @@ async def test_cancel_still_says_it_cancelled_the_request(bot: BotHarness) -> No
         await bot.send(user, "/cancel")
 
     assert bot.fake.last_text(user.id) == "已取消。"
-    assert await bot.all(select(ChatForm)) == []
+    assert await bot.all(select(FormDraft)) == []
     await _nothing_recorded(bot)
 
 
@@ -104,7 +105,7 @@ async def test_a_request_lapses_after_the_wait_and_the_text_is_answered_as_a_que
         "如仍需回避，请在任务上重新点「申请回避」。"
     )
     assert answer.startswith(RATIO_ANSWER_START)
-    assert await bot.all(select(ChatForm)) == []
+    assert await bot.all(select(FormDraft)) == []
     await _nothing_recorded(bot)
 
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from spotcheck.roles import Role
-from storage.bot_models import ChatForm, PolicyDocument
+from storage.bot_models import PolicyDocument
+from storage.draft_models import FormDraft
 from tests.e2e.conftest import STALE, BotHarness
 from tests.test_qa_service import DRONE, DRONE_TEXT
 
@@ -24,13 +25,13 @@ async def test_forged_tag_number_is_refused_as_stale(bot: BotHarness) -> None:
         await bot.press(boss, "竞秀区")
         await bot.press(boss, "特殊")
         assert (bot.fake.last_text(6101) or "").startswith("第 5 步")
-        [form] = await bot.all(select(ChatForm))
+        [form] = await bot.all(select(FormDraft))
         before = (form.version, dict(form.data))
         answers = [
-            bot.fake.callback_answer(await bot.forge(boss, f"1:dw:{form.version}:tag:{digit}"))
-            for digit in ("²", "١", "0x0", "-0", " 0")
+            bot.fake.callback_answer(await bot.forge(boss, f"1:fm:dw:{form.version}:tag:{digit}"))
+            for digit in ("²", "١", "0x0", "-0", " 0", "00", "9")
         ]
-        [after] = await bot.all(select(ChatForm))
+        [after] = await bot.all(select(FormDraft))
 
     for answer in answers:
         assert answer is not None and (answer.get("text"), answer.get("show_alert")) == (
