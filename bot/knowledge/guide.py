@@ -8,6 +8,7 @@ command, button and command-line subcommand it names must exist.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import cache
 from importlib import resources
 
@@ -29,3 +30,8 @@ def guide_text() -> str:
 
 def is_guide(passage: Passage) -> bool:
     return passage.document == GUIDE
+
+
+def policy_documents(passages: Iterable[Passage]) -> list[str]:
+    """The names of the policy documents among passages, in order: all but the guide."""
+    return list(dict.fromkeys(p.document for p in passages if not is_guide(p)))
