@@ -111,7 +111,9 @@ async def test_deadline_question_gets_the_windows_the_plan_and_the_guide_as_next
     )
     assert f"\n\n《{PLAN}》文末：\n请各县（市、区）分局" in answer["text"]
     assert label == NEXT
-    assert shown.startswith("《使用说明》六（一） 报送期限（本机器人的用法，不是政策规定）：\n")
+    assert shown is not None and shown.startswith(
+        "《使用说明》六（一） 报送期限（本机器人的用法，不是政策规定）：\n"
+    )
     assert "/deadlines" in shown
     # a question with one passage only has no 下一条
     assert single is not None and single["text"].startswith(f"《{PLAN}》二（一）")
