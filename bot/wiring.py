@@ -94,9 +94,9 @@ async def start_background(application: App) -> None:
     strangers see. Role menus are set per chat when someone binds."""
     data = application.bot_data
     loop = asyncio.get_running_loop()
+    data.schedule.start()  # first: if it fails, no task is left running unawaited
     outbox = loop.create_task(data.outbox.run())
     handled = loop.create_task(data.handled.run())
-    data.schedule.start()
     data.background = Background(
         catch_up=loop.create_task(data.schedule.catch_up()),
         digest_catch_up=loop.create_task(data.schedule.catch_up_digests()),

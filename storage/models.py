@@ -25,7 +25,9 @@ def as_utc(moment: datetime) -> datetime:
 
 # Constraint and index names follow one pattern on every engine (Alembic's operations use it
 # too), so a later migration can drop or alter a constraint by name. A CheckConstraint needs a
-# name of its own: the "ck" pattern is built from it.
+# name of its own: the "ck" pattern is built from it. Never change it: migrations 0001–0006
+# take their names from it when they run, while 0007 renamed older databases to this exact
+# pattern; a new pattern would need a migration renaming every constraint on both kinds.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",

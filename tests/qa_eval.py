@@ -133,3 +133,111 @@ OUT_OF_SCOPE: tuple[str, ...] = (
 )
 
 ALL_IN_SCOPE: tuple[EvalQuestion, ...] = IN_SCOPE + LATER_IN_SCOPE
+
+# --- issue 12: what the documents do not answer, and the bot's own guide -----------------------
+#
+# Written before the coverage rule was changed, in inspectors' words; many share generic words
+# (检查、企业、结果、执法人员 …) or even a term of art with a passage that does not answer them.
+# A question the plan or the guide does answer is not here but below, with its fact.
+#
+# History. With the guide added to the index and the old rule (two shared content words, half
+# of them), the set as it then stood scored: answerable (IN_SCOPE, LATER_IN_SCOPE, GUIDE_IN_SCOPE)
+# rank-1 0.836, unanswerable (OUT_OF_SCOPE, NOT_COVERED) abstained 0.659 — the guide's short
+# passages outranked the plan, and one shared word (申请, 配合, 模板) was taken for coverage.
+# Tuned on those two sets: the coverage rule (bot/knowledge/coverage.py: IDF weights, generic
+# words, function words by jieba's tag, MIN_EVIDENCE, two distinctive words when the question
+# names a thing no document has), GUIDE_PRIOR, compounds cut into halves the documents use
+# (企业信用), synonyms (印发/发给, 纳入/记入, 亲属/亲戚, 重抽, 作假), and the guide's wording (亲戚,
+# 开始一次抽取, 证明没有作假, 按钮, 抽完后). End of tuning: rank-1 0.959 (70/73), abstained
+# 0.909 (40/44). NOT_COVERED_HELD_OUT and GUIDE_HELD_OUT, written at the same time as the rest,
+# were then run once and not tuned on: 12/13 abstained (检查时企业负责人不在场 got the guide's
+# 二（三）, which names 负责人), 6/7 guide questions right (统计表报送后提醒还会来吗 got the plan's
+# 文末). On the whole extended set: rank-1 0.950 (76/80), abstained 0.912 (52/57).
+# Known misses: 执法证到期了怎么换 (jieba cuts 执法证 into 执法 / 证, leaving 到期, which the
+# guide's 六（二） has), 信用等级多久更新一次 (jieba tags 更新 an adverb), 一年最多能查几次,
+# 执法文书模板在哪下载 (the guide's /template passage has 模板 and 下载).
+NOT_COVERED: tuple[str, ...] = (
+    "检查时企业拒绝开门怎么办？",
+    "企业不配合检查要怎么处罚？",
+    "现场检查要带几个人去？",
+    "检查发现企业超标排放，罚多少钱？",
+    "现场检查笔录怎么写？",
+    "企业对检查结果不服，可以申请复议吗？",
+    "企业整改期限一般给多久？",
+    "现场采样要送哪个监测站？",
+    "检查对象的信用等级多久更新一次？",
+    "执法证丢了怎么补办？",
+    "夜间突击检查需要审批吗？",
+    "检查的时候可以拍照录像吗？",
+    "同一家企业一年最多能查几次？",
+    "跨部门联合检查的费用谁出？",
+    "专家参加检查有没有劳务费？",
+    "信用修复怎么申请？",
+    "重点排污单位名录每年什么时候公布？",
+    "排污许可证过期了还能生产吗？",
+    "上级交办的信访件算不算双随机任务？",
+    "双随机抽查的执法文书模板在哪下载？",
+    "季度统计表的表格格式是什么样的？",
+    "检查组长要负什么责任？",
+    "抽查不合格的企业要不要再复查？",
+    "污染源自动监控数据超标怎么处理？",
+    "违法企业要不要在网站上曝光？",
+    "执法人员被投诉了怎么处理？",
+)
+
+NOT_COVERED_HELD_OUT: tuple[str, ...] = (
+    "检查时企业负责人不在场能不能查？",
+    "暗访需要几个人？",
+    "环境违法行为的举报奖励怎么发？",
+    "企业申请延期整改要交什么材料？",
+    "检查时发现锅炉没有环评手续怎么处理？",
+    "新来的执法人员多长时间能独立执法？",
+    "现场检查可以让企业签字确认吗？",
+    "抽查中企业提供虚假材料怎么办？",
+    "检查结果需要企业盖章吗？",
+    "夏季高温天气现场检查有补贴吗？",
+    "企业可以自己申请被检查吗？",
+    "区县之间交叉执法的差旅费谁报销？",
+    "年度考核里双随机占多少分？",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class GuideQuestion:
+    question: str
+    section: str  # the guide's section that answers it
+    facts: tuple[str, ...]
+
+
+def g(question: str, section: str, *facts: str) -> GuideQuestion:
+    return GuideQuestion(question, section, facts)
+
+
+# Questions about the bot itself, answered from the guide (《使用说明》).
+GUIDE_IN_SCOPE: tuple[GuideQuestion, ...] = (
+    g("执法人员和检查对象有利害关系怎么办？", "二（三）", "申请回避"),
+    g("抽查结果多久要向社会公示？", "六（三）", "20 个工作日"),
+    g("我和被查企业老板是亲戚，这个任务能不去吗？", "二（三）", "申请回避"),
+    g("怎么开始一次抽查？", "三（二）", "/draw"),
+    g("怎么证明抽取没有作假？", "四（二）", "shuangsuiji verify"),
+    g("为什么偏偏抽中了我们这家企业？", "三（五）", "随机排序值"),
+    g("邀请码怎么用？", "一（一）", "/start 邀请码"),
+    g("回避原因要在多长时间内回复？", "二（三）", "30 分钟"),
+    g("已报送按钮什么时候点？", "六（二）", "已报送"),
+    g("名录库怎么导入？", "五（一）", "/import"),
+    g("导入模板在哪里下载？", "五（二）", "/template"),
+    g("我的检查任务在哪看？", "二（一）", "/tasks"),
+    g("区县管理员能不能抽市级的？", "三（一）", "区县管理员只能为本区县发起县级抽取"),
+    g("公开种子怎么用？", "四（一）", "--seed"),
+    g("抽完了还能重新抽吗？", "三（四）", "不能重抽"),
+)
+
+GUIDE_HELD_OUT: tuple[GuideQuestion, ...] = (
+    g("接受任务在哪里点？", "二（二）", "「接受」"),
+    g("点了申请回避又不想回避了怎么办？", "二（三）", "/cancel"),
+    g("拿彩票号码当种子怎么操作？", "四（一）", "公开文本"),
+    g("机器人能登记现场检查结果吗？", "六（三）", "还不能录入"),
+    g("邀请码过期了怎么办？", "一（一）", "重新索取"),
+    g("组长每天能收到什么？", "二（四）", "组长每天收到"),
+    g("统计表报送后提醒还会来吗？", "六（二）", "提醒即停止"),
+)

@@ -37,7 +37,16 @@ from storage.models import AuditLog, Inspector, Target
 from tests.conftest import make_config
 
 PLAN = "保定市生态环境局2024年“双随机、一公开”监管工作实施方案"
-NOT_FOUND = "没有找到相关规定。可以换个说法再问，或咨询市局。"
+NOT_FOUND = "\n".join(
+    [
+        "没有找到相关规定。我能回答的是：",
+        f"· 规定原文：《{PLAN}》",
+        "· 本机器人的用法：《使用说明》（任务、回避、抽取、核验、报送）",
+        "· 现行配置：各级各类监管对象的抽查比例、本季度应抽家数、报送期限",
+        "可以换个说法再问，或咨询市局。",
+    ]
+)
+GUIDE_LABEL = "（本机器人的用法，不是政策规定）"
 STALE = "规定库已更新，请重新提问。"
 JINGXIU, CITY = "130602", "130600"
 TODAY = date(2024, 3, 28)  # 2024Q1, the day after the summary window opened
@@ -275,7 +284,7 @@ async def test_my_county_quota_is_ceil_25_percent_of_its_active_key_targets(
 
     live, quote = found.text.split("\n\n", 1)
     assert live == (
-        f"竞秀区2024Q1：重点监管对象{population} 家，"
+        f"按现行配置和名录库，竞秀区2024Q1：重点监管对象{population} 家，"
         f"县级每季度至少抽查 25%，本季度至少 {quota} 家（向上取整，含信用风险分级）。"
     )
     assert quote.startswith(f"《{PLAN}》二（四）")
@@ -293,7 +302,7 @@ async def test_city_admin_asking_the_quota_gets_the_city_figure_at_10_percent(
     found = await ask(ctx, PolicyLibrary(ctx), "我们重点监管对象这季度要抽几家？", admin)
 
     assert found.text.split("\n\n")[0] == (
-        f"保定市2024Q1：重点监管对象{population} 家，"
+        f"按现行配置和名录库，保定市2024Q1：重点监管对象{population} 家，"
         f"市级每季度至少抽查 10%，本季度至少 {quota_for(Fraction(1, 10), population)} 家（向上取整，含信用风险分级）。"
     )
 
@@ -309,7 +318,7 @@ async def test_county_admin_asking_when_statistics_are_due_gets_his_countys_wind
 
     assert found.text == "\n".join(
         [
-            "近期报送期限：",
+            "按现行配置（节假日日历）算出的近期报送期限：",
             "2024Q1 季度工作总结：2024-03-27 至 2024-03-29（已报送）",
             "2024Q1 季度统计表：2024-04-01 至 2024-04-03（未报送）",
             "2024Q2 季度工作总结：2024-06-26 至 2024-06-28（未报送）",
@@ -321,7 +330,10 @@ async def test_county_admin_asking_when_statistics_are_due_gets_his_countys_wind
             "将上一季度统计表报送市局。",
         ]
     )
-    assert found.more == ()  # one passage only: no 下一条
+    # the next passage is the guide's: where the bot shows these dates
+    [position] = found.more
+    guide = (await PolicyLibrary(ctx).index()).passages[position]
+    assert (guide.document, guide.section) == ("使用说明", "六（一）")
 
 
 async def test_deadline_question_without_a_person_quotes_only_the_plan(ctx: AppContext) -> None:
@@ -338,6 +350,70 @@ async def test_question_the_documents_do_not_cover_gets_exactly_the_refusal(
 ) -> None:
     found = await ask(ctx, PolicyLibrary(ctx), question)
     assert found == qa.Answer(NOT_FOUND, (), False)
+
+
+# --- issue 12: the guide, and which source an answer quotes -------------------------------------
+
+
+async def test_question_about_the_bot_is_answered_from_the_guide_with_its_section(
+    ctx: AppContext,
+) -> None:
+    found = await ask(ctx, PolicyLibrary(ctx), "执法人员和检查对象有利害关系怎么办？")
+    assert found.found
+    assert found.text.startswith(f"《使用说明》二（三） 申请回避{GUIDE_LABEL}：\n")
+    assert "「申请回避」" in found.text and "30 分钟" in found.text
+    assert PLAN not in found.text
+
+
+async def test_publication_deadline_comes_from_the_guide_not_a_wrong_plan_passage(
+    ctx: AppContext,
+) -> None:
+    found = await ask(ctx, PolicyLibrary(ctx), "抽查结果多久要向社会公示？")
+    assert found.text.startswith(f"《使用说明》六（三） 结果公示{GUIDE_LABEL}：\n")
+    assert "20 个工作日" in found.text
+
+
+async def test_next_passage_from_the_guide_is_labelled_as_the_guide(ctx: AppContext) -> None:
+    library = PolicyLibrary(ctx)
+    index = await library.index()
+    position = next(i for i, p in enumerate(index.passages) if p.document == "使用说明")
+    shown = await qa.passage_at(library, ctx.texts, library.fingerprint, position)
+    assert shown is not None and shown.startswith("《使用说明》")
+    assert GUIDE_LABEL in shown
+
+
+async def test_each_part_of_an_answer_says_whether_it_is_configuration_or_the_plan(
+    ctx: AppContext,
+) -> None:
+    await demo.load_demo_directory(ctx)
+    inspector = await bound(ctx, Role.INSPECTOR, JINGXIU, 7004)
+    library = PolicyLibrary(ctx)
+    ratio = await ask(ctx, library, "县级重点监管对象每季度要抽多少？")
+    quota = await ask(ctx, library, "我县重点监管对象这季度要抽几家？", inspector)
+    deadlines = await ask(ctx, library, "我们的统计表什么时候报？", inspector)
+    for found, live in (
+        (ratio, "按现行配置，"),
+        (quota, "按现行配置和名录库，"),
+        (deadlines, "按现行配置（节假日日历）算出的近期报送期限："),
+    ):
+        first, quote = found.text.split("\n\n", 1)
+        assert first.startswith(live)
+        assert quote.startswith(f"《{PLAN}》")
+        assert GUIDE_LABEL not in found.text
+
+
+async def test_refusal_names_the_documents_it_can_answer_from_including_added_ones(
+    ctx: AppContext,
+) -> None:
+    library = PolicyLibrary(ctx)
+    await qa.add_document(ctx, library, f"{DRONE}.txt", DRONE_TEXT.encode(), "t")
+    found = await ask(ctx, library, "食堂几点开饭？")
+    assert not found.found
+    assert found.text.splitlines()[:2] == [
+        "没有找到相关规定。我能回答的是：",
+        f"· 规定原文：《{PLAN}》、《{DRONE}》",
+    ]
+    assert "《使用说明》" in found.text
 
 
 # --- documents: added ------------------------------------------------------------------------

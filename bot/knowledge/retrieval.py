@@ -5,9 +5,10 @@ BM25 is written out here (Okapi, k1=1.2, b=0.5, the always-positive Lucene idf) 
 taken from rank-bm25: it is twenty lines, needs no numpy, and takes a weight per query term,
 which is how synonyms and colloquial words count for less than the words the question used.
 
-Not covered (no hits): the best passage does not contain two of the question's content words (or
-its only one), directly or as a synonym, or matches less than MIN_COVERAGE of them. A question
-that shares no content word with any passage has no best passage at all.
+Not covered (no hits): no passage among the best few carries enough of the question's
+distinctive words (bot/knowledge/coverage.py) — a passage sharing only generic words with it
+(检查、结果、企业 …) answers nothing. The bot's own guide ranks a little below the policy
+documents, so that on ground both cover the plan is quoted.
 """
 
 from __future__ import annotations
@@ -30,19 +31,22 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", category=UserWarning)
     warnings.simplefilter("ignore", category=DeprecationWarning)
     import jieba
+    import jieba.posseg
 
+from bot.knowledge.coverage import Word, covers
+from bot.knowledge.guide import is_guide
 from bot.knowledge.passages import Passage
 from bot.knowledge.synonyms import STOP_WORDS, domain_dictionary, related_to, synonyms_of
 
 K1 = 1.2
 B = 0.5  # passages run from 50 to 400 characters; 0.75 over-rewards the short ones
-MIN_COVERAGE = 0.5  # share of the question's content words the best passage must match
 RELATIVE_FLOOR = 0.3  # further hits must score at least this share of the best
 COVER_CANDIDATES = 5  # how far down the ranking the answering passage is looked for
 SYNONYM_WEIGHT = 0.6  # a synonym of a question word
 PART_WEIGHT = 0.5  # a shorter word inside a question word (重点 in 重点污染源)
 RELATED_WEIGHT = 0.5  # what a colloquial word points to (多少 → 比例)
 DOMAIN_WORD_FREQ = 2000  # least jieba frequency of a domain word
+GUIDE_PRIOR = 0.6  # the guide's scores count this much against the policy documents'
 CACHE_DIR_ENV = "SHUANGSUIJI_CACHE_DIR"
 
 _PERCENT = re.compile(r"\d%")
@@ -60,17 +64,9 @@ class Hit:
 
 
 @dataclass(frozen=True, slots=True)
-class _Word:
-    """A content word of the question and the terms that count as finding it in a passage."""
-
-    whole: frozenset[str]  # the word and its synonyms
-    parts: frozenset[str]  # shorter dictionary words inside it
-
-
-@dataclass(frozen=True, slots=True)
 class _Query:
     weights: dict[str, float]
-    words: tuple[_Word, ...]
+    words: tuple[Word, ...]
 
 
 class PolicyIndex:
@@ -90,6 +86,8 @@ class PolicyIndex:
             term: math.log(1 + (n - len(posts) + 0.5) / (len(posts) + 0.5))
             for term, posts in self._postings.items()
         }
+        self._highest = max(self._idf.values(), default=0.0)
+        self._prior = [GUIDE_PRIOR if is_guide(p) else 1.0 for p in self.passages]
 
     def search(self, question: str, k: int = 3) -> list[Hit]:
         """The best k passages for question, best first; [] when the documents do not cover it."""
@@ -115,27 +113,12 @@ class PolicyIndex:
             for index, count in self._postings.get(term, ()):
                 norm = K1 * (1 - B + B * self._lengths[index] / self._average)
                 gain = weight * self._idf[term] * count * (K1 + 1) / (count + norm)
-                scores[index] = scores.get(index, 0.0) + gain
+                scores[index] = scores.get(index, 0.0) + gain * self._prior[index]
         return scores
 
     def _covers(self, query: _Query, index: int) -> bool:
-        """Whether passage index answers the question rather than sharing a word with it.
-
-        It must contain (or a synonym of) two of the question's content words — the only one, if
-        the question has one — and at least MIN_COVERAGE of them, a word inside a longer question
-        word counting half (排污 for 排污费).
-        """
-        present = self._terms[index]
-        words = query.words
-        whole = sum(any(term in present for term in word.whole) for word in words)
-        if not words or whole < min(2, len(words)):
-            return False
-        parts = sum(
-            sum(term in present for term in word.parts) / len(word.parts)
-            for word in words
-            if word.parts and not any(term in present for term in word.whole)
-        )
-        return (whole + 0.5 * parts) / len(words) >= MIN_COVERAGE
+        """Whether passage index answers the question rather than sharing a word with it."""
+        return covers(query.words, self._terms[index], self._idf, self._highest)
 
 
 def terms(text: str) -> list[str]:
@@ -226,7 +209,7 @@ def _analyse(question: str, vocabulary: Container[str] = ()) -> _Query:
     def add(term: str, weight: float) -> None:
         weights[term] = max(weight, weights.get(term, 0.0))
 
-    words: dict[str, _Word] = {}
+    words: dict[str, Word] = {}
     for word in _question_words(normalise(question), vocabulary):
         for target in related_to(word):
             add(target, RELATED_WEIGHT)
@@ -241,22 +224,73 @@ def _analyse(question: str, vocabulary: Container[str] = ()) -> _Query:
             add(part, PART_WEIGHT)
         if _PERCENT.search(word):
             add("%", PART_WEIGHT)
-        words[word] = _Word(frozenset({word, *synonyms}), parts)
+        tag = _tag(word)
+        words[word] = Word(
+            word,
+            frozenset({word, *synonyms}),
+            parts,
+            tag.startswith(_FUNCTION_TAGS),
+            tag[:1] == "n",
+        )
     return _Query(weights, tuple(words.values()))
 
 
 def _question_words(question: str, vocabulary: Container[str]) -> list[str]:
-    """jieba's precise cut; a word its HMM guessed ("要设", "去查") that neither its dictionary nor
-    the documents know is cut again by the dictionary alone."""
+    """jieba's precise cut; a word the documents do not use is cut again by the dictionary
+    alone when its HMM guessed it ("要设", "去查") or the documents use all its parts (企业信用:
+    企业 / 信用)."""
     tokenizer = _tokenizer()
     words: list[str] = []
     for token in tokenizer.lcut(question):
         word = token.strip()
-        if word in vocabulary or tokenizer.FREQ.get(word):
+        if word in vocabulary or any(other in vocabulary for other in synonyms_of(word)):
             words.append(word)
-        else:
+            continue
+        if not tokenizer.FREQ.get(word):  # a guess of jieba's HMM
             words.extend(part.strip() for part in tokenizer.lcut(word, HMM=False))
+        elif halves := _halves(word, vocabulary):
+            words.extend(halves)  # a compound the documents say in its two halves (企业信用)
+        else:
+            words.append(word)
     return words
+
+
+# jieba's part-of-speech tags of words that frame a question rather than name its subject:
+# numerals and measure words (几类, 一级), adverbs (事先), prepositions (依据), time words (最晚),
+# pronouns, conjunctions, particles, directions, interjections.
+_FUNCTION_TAGS = ("m", "q", "d", "p", "t", "r", "c", "u", "f", "y", "e", "o")
+
+
+@cache
+def _tag(word: str) -> str:
+    """jieba's part-of-speech tag of word ("n" for a term of art, "x" when it cannot tell)."""
+    if word in _domain_words():
+        return "n"
+    tagger = _tagger()
+    tag = tagger.word_tag_tab.get(word)
+    if tag is None:
+        cut = list(tagger.cut(word))
+        tag = cut[0].flag if len(cut) == 1 else "x"
+    return str(tag)
+
+
+@cache
+def _domain_words() -> frozenset[str]:
+    return frozenset(domain_dictionary())
+
+
+@cache
+def _tagger() -> jieba.posseg.POSTokenizer:
+    return jieba.posseg.POSTokenizer(_tokenizer())
+
+
+def _halves(word: str, vocabulary: Container[str]) -> tuple[str, str] | None:
+    """Two words the documents use that make up word exactly (企业信用 → 企业, 信用)."""
+    for cut in range(2, len(word) - 1):
+        head, tail = word[:cut], word[cut:]
+        if head in vocabulary and tail in vocabulary:
+            return head, tail
+    return None
 
 
 def _is_content(token: str) -> bool:

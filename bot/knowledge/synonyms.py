@@ -48,6 +48,7 @@ DOMAIN_WORDS: tuple[str, ...] = (
     "雄安新区",
     "门户网站",
     "工作日",
+    "检查任务",
 )
 
 # Words that mean the same thing in a question about these documents. Every member of a group
@@ -88,6 +89,12 @@ SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
     ("差别化", "差异化", "不同", "区别"),
     ("程序", "流程"),
     ("年度内", "年度", "今年", "一年", "全年", "每年"),
+    # --- issue 12 ---
+    ("印发", "下发", "发给", "发文"),
+    ("纳入", "记入", "计入", "列入"),
+    ("亲属", "亲戚", "家属"),
+    ("重抽", "重新抽取", "重新抽"),
+    ("作假", "造假", "舞弊", "操纵"),
 )
 
 # One-way: a colloquial word in a question points to the words the documents use for it.

@@ -14,6 +14,7 @@ from datetime import date
 from bot.config import DEFAULT_RATIOS, Config
 from bot.context import AppContext
 from bot.knowledge.docx import NotADocx, UnsafeDocx, docx_text
+from bot.knowledge.guide import is_guide, load_guide, policy_documents
 from bot.knowledge.intents import Ask, Intent, intent_of
 from bot.knowledge.passages import Passage, load_shipped, split_text
 from bot.knowledge.retrieval import PolicyIndex, trim
@@ -70,6 +71,7 @@ class PolicyLibrary:
         for document_id, name, text in await self._added():
             ids.append(str(document_id))
             passages += split_text(name, text)
+        passages += load_guide()  # last, so that the others keep their positions
         # jieba cuts every passage (a second or more at start): in a thread, so that the bot
         # keeps answering inspectors meanwhile.
         index = await asyncio.to_thread(PolicyIndex, passages)
@@ -104,7 +106,7 @@ async def answer(
     hits = index.search(question, k=3)
     live = await _live(library, texts, intent_of(question), person, today)
     if not hits and live is None:
-        return Answer(texts.qa_not_found(), (), False)
+        return Answer(texts.qa_not_found(policy_documents(index.passages)), (), False)
     parts = [live] if live else []
     if hits:
         parts.append(_quote(texts, hits[0].passage, question))
@@ -123,9 +125,10 @@ async def passage_at(
 
 
 def _quote(texts: Texts, passage: Passage, question: str) -> str:
-    return texts.qa_passage(
-        passage.document, passage.section, passage.title, trim(passage.text, 300, query=question)
-    )
+    text = trim(passage.text, 300, query=question)
+    if is_guide(passage):
+        return texts.qa_guide_passage(passage.section, passage.title, text)
+    return texts.qa_passage(passage.document, passage.section, passage.title, text)
 
 
 async def _live(

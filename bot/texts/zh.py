@@ -627,8 +627,18 @@ class Texts:
 
     # --- policy questions -------------------------------------------------------------------
 
-    def qa_not_found(self) -> str:
-        return "没有找到相关规定。可以换个说法再问，或咨询市局。"
+    def qa_not_found(self, documents: list[str]) -> str:
+        """Nothing covers the question: say so, and what the bot can answer (the policy
+        documents by name, the guide, the live configuration)."""
+        return "\n".join(
+            [
+                "没有找到相关规定。我能回答的是：",
+                f"· 规定原文：{'、'.join(f'《{name}》' for name in documents)}",
+                "· 本机器人的用法：《使用说明》（任务、回避、抽取、核验、报送）",
+                "· 现行配置：各级各类监管对象的抽查比例、本季度应抽家数、报送期限",
+                "可以换个说法再问，或咨询市局。",
+            ]
+        )
 
     def qa_passage(self, document: str, section: str, title: str, text: str) -> str:
         heading = f"{section} {title}".strip()
@@ -655,13 +665,13 @@ class Texts:
         quota: int,
     ) -> str:
         return (
-            f"{where}{quarter}：{self.class_short(cls)}监管对象"
+            f"按现行配置和名录库，{where}{quarter}：{self.class_short(cls)}监管对象"
             f"{'（正面清单外）' if cls == 'general' else ''}{population} 家，"
             f"{self.level_name(level)}每季度至少抽查 {ratio}，本季度至少 {quota} 家（向上取整，含信用风险分级）。"
         )
 
     def qa_deadlines(self, lines: list[str]) -> str:
-        return "\n".join([self.deadlines_title(), *lines])
+        return "\n".join([f"按现行配置（节假日日历）算出的{self.deadlines_title()}", *lines])
 
     def button_next_passage(self) -> str:
         return "下一条相关规定"
@@ -839,6 +849,14 @@ class Texts:
             "photo": "现场照片",
             "media_group": "现场照片（一组）",
         }.get(kind, kind)
+
+    # --- issue 12: the bot's own guide in answers ---
+
+    def qa_guide_passage(self, section: str, title: str, text: str) -> str:
+        """A passage of the bot's guide: cited as 《使用说明》 and its section, and said to be
+        how the bot works, not a rule."""
+        heading = f"{section} {title}".strip()
+        return f"《使用说明》{heading}（本机器人的用法，不是政策规定）：\n{text}"
 
     # --- issue 15: results and evidence ---
 

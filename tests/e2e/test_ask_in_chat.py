@@ -90,19 +90,34 @@ async def test_inspector_question_gets_the_passage_and_next_button_that_shows_th
 
 
 @SQLITE_ONLY
-async def test_question_with_one_passage_has_no_next_button(bot: BotHarness) -> None:
+async def test_deadline_question_gets_the_windows_the_plan_and_the_guide_as_next(
+    bot: BotHarness,
+) -> None:
     async with bot.running():
         user = await bot.bind(8502, await first(bot, Role.INSPECTOR, JINGXIU))
         await bot.send(user, "我们的统计表什么时候报？")
         answer = bot.fake.last_message(user.id)
+        assert answer is not None
+        [(label, _)] = bot.fake.buttons(answer)
+        await bot.press(user, label, answer)
+        shown = bot.fake.last_text(user.id)
+        await bot.send(user, "专家库里的专家从哪里来？")
+        single = bot.fake.last_message(user.id)
     # the schedule's quiet moment is 2024-02-05: this quarter's and the next one's dates
-    assert answer is not None
     assert answer["text"].startswith(
-        "近期报送期限：\n2024Q1 季度工作总结：2024-03-27 至 2024-03-29\n"
+        "按现行配置（节假日日历）算出的近期报送期限：\n"
+        "2024Q1 季度工作总结：2024-03-27 至 2024-03-29\n"
         "2024Q1 季度统计表：2024-04-01 至 2024-04-03\n"
     )
     assert f"\n\n《{PLAN}》文末：\n请各县（市、区）分局" in answer["text"]
-    assert bot.fake.buttons(answer) == []
+    assert label == NEXT
+    assert shown is not None and shown.startswith(
+        "《使用说明》六（一） 报送期限（本机器人的用法，不是政策规定）：\n"
+    )
+    assert "/deadlines" in shown
+    # a question with one passage only has no 下一条
+    assert single is not None and single["text"].startswith(f"《{PLAN}》二（一）")
+    assert bot.fake.buttons(single) == []
 
 
 @SQLITE_ONLY
@@ -122,6 +137,26 @@ async def test_ask_command_answers_and_without_a_question_shows_the_usage(bot: B
     assert with_button is not None and [t for t, _ in bot.fake.buttons(with_button)] == [NEXT]
     assert said[2:] == [NOT_FOUND, NOT_FOUND]
     assert refusal is not None and bot.fake.buttons(refusal) == []
+
+
+@SQLITE_ONLY
+async def test_question_about_the_bot_is_answered_from_the_guide_and_an_uncovered_one_is_refused(
+    bot: BotHarness,
+) -> None:
+    async with bot.running():
+        user = await bot.bind(8505, await first(bot, Role.INSPECTOR, JINGXIU))
+        await bot.send(user, "执法人员和检查对象有利害关系怎么办？")
+        guide = bot.fake.last_message(user.id)
+        await bot.send(user, "/ask 企业不配合检查要怎么处罚？")  # 配合 is in 二（二）, 处罚 nowhere
+        refusal = bot.fake.last_message(user.id)
+    assert guide is not None and refusal is not None
+    assert guide["text"].startswith(
+        "《使用说明》二（三） 申请回避（本机器人的用法，不是政策规定）：\n与检查对象有利害关系"
+    )
+    assert "「申请回避」" in guide["text"] and PLAN not in guide["text"]
+    assert refusal["text"] == NOT_FOUND
+    assert NOT_FOUND.startswith("没有找到相关规定。我能回答的是：")
+    assert bot.fake.buttons(refusal) == []
 
 
 @SQLITE_ONLY

@@ -139,14 +139,18 @@ def _name_on_sqlite(bind: Connection) -> None:
     changed = {t: s for t, s in changed.items() if s != statements[t]}
     if not changed:
         return
-    version = int(bind.exec_driver_sql("PRAGMA schema_version").scalar_one())
     bind.exec_driver_sql("PRAGMA writable_schema = ON")
-    for table, sql in changed.items():
-        bind.exec_driver_sql(
-            "UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = ?", (sql, table)
-        )
-    bind.exec_driver_sql(f"PRAGMA schema_version = {version + 1}")
-    bind.exec_driver_sql("PRAGMA writable_schema = OFF")
+    try:
+        for table, sql in changed.items():
+            bind.exec_driver_sql(
+                "UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = ?", (sql, table)
+            )
+        # Read inside the transaction the first UPDATE began (the driver opens none for a
+        # PRAGMA), so no other writer's schema change slips in between.
+        version = int(bind.exec_driver_sql("PRAGMA schema_version").scalar_one())
+        bind.exec_driver_sql(f"PRAGMA schema_version = {version + 1}")
+    finally:
+        bind.exec_driver_sql("PRAGMA writable_schema = OFF")
     check = list(bind.exec_driver_sql("PRAGMA integrity_check").scalars())
     if check != ["ok"]:
         raise RuntimeError(f"integrity_check after naming constraints: {check}")
