@@ -14,6 +14,7 @@ from bot.cli import build_parser
 from bot.knowledge.guide import guide_text, load_guide
 from bot.texts import Texts, texts_for
 from handlers.tasks import TASK_COMMAND
+from spotcheck.inspection import FollowUpKind, ItemAnswer, ResultCategory
 from spotcheck.regions import CityRegions
 from spotcheck.roles import Role
 from tests.e2e.conftest import SQLITE_ONLY, BotHarness
@@ -38,8 +39,25 @@ def button_labels(texts: Texts, regions: CityRegions) -> set[str]:
         texts.button_recuse(),
         texts.button_submitted(),
         texts.button_next_passage(),
-        *(texts.option(regions, field, value, {}) for field, value in draw_buttons),
+        *(texts.draw_option(regions, field, value, {}) for field, value in draw_buttons),
         *(texts.kind_label(kind) for kind in ("targets", "inspectors", "experts", "items")),
+        texts.start_inspection_button(),
+        texts.send_location_button(),
+        *(texts.item_answer_name(answer) for answer in ItemAnswer),
+        *(texts.category_name(category) for category in ResultCategory),
+        *(texts.follow_up_name(kind) for kind in FollowUpKind),
+        *(
+            texts.form_text(key)
+            for key in (
+                "inspection.unlocated",
+                "form.done",
+                "form.submit",
+                "form.edit",
+                "inspection.days_7",
+                "inspection.days_15",
+                "inspection.days_30",
+            )
+        ),
     }
 
 
@@ -107,12 +125,12 @@ async def test_a_guide_naming_a_missing_command_button_or_subcommand_fails(
     texts = texts_for("zh")
     commands, menus = registered_commands(bot), menu_commands(texts)
     invented = (
-        "现场检查后发送 /report 填写结果，点「提交审核」；中断了发送 /resume。"
+        "现场检查后发送 /result 填写结果，点「提交审核」；中断了发送 /continue。"
         "用 shuangsuiji publish --quarter 2024Q1 --force-all 公示。"
     )
     assert unknown_names(invented, commands, menus, texts, bot.ctx.config.regions) == [
-        "/report",
-        "/resume",
+        "/result",
+        "/continue",
         "「提交审核」",
         "shuangsuiji publish",
         "--force-all",
