@@ -14,12 +14,14 @@ from sqlalchemy import Connection, Dialect, Engine, Select, event
 from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.sql.base import Executable
 from sqlalchemy.sql.compiler import Compiled
 
 from storage.write_gate import GATE, GatedSession, WriteGate
@@ -95,12 +97,20 @@ def _pragmas(*settings: str) -> Callable[[DBAPIConnection, object], None]:
 _sqlite_pragmas = _pragmas("journal_mode=WAL", "foreign_keys=ON", "synchronous=NORMAL")
 
 
-def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+def session_factory(
+    engine: AsyncEngine, gate: WriteGate | None = None
+) -> async_sessionmaker[AsyncSession]:
+    """Sessions; on SQLite their write transactions take turns at ``gate`` (a new one if None)."""
     if engine.url.get_backend_name() != "sqlite":
         return async_sessionmaker(engine, expire_on_commit=False)
     return async_sessionmaker(
-        engine, expire_on_commit=False, class_=GatedSession, info={GATE: WriteGate()}
+        engine, expire_on_commit=False, class_=GatedSession, info={GATE: gate or WriteGate()}
     )
+
+
+def _wal_file(url: URL) -> bool:
+    """Whether the URL names an SQLite file (the journal mode is checked once connected)."""
+    return url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
 
 
 # How long a read in the event loop may wait for a lock before it moves to the async engine's
@@ -130,7 +140,7 @@ class PointReads:
         self._held: Connection | None = None
         self._prepared: dict[AnySelect, _Prepared] = {}
         url = engine.url
-        if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        if _wal_file(url):
             self._sync = create_sync_engine(
                 url.set(drivername="sqlite+pysqlite"), connect_args={"timeout": BUSY_IN_LOOP}
             )
@@ -214,6 +224,86 @@ class PointReads:
 
     def dispose(self) -> None:
         """Close the sync side for good: later reads go through the async engine."""
+        if self._held is not None:
+            self._held.close()
+            self._held = None
+        if self._sync is not None:
+            self._sync.dispose()
+            self._sync = None
+
+
+class PointWrites:
+    """One short write by key on the hot path (a form's answer: an UPDATE … WHERE id = ? AND
+    version = ?), run and committed in the event loop on the plain sqlite3 driver when it can
+    go at once: the async engine's connection, transaction and commit cost milliseconds of
+    hops to aiosqlite's thread, the write itself tens of microseconds.
+
+    It goes only where it can never wait: an SQLite file in WAL mode, the write gate `free`
+    (no writer of this process holds it or waits for it: it neither collides with one nor jumps
+    the queue), and with a busy timeout of 0, so a lock held elsewhere (the command line, a
+    write not taking the gate) fails at once instead of stalling the loop. `rowcount` is then
+    None and the caller writes through the async engine, as before. The statement runs in
+    autocommit mode: it is committed when `rowcount` returns. This connection never
+    checkpoints the WAL (that syncs the file): the async engine's next commit does.
+    """
+
+    def __init__(self, engine: AsyncEngine, gate: WriteGate | None) -> None:
+        self._gate = gate
+        self._sync: Engine | None = None
+        self._held: Connection | None = None
+        if gate is not None and _wal_file(engine.url):
+            self._sync = create_sync_engine(
+                engine.url.set(drivername="sqlite+pysqlite"),
+                connect_args={"timeout": 0},
+                json_serializer=json_text,
+                hide_parameters=True,
+            )
+            event.listen(
+                self._sync,
+                "connect",
+                _pragmas("foreign_keys=ON", "synchronous=NORMAL", "wal_autocheckpoint=0"),
+            )
+
+    def rowcount(self, statement: Executable, params: Mapping[str, Any]) -> int | None:
+        """The rows the statement changed, committed; None when it could not run at once (no
+        such connection here, the gate taken or waited for, the database locked)."""
+        if self._sync is None or self._gate is None or not self._gate.free:
+            return None
+        held = self._held or self._hold()
+        if held is None:
+            return None
+        try:
+            changed = held.execute(statement, params).rowcount
+        except OperationalError as error:
+            held.rollback()  # nothing was written: the statement failed as a whole
+            code = getattr(error.orig, "sqlite_errorcode", None)
+            if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+                return None
+            raise
+        held.commit()  # autocommit: the database committed already; this ends SQLAlchemy's
+        return int(changed)
+
+    def _hold(self) -> Connection | None:
+        """The connection, used only from the event loop's thread; None (and the async engine
+        from then on) unless the database is in WAL mode."""
+        assert self._sync is not None
+        try:
+            held = self._sync.connect().execution_options(isolation_level="AUTOCOMMIT")
+        except OperationalError:
+            return None  # busy: the async engine writes this time, the next write tries again
+        try:
+            mode = _driver(held).execute("PRAGMA journal_mode").fetchone()
+        except sqlite3.OperationalError:
+            held.close()
+            return None
+        if mode != ("wal",):
+            held.close()
+            self.dispose()
+            return None
+        self._held = held
+        return held
+
+    def dispose(self) -> None:
         if self._held is not None:
             self._held.close()
             self._held = None

@@ -162,6 +162,34 @@ async def on_subject(session: AsyncSession, kind: str, subject: str) -> Draft | 
     return _draft(row) if row is not None else None
 
 
+SAVE_ANSWER = (
+    update(FormDraft)
+    .where(FormDraft.id == bindparam("draft_id"), FormDraft.version == bindparam("expected"))
+    .values(
+        data=bindparam("answers", type_=FormDraft.__table__.c.data.type),
+        question=bindparam("open_question"),
+        version=FormDraft.version + 1,
+        updated_at=bindparam("now", type_=FormDraft.__table__.c.updated_at.type),
+        warned_at=None,
+    )
+    .execution_options(synchronize_session=False)
+)
+"""An answer's compare-and-set (bind them with :func:`answer_params`), built once: the hot
+path runs it on ``ctx.point_writes`` where it can, else through a session."""
+
+
+def answer_params(
+    draft_id: int, expected_version: int, data: dict[str, Any], question: str, now: datetime
+) -> dict[str, Any]:
+    return {
+        "draft_id": draft_id,
+        "expected": expected_version,
+        "answers": data,
+        "open_question": question,
+        "now": now,
+    }
+
+
 async def save_answer(
     session: AsyncSession,
     draft_id: int,
@@ -173,18 +201,8 @@ async def save_answer(
     """The answers written if the draft is still at ``expected_version`` (compare-and-set in
     one UPDATE); the new version, or None when it moved on (a stale button, a second tap, an
     update handled twice) or is gone. Answering clears the expiry warning."""
-    result = await session.execute(
-        update(FormDraft)
-        .where(FormDraft.id == draft_id, FormDraft.version == expected_version)
-        .values(
-            data=data,
-            question=question,
-            version=FormDraft.version + 1,
-            updated_at=now,
-            warned_at=None,
-        )
-        .execution_options(synchronize_session=False)
-    )
+    params = answer_params(draft_id, expected_version, data, question, now)
+    result = await session.execute(SAVE_ANSWER, params)
     return expected_version + 1 if result.rowcount == 1 else None  # type: ignore[attr-defined]
 
 

@@ -9,6 +9,10 @@ command line) still meets the busy timeout.
 
 `async with session.begin():` is how services open a write transaction; that is what waits.
 A task already inside one passes straight through, as a nested use did before.
+
+A write that never yields to the loop (storage/database.py PointWrites) goes only while the gate
+is `free`: nobody holds it or waits for it, so it neither collides with a writer nor jumps the
+queue; otherwise it takes its turn here like any other.
 """
 
 from __future__ import annotations
@@ -27,6 +31,12 @@ class WriteGate:
     def __init__(self) -> None:
         self._lock = asyncio.Lock()
         self._owner: asyncio.Task[Any] | None = None
+        self._queued = 0  # tasks holding the gate or waiting for it
+
+    @property
+    def free(self) -> bool:
+        """Nobody holds the gate or waits for it (a woken waiter counts until it has run)."""
+        return self._queued == 0
 
     @asynccontextmanager
     async def turn(self) -> AsyncIterator[None]:
@@ -34,12 +44,16 @@ class WriteGate:
         if task is not None and task is self._owner:
             yield
             return
-        async with self._lock:
-            self._owner = task
-            try:
-                yield
-            finally:
-                self._owner = None
+        self._queued += 1
+        try:
+            async with self._lock:
+                self._owner = task
+                try:
+                    yield
+                finally:
+                    self._owner = None
+        finally:
+            self._queued -= 1
 
 
 class GatedSession(AsyncSession):

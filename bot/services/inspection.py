@@ -129,13 +129,18 @@ async def _target_of(
 
 async def _screen(session: AsyncSession, draft: Draft, version: int, **extra: Any) -> Screen:
     question = _question(draft)
-    assignment_id = int(draft.subject)
     photos = 0
     if question is not None and question.kind is InputKind.PHOTOS:
-        photos = len(await result_store.evidence_of(session, assignment_id))
+        photos = len(await result_store.evidence_of(session, int(draft.subject)))
+    return _shown(draft, question, version, photos, **extra)
+
+
+def _shown(
+    draft: Draft, question: Question | None, version: int, photos: int, **extra: Any
+) -> Screen:
     review = form.review(FORM, draft.data) if question is None else []
     return Screen(
-        version, assignment_id, draft.data, question, photos=photos, review=review, **extra
+        version, int(draft.subject), draft.data, question, photos=photos, review=review, **extra
     )
 
 
@@ -257,36 +262,36 @@ async def answer(
     if question is None or question.key != key:
         raise InspectionProblem("stale")
     answers = draft.data
-    async with ctx.sessions() as session, session.begin():
-        if question.kind is InputKind.MULTI and raw != DONE:
-            if not any(o.code == raw for o in form.options(question, answers)):
-                raise InspectionProblem("stale")
-            toggled = form.toggle(answers, key, str(raw))
-            return await _save(session, draft, toggled, key, now)
-        if question.kind is InputKind.MULTI:
-            raw = form.pending(answers, key)
-        elif question.kind is InputKind.PHOTOS:
-            if raw != DONE:
-                raise InspectionProblem("stale")
+    if question.kind is InputKind.MULTI and raw != DONE:
+        if not any(o.code == raw for o in form.options(question, answers)):
+            raise InspectionProblem("stale")
+        return await _save(ctx, draft, form.toggle(answers, key, str(raw)), key, now)
+    if question.kind is InputKind.MULTI:
+        raw = form.pending(answers, key)
+    elif question.kind is InputKind.PHOTOS:
+        if raw != DONE:
+            raise InspectionProblem("stale")
+        async with ctx.sessions() as session:
             evidence = await result_store.evidence_of(session, int(draft.subject))
-            raw = [e.sha256 for e in evidence]
-        verdict = form.accept(question, raw, answers, today)
-        if isinstance(verdict, Invalid):
-            raise InspectionProblem("invalid", reason_key=verdict.reason_key, detail=verdict.detail)
-        new = _recorded(answers, question, verdict)
-        following = form.next_question(FORM, new)
-        extra: dict[str, Any] = {}
-        if question.key == "checkin":
+        raw = [e.sha256 for e in evidence]
+    verdict = form.accept(question, raw, answers, today)
+    if isinstance(verdict, Invalid):
+        raise InspectionProblem("invalid", reason_key=verdict.reason_key, detail=verdict.detail)
+    new = _recorded(answers, question, verdict)
+    following = form.next_question(FORM, new)
+    extra: dict[str, Any] = {}
+    if question.key == "checkin":
+        async with ctx.sessions() as session:
             name, lat, lon = await _target_of(session, int(draft.subject))
-            radius = ctx.config.inspection.checkin_radius_m
-            extra = {
-                "checkin": checkin_of(new, lat, lon, radius),
-                "target_located": lat is not None and lon is not None,
-                "target_name": name,
-            }
-        return await _save(
-            session, draft, new, following.key if following is not None else REVIEW, now, **extra
-        )
+        radius = ctx.config.inspection.checkin_radius_m
+        extra = {
+            "checkin": checkin_of(new, lat, lon, radius),
+            "target_located": lat is not None and lon is not None,
+            "target_name": name,
+        }
+    return await _save(
+        ctx, draft, new, following.key if following is not None else REVIEW, now, **extra
+    )
 
 
 def _recorded(answers: dict[str, Any], question: Question, verdict: Answer) -> dict[str, Any]:
@@ -298,22 +303,35 @@ def _recorded(answers: dict[str, Any], question: Question, verdict: Answer) -> d
 
 
 async def _save(
-    session: AsyncSession,
+    ctx: AppContext,
     draft: Draft,
     answers: dict[str, Any],
     question: str,
     now: datetime,
     **extra: Any,
 ) -> Screen:
-    version = await draft_store.save_answer(
-        session, draft.id, draft.version, answers, question, now
-    )
-    if version is None:
+    """The answers and the question to ask next written by compare-and-set, and committed,
+    before the next screen is made: in the event loop when the write can go at once
+    (ctx.point_writes), else in a transaction of its own."""
+    params = draft_store.answer_params(draft.id, draft.version, answers, question, now)
+    written = ctx.point_writes.rowcount(draft_store.SAVE_ANSWER, params)
+    if written is None:
+        async with ctx.sessions() as session, session.begin():
+            version = await draft_store.save_answer(
+                session, draft.id, draft.version, answers, question, now
+            )
+        written = 0 if version is None else 1
+    if written != 1:
         raise InspectionProblem("stale")
+    version = draft.version + 1
     saved = Draft(
         draft.id, draft.user_id, draft.kind, draft.subject, answers, question, version, now, None
     )
-    return await _screen(session, saved, version, **extra)
+    shown = _question(saved)
+    if shown is not None and shown.kind is InputKind.PHOTOS:
+        async with ctx.sessions() as session:
+            return await _screen(session, saved, version, **extra)
+    return _shown(saved, shown, version, 0, **extra)
 
 
 async def edit(ctx: AppContext, person: Person, version: int, key: str, now: datetime) -> Screen:
@@ -329,8 +347,7 @@ async def edit(ctx: AppContext, person: Person, version: int, key: str, now: dat
     answers = dict(draft.data)
     if question.kind is InputKind.MULTI:
         answers[form.PENDING + key] = list(answers[key])
-    async with ctx.sessions() as session, session.begin():
-        return await _save(session, draft, answers, key, now)
+    return await _save(ctx, draft, answers, key, now)
 
 
 # ---- photos --------------------------------------------------------------------------------
