@@ -276,7 +276,7 @@ class PointWrites:
             changed = held.execute(statement, params).rowcount
         except OperationalError as error:
             held.rollback()  # nothing was written: the statement failed as a whole
-            code = getattr(error.orig, "sqlite_errorcode", None)
+            code = getattr(error.orig, "sqlite_errorcode", 0) & 0xFF  # the primary code
             if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
                 return None
             raise
