@@ -29,6 +29,7 @@ from handlers.keyboards import in_rows, keyboard
 from spotcheck import form
 from spotcheck.form import DONE, InputKind, Location, Question
 from spotcheck.inspection import KIND, UNLOCATED, EvidenceSource
+from storage.draft_store import Stamp
 
 BEFORE_DOCUMENTS = -1  # after the guard and the command checks, before /import's documents
 
@@ -38,8 +39,8 @@ Rows = list[list[tuple[str, str]]]
 # ---- rendering -----------------------------------------------------------------------------
 
 
-def _step(version: int, key: str, value: str) -> str:
-    return callback_data.form_step(KIND, version, key, value)
+def _step(at: Stamp, key: str, value: str) -> str:
+    return callback_data.form_step(KIND, at.draft, at.version, key, value)
 
 
 def question_text(texts: Texts, screen: Screen, question: Question) -> str:
@@ -51,7 +52,7 @@ def question_text(texts: Texts, screen: Screen, question: Question) -> str:
 
 
 def question_buttons(texts: Texts, screen: Screen, question: Question) -> Rows:
-    answers, version = screen.answers, screen.version
+    answers, at = screen.answers, screen.stamp
     offered = form.options(question, answers)
     if question.kind is InputKind.MULTI:
         chosen = form.pending(answers, question.key)
@@ -61,19 +62,17 @@ def question_buttons(texts: Texts, screen: Screen, question: Question) -> Rows:
                     texts.chosen_mark(texts.form_text(o.label_key))
                     if o.code in chosen
                     else texts.form_text(o.label_key),
-                    _step(version, question.key, o.code),
+                    _step(at, question.key, o.code),
                 )
             ]
             for o in offered
         ]
-        return [*rows, [(texts.form_text("form.done"), _step(version, question.key, DONE))]]
+        return [*rows, [(texts.form_text("form.done"), _step(at, question.key, DONE))]]
     if question.kind is InputKind.PHOTOS:
-        return [[(texts.form_text("form.done"), _step(version, question.key, DONE))]]
+        return [[(texts.form_text("form.done"), _step(at, question.key, DONE))]]
     if question.kind is InputKind.LOCATION:
         return []
-    buttons = [
-        (texts.form_text(o.label_key), _step(version, question.key, o.code)) for o in offered
-    ]
+    buttons = [(texts.form_text(o.label_key), _step(at, question.key, o.code)) for o in offered]
     return in_rows(buttons, 3 if question.kind is InputKind.DATE else 1)
 
 
@@ -103,10 +102,10 @@ def review_text(texts: Texts, screen: Screen) -> str:
 
 def review_buttons(texts: Texts, screen: Screen) -> Rows:
     edits = [
-        (texts.edit_button(number), _step(screen.version, line.key, EDIT_VALUE))
+        (texts.edit_button(number), _step(screen.stamp, line.key, EDIT_VALUE))
         for number, line in enumerate(screen.review, start=1)
     ]
-    submit = (texts.form_text("form.submit"), _step(screen.version, SUBMIT_KEY, SUBMIT_VALUE))
+    submit = (texts.form_text("form.submit"), _step(screen.stamp, SUBMIT_KEY, SUBMIT_VALUE))
     return [*in_rows(edits, 4), [submit]]
 
 
@@ -255,20 +254,21 @@ async def on_step(update: Update, context: Context, person: Person) -> None:
     try:
         if step is None or step.kind != KIND:
             raise InspectionProblem("stale")
+        at = Stamp(step.draft, step.version)
         if step.key == SUBMIT_KEY and step.value == SUBMIT_VALUE:
-            target = await inspection.submit(ctx, person, step.version, local_today(context))
+            target = await inspection.submit(ctx, person, at, local_today(context))
             context.bot_data.outbox.wake()
             await query.answer()
             await reply(update, texts_of(update, context).inspection_submitted(target))
             return
         if step.key == CANCEL_KEY:
-            await _cancel_answer(update, context, person, step.version, step.value)
+            await _cancel_answer(update, context, person, at, step.value)
             return
         if step.value == EDIT_VALUE:
-            screen = await inspection.edit(ctx, person, step.version, step.key, now(context))
+            screen = await inspection.edit(ctx, person, at, step.key, now(context))
         else:
             screen = await inspection.answer(
-                ctx, person, step.version, step.key, step.value, local_today(context), now(context)
+                ctx, person, at, step.key, step.value, local_today(context), now(context)
             )
     except InspectionProblem as problem:
         await _problem(update, context, person, problem)
@@ -383,11 +383,11 @@ async def ask_cancel(update: Update, context: Context, person: Person) -> bool:
     pending = await inspection.pending_discard(app_context(context), person)
     if pending is None:
         return False
-    version, target = pending
+    at, target = pending
     rows = [
         [
-            (texts.discard_draft_button(), _step(version, CANCEL_KEY, CANCEL_YES)),
-            (texts.keep_draft_button(), _step(version, CANCEL_KEY, CANCEL_NO)),
+            (texts.discard_draft_button(), _step(at, CANCEL_KEY, CANCEL_YES)),
+            (texts.keep_draft_button(), _step(at, CANCEL_KEY, CANCEL_NO)),
         ]
     ]
     await reply(update, texts.inspection_cancel_ask(target), reply_markup=keyboard(rows))
@@ -395,17 +395,17 @@ async def ask_cancel(update: Update, context: Context, person: Person) -> bool:
 
 
 async def _cancel_answer(
-    update: Update, context: Context, person: Person, version: int, value: str
+    update: Update, context: Context, person: Person, at: Stamp, value: str
 ) -> None:
     query, ctx, texts = update.callback_query, app_context(context), texts_of(update, context)
     assert query is not None
     if value == CANCEL_YES:
-        target = await inspection.discard(ctx, person, version)
+        target = await inspection.discard(ctx, person, at)
         await query.answer()
         await reply(update, texts.inspection_discarded(target), reply_markup=ReplyKeyboardRemove())
         return
     screen = await inspection.open_screen(ctx, person)
-    if value != CANCEL_NO or screen is None or screen.version != version:
+    if value != CANCEL_NO or screen is None or screen.stamp != at:
         raise InspectionProblem("stale")
     await query.answer()
     await show(update, context, screen)
