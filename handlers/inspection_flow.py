@@ -346,20 +346,35 @@ def _photo_of(message: Message) -> tuple[PhotoIn, Callable[[], Awaitable[bytes]]
     return PhotoIn(unique, file_size, source, note), fetch
 
 
+# A file's name that claims an image (a phone's original sent as a file: its type may be
+# missing or generic): taken as evidence, then checked like any photo.
+IMAGE_EXTENSIONS = frozenset(
+    {"jpg", "jpeg", "png", "webp", "gif", "heic", "heif", "tif", "tiff", "bmp"}
+)
+
+
+def claims_image(message: Message) -> bool:
+    """A photo, or a file whose type or name says it is an image (whether it is one is checked
+    when it is stored); anything else, an /import spreadsheet say, is no evidence."""
+    if message.photo:
+        return True
+    document = message.document
+    if document is None:
+        return False
+    if (document.mime_type or "").lower().startswith("image/"):
+        return True
+    name = document.file_name or ""
+    return "." in name and name.rsplit(".", 1)[1].lower() in IMAGE_EXTENSIONS
+
+
 async def on_photo(update: Update, context: Context) -> None:
-    """A photo or a file: evidence while the photos question is open. Any other file goes on
-    to /import's handler; a photo or an image file at another time is refused (not stored)."""
+    """A photo or an image file: evidence while the photos question is open, refused (not
+    stored) at any other time. Any other file goes on to /import's handler, even while the
+    photos question is open (an inspector who is an admin imports a directory)."""
     person, message = caller(context), update.effective_message
-    if person is None or message is None:
-        return
-    ctx, texts = app_context(context), texts_of(update, context)
-    question = await inspection.waiting_for_text(ctx, person)
-    expected = question is not None and question.kind is InputKind.PHOTOS
-    is_image = bool(message.photo) or (
-        message.document is not None and (message.document.mime_type or "").startswith("image/")
-    )
-    if not expected and not is_image:
+    if person is None or message is None or not claims_image(message):
         return  # not ours: /import's file, or anything else
+    ctx, texts = app_context(context), texts_of(update, context)
     found = _photo_of(message)
     if found is None:
         return
