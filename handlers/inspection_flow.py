@@ -293,19 +293,26 @@ async def _answered(
     await show(update, context, screen)
 
 
-async def text_answer(update: Update, context: Context, person: Person, text: str) -> bool:
-    """The text as the answer his inspection draft waits for (text, date, 无法定位); False
-    when it waits for none (the text is then an ordinary message)."""
-    texts = texts_of(update, context)
+def is_unlocated(update: Update, context: Context, text: str) -> bool:
+    """The text is the check-in keyboard's 无法定位."""
+    return text.strip() == texts_of(update, context).form_text("inspection.unlocated")
+
+
+async def text_answer(
+    update: Update, context: Context, person: Person, text: str, only_checkin: bool = False
+) -> bool:
+    """The text as the answer his inspection draft waits for (text, date, 无法定位; with
+    ``only_checkin`` only the check-in's 无法定位); False when it waits for none (the text is
+    then an ordinary message, or another form's answer)."""
     question = await inspection.waiting_for_text(app_context(context), person)
     if question is None:
         return False
     if question.kind is InputKind.LOCATION:
-        if text.strip() != texts.form_text("inspection.unlocated"):
+        if not is_unlocated(update, context, text):
             return False
         await _answered(update, context, person, question.key, UNLOCATED)
         return True
-    if question.kind is InputKind.PHOTOS:
+    if question.kind is InputKind.PHOTOS or only_checkin:
         return False
     await _answered(update, context, person, question.key, text)
     return True
