@@ -113,6 +113,19 @@ async def _held(ctx: AppContext, person: Person) -> Draft | None:
     return draft_store.from_row(rows[0]) if rows else None
 
 
+async def _on_team(ctx: AppContext, person: Person, draft: Draft) -> None:
+    """He is still a member in force of the draft's assignment who has accepted (replaced, or
+    the plan redrawn, since he opened it: not_yours). Every write after it is a compare-and-set
+    on the draft, which his replacement's transaction discards."""
+    assignment_id = int(draft.subject)
+    found = await ctx.point_reads.all(
+        assignment_store.ACCEPTED_MEMBER,
+        {"assignment_id": assignment_id, "cert_no": person.cert_no},
+    )
+    if not found:
+        raise InspectionProblem("not_yours", assignment=assignment_id)
+
+
 def _question(draft: Draft) -> Question | None:
     return form.find(FORM, draft.data, draft.question) if draft.question else None
 
@@ -256,6 +269,7 @@ async def answer(
     question = _question(draft)
     if question is None or question.key != key:
         raise InspectionProblem("stale")
+    await _on_team(ctx, person, draft)
     answers = draft.data
     async with ctx.sessions() as session, session.begin():
         if question.kind is InputKind.MULTI and raw != DONE:
@@ -324,6 +338,7 @@ async def edit(ctx: AppContext, person: Person, version: int, key: str, now: dat
         raise InspectionProblem("stale")
     if key not in {line.key for line in form.review(FORM, draft.data)}:
         raise InspectionProblem("stale")
+    await _on_team(ctx, person, draft)
     question = form.find(FORM, draft.data, key)
     assert question is not None  # the review lists questions of the form
     answers = dict(draft.data)
@@ -346,6 +361,7 @@ async def add_photo(
     question = _question(draft) if draft is not None else None
     if draft is None or question is None or question.kind is not InputKind.PHOTOS:
         raise InspectionProblem("no_photo_expected")
+    await _on_team(ctx, person, draft)
     assignment_id = int(draft.subject)
     async with ctx.sessions() as session:
         known = await result_store.evidence_by_file(session, assignment_id, photo.file_unique_id)
