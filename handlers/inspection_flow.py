@@ -256,7 +256,7 @@ async def on_step(update: Update, context: Context, person: Person) -> None:
         if step is None or step.kind != KIND:
             raise InspectionProblem("stale")
         if step.key == SUBMIT_KEY and step.value == SUBMIT_VALUE:
-            target = await inspection.submit(ctx, person, step.version, local_today(context))
+            target = await inspection.submit(ctx, person, step.version)
             context.bot_data.outbox.wake()
             await query.answer()
             await reply(update, texts_of(update, context).inspection_submitted(target))
@@ -322,9 +322,13 @@ async def on_location(update: Update, context: Context) -> None:
     person, message = caller(context), update.effective_message
     if person is None or message is None or message.location is None:
         return
+    texts = texts_of(update, context)
     question = await inspection.waiting_for_text(app_context(context), person)
     if question is None or question.kind is not InputKind.LOCATION:
-        await reply(update, texts_of(update, context).location_not_expected())
+        await reply(update, texts.location_not_expected())
+        return
+    if message.forward_origin is not None:  # an old pin (from the gate, from someone): no check-in
+        await reply(update, texts.checkin_forwarded(), reply_markup=location_keyboard(texts))
         return
     where = Location(message.location.latitude, message.location.longitude)
     await _answered(update, context, person, question.key, where)

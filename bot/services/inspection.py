@@ -26,12 +26,14 @@ from spotcheck import form
 from spotcheck.form import DONE, Answer, InputKind, Invalid, Question
 from spotcheck.inspection import (
     CHECK_DAY,
+    CHECKED_IN_AT,
     ITEMS,
     CheckIn,
     EvidenceSource,
     FollowUpKind,
     ItemAnswer,
     ResultCategory,
+    checked_in,
     checkin_of,
     follow_ups,
     inspection_form,
@@ -287,6 +289,8 @@ async def answer(
         verdict = form.accept(question, raw, answers, today)
         if isinstance(verdict, Invalid):
             raise InspectionProblem("invalid", reason_key=verdict.reason_key, detail=verdict.detail)
+        if question.key == "checkin":  # the check day is the check-in's (checked_in)
+            answers = checked_in(answers, today, now)
         new = _recorded(answers, question, verdict)
         following = form.next_question(FORM, new)
         extra: dict[str, Any] = {}
@@ -402,7 +406,7 @@ async def add_photo(
 # ---- submitting and discarding -------------------------------------------------------------
 
 
-async def submit(ctx: AppContext, person: Person, version: int, today: date) -> str:
+async def submit(ctx: AppContext, person: Person, version: int) -> str:
     """提交: the result written and the draft discarded in one transaction; the target's name.
     After it the result cannot change: a second 提交 finds no draft (stale)."""
     async with ctx.sessions() as session, session.begin():
@@ -417,7 +421,7 @@ async def submit(ctx: AppContext, person: Person, version: int, today: date) -> 
             raise InspectionProblem("not_yours", assignment=assignment_id)
         name, lat, lon = await _target_of(session, assignment_id)
         radius = ctx.config.inspection.checkin_radius_m
-        data = result_input(answers, assignment_id, (lat, lon), radius, person.cert_no, today)
+        data = result_input(answers, assignment_id, (lat, lon), radius, person.cert_no)
         if not await draft_store.discard(session, draft.id, version):
             raise InspectionProblem("stale")
         try:
@@ -444,9 +448,8 @@ def result_input(
     target: tuple[float | None, float | None],
     radius_m: float,
     submitted_by: str,
-    checked_on: date,
 ) -> ResultInput:
-    """The result the answers make."""
+    """The result the answers make; checked on the day of the check-in (checked_in)."""
     items = tuple(
         ItemInput(
             item.code,
@@ -466,10 +469,15 @@ def result_input(
         findings=str(answers.get("findings", "")),
         items=items,
         checkin=CheckinInput(
-            checkin.latitude, checkin.longitude, checkin.distance_m, checkin.flagged, reason
+            checkin.latitude,
+            checkin.longitude,
+            checkin.distance_m,
+            checkin.flagged,
+            datetime.fromisoformat(str(answers[CHECKED_IN_AT])),
+            reason,
         ),
         submitted_by=submitted_by,
-        checked_on=checked_on,
+        checked_on=date.fromisoformat(str(answers[CHECK_DAY])),
         follow_ups=tuple(
             FollowUpInput(
                 kind,

@@ -394,3 +394,9 @@ class EnglishTexts(Texts):
             f"You are no longer on the team of {target_name}: your inspection draft is void"
             " (the photos you sent stay stored as evidence); your replacement fills it in."
         )
+
+    def checkin_forwarded(self) -> str:
+        return "A forwarded location is not a check-in. On site, press 发送当前位置 below."
+
+    def card_checked_in_at(self, at: str) -> str:
+        return f"Checked in at {at}"

@@ -1227,6 +1227,12 @@ class Texts:
             "（已发送的照片仍作为证据保存），改由接替人员填写。"
         )
 
+    def checkin_forwarded(self) -> str:
+        return "转发的位置不能作为现场签到。请在现场点下方「发送当前位置」。"
+
+    def card_checked_in_at(self, at: str) -> str:
+        return f"签到时间：{at}"
+
 
 class _Fields(dict[str, object]):
     """format_map's fields: a missing one is empty rather than an error."""
