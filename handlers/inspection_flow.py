@@ -375,7 +375,7 @@ async def on_photo(update: Update, context: Context) -> None:
     if found is None:
         return
     try:
-        added = await inspection.add_photo(ctx, person, *found)
+        added = await inspection.add_photo(ctx, person, *found, now(context))
     except InspectionProblem as problem:
         await _problem(update, context, person, problem)
         raise ApplicationHandlerStop from None

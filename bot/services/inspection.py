@@ -356,11 +356,16 @@ async def edit(ctx: AppContext, person: Person, version: int, key: str, now: dat
 
 
 async def add_photo(
-    ctx: AppContext, person: Person, photo: PhotoIn, fetch: Callable[[], Awaitable[bytes]]
+    ctx: AppContext,
+    person: Person,
+    photo: PhotoIn,
+    fetch: Callable[[], Awaitable[bytes]],
+    now: datetime,
 ) -> PhotoAdded:
     """A photo (or image file) for the open photos question: checked, stored under its hash,
-    recorded as the assignment's evidence. The draft is not written: the photos question's
-    answer is the evidence on 完成, so the photos of an album are never stale writes."""
+    recorded as the assignment's evidence. The draft's answers are not written (the photos
+    question's answer is the evidence on 完成, so the photos of an album are never stale
+    writes), but it is touched: a photo is activity, and keeps the draft from expiring."""
     draft = await _held(ctx, person)
     question = _question(draft) if draft is not None else None
     if draft is None or question is None or question.kind is not InputKind.PHOTOS:
@@ -390,6 +395,8 @@ async def add_photo(
         ) from None
     await asyncio.to_thread(store, data, facts, ctx.config.storage.evidence_dir)
     async with ctx.sessions() as session, session.begin():
+        if not await draft_store.touch(session, draft.id, now):
+            raise InspectionProblem("no_photo_expected")  # gone meanwhile (replaced, expired)
         _, created = await result_store.add_evidence(
             session,
             assignment_id,
