@@ -21,6 +21,16 @@ from storage.models import as_utc
 
 
 @dataclass(frozen=True)
+class Stamp:
+    """Which draft, at which version, a button was made for. Draft ids are never reused (the
+    table is AUTOINCREMENT on SQLite; PostgreSQL's sequence never goes back), so a button of a
+    discarded draft matches no later draft, even one at the same version."""
+
+    draft: int
+    version: int
+
+
+@dataclass(frozen=True)
 class Draft:
     id: int
     user_id: int
@@ -31,6 +41,10 @@ class Draft:
     version: int
     updated_at: datetime
     warned_at: datetime | None
+
+    @property
+    def stamp(self) -> Stamp:
+        return Stamp(self.id, self.version)
 
 
 @dataclass(frozen=True)

@@ -147,6 +147,18 @@ async def test_a_discarded_draft_is_gone_and_a_stale_discard_does_nothing(
     assert (await _open(sessions, LI, "inspection", "17")).created
 
 
+async def test_a_discarded_drafts_id_is_never_given_to_a_later_draft(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    first = (await _open(sessions, WANG, "inspection", "17")).draft
+    async with sessions() as session:
+        assert await draft_store.discard(session, first.id)
+        await session.commit()
+    second = (await _open(sessions, WANG, "inspection", "18")).draft
+    assert second.id > first.id
+    assert second.stamp != first.stamp  # both at version 1: the id tells them apart
+
+
 async def test_a_lapsing_draft_is_warned_first_then_expired(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:

@@ -4,8 +4,10 @@ is shown), take photos as evidence, review and edit, submit the result, or disca
 
 One draft per assignment (whoever opens it first fills it) and one inspection draft per person
 (storage/draft_store.py). The form and its rules are spotcheck/inspection.py; the engine that
-asks and edits is spotcheck/form.py. Every action re-reads the caller's own draft: a callback
-names no draft, so a forged one can only ever reach the caller's own, at its current version.
+asks and edits is spotcheck/form.py. Every action re-reads the caller's own draft and compares
+the button's stamp (the draft's id and version) with it: a forged button can only ever reach
+the caller's own draft at its current version, and a button of a discarded draft (ids are
+never reused) reaches none.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ from spotcheck.inspection import (
 from spotcheck.states import FormKind, MemberState
 from storage import account_store, assignment_store, draft_store, result_store
 from storage.audit import audit
-from storage.draft_store import Draft
+from storage.draft_store import Draft, Stamp
 from storage.evidence_store import ImageRefused, PhotoLimits, RefusalKind, inspect_image, store
 from storage.result_store import CheckinInput, FollowUpInput, ItemInput, ResultExists, ResultInput
 
@@ -67,6 +69,7 @@ class Screen:
     version: int
     assignment_id: int
     answers: dict[str, Any]
+    draft: int  # the draft's id: with the version, what its buttons carry
     question: Question | None  # None: the review screen
     target_name: str = ""
     photos: int = 0  # evidence stored for the assignment so far (the photos question)
@@ -74,6 +77,10 @@ class Screen:
     checkin: CheckIn | None = None  # just answered: the check-in as measured
     target_located: bool = True  # the target has coordinates
     review: list[form.ReviewLine] = field(default_factory=list)
+
+    @property
+    def stamp(self) -> Stamp:
+        return Stamp(self.draft, self.version)
 
 
 @dataclass(frozen=True)
@@ -150,7 +157,14 @@ async def _screen(session: AsyncSession, draft: Draft, version: int, **extra: An
         photos = len(await result_store.evidence_of(session, assignment_id))
     review = form.review(FORM, draft.data) if question is None else []
     return Screen(
-        version, assignment_id, draft.data, question, photos=photos, review=review, **extra
+        version,
+        assignment_id,
+        draft.data,
+        draft.id,
+        question,
+        photos=photos,
+        review=review,
+        **extra,
     )
 
 
@@ -255,18 +269,18 @@ async def start(
 async def answer(
     ctx: AppContext,
     person: Person,
-    version: int | None,
+    at: Stamp | None,
     key: str,
     raw: object,
     today: date,
     now: datetime,
 ) -> Screen:
-    """An answer to the open question ``key`` of his draft at ``version`` (None: typed or
+    """An answer to the open question ``key`` of his draft as stamped ``at`` (None: typed or
     sent, the current one): written by compare-and-set with the next question to ask. A
-    button of another version or question is stale; an answer the form refuses is invalid
-    (nothing changes)."""
+    button of another draft, version or question is stale; an answer the form refuses is
+    invalid (nothing changes)."""
     draft = await _held(ctx, person)
-    if draft is None or (version is not None and draft.version != version):
+    if draft is None or (at is not None and draft.stamp != at):
         raise InspectionProblem("stale")
     question = _question(draft)
     if question is None or question.key != key:
@@ -334,11 +348,11 @@ async def _save(
     return await _screen(session, saved, version, **extra)
 
 
-async def edit(ctx: AppContext, person: Person, version: int, key: str, now: datetime) -> Screen:
+async def edit(ctx: AppContext, person: Person, at: Stamp, key: str, now: datetime) -> Screen:
     """修改 on the review screen: that question asked again (a multiple choice starts from
     what was chosen)."""
     draft = await _held(ctx, person)
-    if draft is None or draft.version != version or draft.question != REVIEW:
+    if draft is None or draft.stamp != at or draft.question != REVIEW:
         raise InspectionProblem("stale")
     if key not in {line.key for line in form.review(FORM, draft.data)}:
         raise InspectionProblem("stale")
@@ -413,12 +427,12 @@ async def add_photo(
 # ---- submitting and discarding -------------------------------------------------------------
 
 
-async def submit(ctx: AppContext, person: Person, version: int) -> str:
+async def submit(ctx: AppContext, person: Person, at: Stamp) -> str:
     """提交: the result written and the draft discarded in one transaction; the target's name.
     After it the result cannot change: a second 提交 finds no draft (stale)."""
     async with ctx.sessions() as session, session.begin():
         draft = await _mine(session, person)
-        if draft is None or draft.version != version or draft.question != REVIEW:
+        if draft is None or draft.stamp != at or draft.question != REVIEW:
             raise InspectionProblem("stale")
         answers = form.settle(FORM, draft.data)
         if form.next_question(FORM, answers) is not None:
@@ -429,7 +443,7 @@ async def submit(ctx: AppContext, person: Person, version: int) -> str:
         name, lat, lon = await _target_of(session, assignment_id)
         radius = ctx.config.inspection.checkin_radius_m
         data = result_input(answers, assignment_id, (lat, lon), radius, person.cert_no)
-        if not await draft_store.discard(session, draft.id, version):
+        if not await draft_store.discard(session, draft.id, at.version):
             raise InspectionProblem("stale")
         try:
             result_id = await result_store.save_result(session, data)
@@ -496,22 +510,24 @@ def result_input(
     )
 
 
-async def pending_discard(ctx: AppContext, person: Person) -> tuple[int, str] | None:
-    """/cancel with an inspection draft open: (its version, the target's name) for the
+async def pending_discard(ctx: AppContext, person: Person) -> tuple[Stamp, str] | None:
+    """/cancel with an inspection draft open: (its stamp, the target's name) for the
     question whether to discard it; None when he has none."""
     async with ctx.sessions() as session:
         draft = await _mine(session, person)
         if draft is None:
             return None
-        return draft.version, (await _target_of(session, int(draft.subject)))[0]
+        return draft.stamp, (await _target_of(session, int(draft.subject)))[0]
 
 
-async def discard(ctx: AppContext, person: Person, version: int) -> str:
+async def discard(ctx: AppContext, person: Person, at: Stamp) -> str:
     """放弃草稿 confirmed: the answers are gone (the photos stay, as evidence); the target's
     name."""
     async with ctx.sessions() as session, session.begin():
         draft = await _mine(session, person)
-        if draft is None or not await draft_store.discard(session, draft.id, version):
+        if draft is None or draft.id != at.draft:
+            raise InspectionProblem("stale")
+        if not await draft_store.discard(session, draft.id, at.version):
             raise InspectionProblem("stale")
         session.add(
             audit(person.actor, "discard", "form_drafts", draft.subject, new={"kind": KIND})
