@@ -256,7 +256,7 @@ async def on_step(update: Update, context: Context, person: Person) -> None:
             raise InspectionProblem("stale")
         at = Stamp(step.draft, step.version)
         if step.key == SUBMIT_KEY and step.value == SUBMIT_VALUE:
-            target = await inspection.submit(ctx, person, at, local_today(context))
+            target = await inspection.submit(ctx, person, at)
             context.bot_data.outbox.wake()
             await query.answer()
             await reply(update, texts_of(update, context).inspection_submitted(target))
@@ -293,19 +293,26 @@ async def _answered(
     await show(update, context, screen)
 
 
-async def text_answer(update: Update, context: Context, person: Person, text: str) -> bool:
-    """The text as the answer his inspection draft waits for (text, date, 无法定位); False
-    when it waits for none (the text is then an ordinary message)."""
-    texts = texts_of(update, context)
+def is_unlocated(update: Update, context: Context, text: str) -> bool:
+    """The text is the check-in keyboard's 无法定位."""
+    return text.strip() == texts_of(update, context).form_text("inspection.unlocated")
+
+
+async def text_answer(
+    update: Update, context: Context, person: Person, text: str, only_checkin: bool = False
+) -> bool:
+    """The text as the answer his inspection draft waits for (text, date, 无法定位; with
+    ``only_checkin`` only the check-in's 无法定位); False when it waits for none (the text is
+    then an ordinary message, or another form's answer)."""
     question = await inspection.waiting_for_text(app_context(context), person)
     if question is None:
         return False
     if question.kind is InputKind.LOCATION:
-        if text.strip() != texts.form_text("inspection.unlocated"):
+        if not is_unlocated(update, context, text):
             return False
         await _answered(update, context, person, question.key, UNLOCATED)
         return True
-    if question.kind is InputKind.PHOTOS:
+    if question.kind is InputKind.PHOTOS or only_checkin:
         return False
     await _answered(update, context, person, question.key, text)
     return True
@@ -315,9 +322,13 @@ async def on_location(update: Update, context: Context) -> None:
     person, message = caller(context), update.effective_message
     if person is None or message is None or message.location is None:
         return
+    texts = texts_of(update, context)
     question = await inspection.waiting_for_text(app_context(context), person)
     if question is None or question.kind is not InputKind.LOCATION:
-        await reply(update, texts_of(update, context).location_not_expected())
+        await reply(update, texts.location_not_expected())
+        return
+    if message.forward_origin is not None:  # an old pin (from the gate, from someone): no check-in
+        await reply(update, texts.checkin_forwarded(), reply_markup=location_keyboard(texts))
         return
     where = Location(message.location.latitude, message.location.longitude)
     await _answered(update, context, person, question.key, where)
@@ -379,7 +390,7 @@ async def on_photo(update: Update, context: Context) -> None:
     if found is None:
         return
     try:
-        added = await inspection.add_photo(ctx, person, *found)
+        added = await inspection.add_photo(ctx, person, *found, now(context))
     except InspectionProblem as problem:
         await _problem(update, context, person, problem)
         raise ApplicationHandlerStop from None

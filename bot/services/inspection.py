@@ -28,12 +28,14 @@ from spotcheck import form
 from spotcheck.form import DONE, Answer, InputKind, Invalid, Question
 from spotcheck.inspection import (
     CHECK_DAY,
+    CHECKED_IN_AT,
     ITEMS,
     CheckIn,
     EvidenceSource,
     FollowUpKind,
     ItemAnswer,
     ResultCategory,
+    checked_in,
     checkin_of,
     follow_ups,
     inspection_form,
@@ -118,6 +120,19 @@ async def _held(ctx: AppContext, person: Person) -> Draft | None:
     that follows is a compare-and-set on the version read here)."""
     rows = await ctx.point_reads.all(draft_store.HELD, {"user_id": person.user_id, "kind": KIND})
     return draft_store.from_row(rows[0]) if rows else None
+
+
+async def _on_team(ctx: AppContext, person: Person, draft: Draft) -> None:
+    """He is still a member in force of the draft's assignment who has accepted (replaced, or
+    the plan redrawn, since he opened it: not_yours). Every write after it is a compare-and-set
+    on the draft, which his replacement's transaction discards."""
+    assignment_id = int(draft.subject)
+    found = await ctx.point_reads.all(
+        assignment_store.ACCEPTED_MEMBER,
+        {"assignment_id": assignment_id, "cert_no": person.cert_no},
+    )
+    if not found:
+        raise InspectionProblem("not_yours", assignment=assignment_id)
 
 
 def _question(draft: Draft) -> Question | None:
@@ -270,6 +285,7 @@ async def answer(
     question = _question(draft)
     if question is None or question.key != key:
         raise InspectionProblem("stale")
+    await _on_team(ctx, person, draft)
     answers = draft.data
     async with ctx.sessions() as session, session.begin():
         if question.kind is InputKind.MULTI and raw != DONE:
@@ -287,6 +303,8 @@ async def answer(
         verdict = form.accept(question, raw, answers, today)
         if isinstance(verdict, Invalid):
             raise InspectionProblem("invalid", reason_key=verdict.reason_key, detail=verdict.detail)
+        if question.key == "checkin":  # the check day is the check-in's (checked_in)
+            answers = checked_in(answers, today, now)
         new = _recorded(answers, question, verdict)
         following = form.next_question(FORM, new)
         extra: dict[str, Any] = {}
@@ -338,6 +356,7 @@ async def edit(ctx: AppContext, person: Person, at: Stamp, key: str, now: dateti
         raise InspectionProblem("stale")
     if key not in {line.key for line in form.review(FORM, draft.data)}:
         raise InspectionProblem("stale")
+    await _on_team(ctx, person, draft)
     question = form.find(FORM, draft.data, key)
     assert question is not None  # the review lists questions of the form
     answers = dict(draft.data)
@@ -351,15 +370,21 @@ async def edit(ctx: AppContext, person: Person, at: Stamp, key: str, now: dateti
 
 
 async def add_photo(
-    ctx: AppContext, person: Person, photo: PhotoIn, fetch: Callable[[], Awaitable[bytes]]
+    ctx: AppContext,
+    person: Person,
+    photo: PhotoIn,
+    fetch: Callable[[], Awaitable[bytes]],
+    now: datetime,
 ) -> PhotoAdded:
     """A photo (or image file) for the open photos question: checked, stored under its hash,
-    recorded as the assignment's evidence. The draft is not written: the photos question's
-    answer is the evidence on 完成, so the photos of an album are never stale writes."""
+    recorded as the assignment's evidence. The draft's answers are not written (the photos
+    question's answer is the evidence on 完成, so the photos of an album are never stale
+    writes), but it is touched: a photo is activity, and keeps the draft from expiring."""
     draft = await _held(ctx, person)
     question = _question(draft) if draft is not None else None
     if draft is None or question is None or question.kind is not InputKind.PHOTOS:
         raise InspectionProblem("no_photo_expected")
+    await _on_team(ctx, person, draft)
     assignment_id = int(draft.subject)
     async with ctx.sessions() as session:
         known = await result_store.evidence_by_file(session, assignment_id, photo.file_unique_id)
@@ -384,6 +409,8 @@ async def add_photo(
         ) from None
     await asyncio.to_thread(store, data, facts, ctx.config.storage.evidence_dir)
     async with ctx.sessions() as session, session.begin():
+        if not await draft_store.touch(session, draft.id, now):
+            raise InspectionProblem("no_photo_expected")  # gone meanwhile (replaced, expired)
         _, created = await result_store.add_evidence(
             session,
             assignment_id,
@@ -400,7 +427,7 @@ async def add_photo(
 # ---- submitting and discarding -------------------------------------------------------------
 
 
-async def submit(ctx: AppContext, person: Person, at: Stamp, today: date) -> str:
+async def submit(ctx: AppContext, person: Person, at: Stamp) -> str:
     """提交: the result written and the draft discarded in one transaction; the target's name.
     After it the result cannot change: a second 提交 finds no draft (stale)."""
     async with ctx.sessions() as session, session.begin():
@@ -415,7 +442,7 @@ async def submit(ctx: AppContext, person: Person, at: Stamp, today: date) -> str
             raise InspectionProblem("not_yours", assignment=assignment_id)
         name, lat, lon = await _target_of(session, assignment_id)
         radius = ctx.config.inspection.checkin_radius_m
-        data = result_input(answers, assignment_id, (lat, lon), radius, person.cert_no, today)
+        data = result_input(answers, assignment_id, (lat, lon), radius, person.cert_no)
         if not await draft_store.discard(session, draft.id, at.version):
             raise InspectionProblem("stale")
         try:
@@ -442,9 +469,8 @@ def result_input(
     target: tuple[float | None, float | None],
     radius_m: float,
     submitted_by: str,
-    checked_on: date,
 ) -> ResultInput:
-    """The result the answers make."""
+    """The result the answers make; checked on the day of the check-in (checked_in)."""
     items = tuple(
         ItemInput(
             item.code,
@@ -464,10 +490,15 @@ def result_input(
         findings=str(answers.get("findings", "")),
         items=items,
         checkin=CheckinInput(
-            checkin.latitude, checkin.longitude, checkin.distance_m, checkin.flagged, reason
+            checkin.latitude,
+            checkin.longitude,
+            checkin.distance_m,
+            checkin.flagged,
+            datetime.fromisoformat(str(answers[CHECKED_IN_AT])),
+            reason,
         ),
         submitted_by=submitted_by,
-        checked_on=checked_on,
+        checked_on=date.fromisoformat(str(answers[CHECK_DAY])),
         follow_ups=tuple(
             FollowUpInput(
                 kind,

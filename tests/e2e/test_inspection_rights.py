@@ -23,7 +23,7 @@ async def drafts(bot: BotHarness) -> list[tuple[int, str, int, dict[str, object]
 
 
 async def refusals(bot: BotHarness) -> list[str]:
-    rows = await bot.all(select(AuditLog).where(AuditLog.action == "refused"))
+    rows = await bot.all(select(AuditLog).where(AuditLog.action == "refused").order_by(AuditLog.id))
     return [r.entity_key for r in rows]
 
 
