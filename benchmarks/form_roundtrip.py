@@ -108,20 +108,19 @@ async def serve_ours(count: int) -> None:
         async with run_application(app, fake):
             assert app.bot_data.background is not None
             await app.bot_data.background.started()
-            version = await to_review(ctx, fake, user)
+            draft, version = await to_review(ctx, fake, user)
 
             def data(n: int) -> str:
-                if n % 2 == 0:
-                    return callback_data.form_step("inspection", version + n, "item.1", "edit")
-                return callback_data.form_step("inspection", version + n, "item.1", "ok")
+                value = "edit" if n % 2 == 0 else "ok"
+                return callback_data.form_step("inspection", draft, version + n, "item.1", value)
 
             await batches(app, fake, user, count, data)
         await ctx.close()
 
 
-async def to_review(ctx: AppContext, fake: FakeTelegram, user: TgUser) -> int:
+async def to_review(ctx: AppContext, fake: FakeTelegram, user: TgUser) -> tuple[int, int]:
     """Accept his first assignment, start its form and answer it to the review screen (no
-    problem found); the draft's version there."""
+    problem found); the draft's id and version there."""
     async with ctx.sessions() as session:
         assignment_id = await session.scalar(
             select(AssignmentMember.assignment_id).where(AssignmentMember.person_key == CERT)
@@ -139,12 +138,14 @@ async def to_review(ctx: AppContext, fake: FakeTelegram, user: TgUser) -> int:
         async with ctx.sessions() as session:
             [draft] = await draft_store.of_user(session, USER, "inspection")
         if draft.question == "":
-            return draft.version
+            return draft.id, draft.version
         if draft.question == "checkin":
             fake.send_location(user, 38.87, 115.46)
         else:
             value = "ok" if draft.question.startswith("item.") else answers[draft.question]
-            step = callback_data.form_step("inspection", draft.version, draft.question, value)
+            step = callback_data.form_step(
+                "inspection", draft.id, draft.version, draft.question, value
+            )
             fake.press(user, fake.last_message(USER) or 1, step, forge=True)
         await fake.until_idle()
 

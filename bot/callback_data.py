@@ -5,7 +5,8 @@ Format: ``1:<action>:<arg>…``. Actions: ``ok`` accept an assignment, ``rc`` as
 it (回避), ``sb`` a county's summary or statistics marked as sent (``sb:<quarter>:<duty>``),
 ``qa`` the next best policy passage (``qa:<library generation>:<passage position>``), ``fm`` an
 answer to a form: a step of /draw, the directory of a file sent for /import, a question of the
-form engine (``fm:<form kind>:<draft version>:<question key>:<value>``; long values by index),
+form engine (``fm:<form kind>:<draft id>:<draft version>:<question key>:<value>``, the id and
+the version in base 36; long values by index),
 ``is`` start (or continue) the inspection form of an assignment (``is:<assignment id>``).
 """
 
@@ -75,42 +76,64 @@ def as_int(text: str) -> int | None:
 # A form's kind in two letters (the drafts table's kind in full).
 FORM_KINDS = {"in": "inspection", "dw": "draw", "rc": "recusal", "im": "import"}
 _FORM_CODES = {kind: code for code, kind in FORM_KINDS.items()}
-# A question key (``category``, ``item.12``) and a value (an option's code or an index).
-_FORM_KEY = re.compile(r"[a-z][a-z0-9_]{0,19}(?:\.[0-9]{1,3})?")
+# A question key (``category``, ``item.12``) and a value (an option's code or an index): short
+# enough that the longest step, with the largest draft id and version, fits in 64 bytes.
+_FORM_KEY = re.compile(r"[a-z][a-z0-9_]{0,15}(?:\.[0-9]{1,3})?")
 _FORM_VALUE = re.compile(r"[a-z0-9_]{1,20}")
+_BASE36 = re.compile(r"0|[1-9a-z][0-9a-z]{0,5}")
+_DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
 
 
 @dataclass(frozen=True)
 class FormStep:
     kind: str  # inspection | draw | recusal | import
+    draft: int  # the draft's id: a button of a discarded draft never reaches the next one
     version: int  # the draft's version the button was made for; a stale one is refused
     key: str
     value: str
 
 
-def form_step(kind: str, version: int, key: str, value: str) -> str:
-    """The callback data of a form's button; ValueError for what we would not parse back."""
+def _base36(number: int) -> str:
+    text = ""
+    while True:
+        number, digit = divmod(number, 36)
+        text = _DIGITS[digit] + text
+        if number == 0:
+            return text
+
+
+def _from_base36(text: str) -> int | None:
+    """A number :func:`_base36` wrote (at most :data:`MAX_ID`), else None."""
+    if not _BASE36.fullmatch(text):
+        return None
+    number = int(text, 36)
+    return number if number <= MAX_ID else None
+
+
+def form_step(kind: str, draft: int, version: int, key: str, value: str) -> str:
+    """The callback data of a button of draft ``draft`` at ``version``; ValueError for what we
+    would not parse back."""
     code = _FORM_CODES.get(kind)
-    if code is None or not 0 <= version <= MAX_ID:
-        raise ValueError(f"form callback not encodable: {kind!r} {version!r}")
+    if code is None or not (0 <= draft <= MAX_ID and 0 <= version <= MAX_ID):
+        raise ValueError(f"form callback not encodable: {kind!r} {draft!r} {version!r}")
     if not _FORM_KEY.fullmatch(key) or not _FORM_VALUE.fullmatch(value):
         raise ValueError(f"form callback not encodable: {key!r} {value!r}")
-    return encode("fm", code, version, key, value)
+    return encode("fm", code, _base36(draft), _base36(version), key, value)
 
 
 def parse_form_step(data: str | None) -> FormStep | None:
     """The form step, or None for anything :func:`form_step` could not have made."""
     callback = decode(data)
-    if callback is None or callback.action != "fm" or len(callback.args) != 4:
+    if callback is None or callback.action != "fm" or len(callback.args) != 5:
         return None
-    code, version_text, key, value = callback.args
+    code, draft_text, version_text, key, value = callback.args
     kind = FORM_KINDS.get(code)
-    version = as_int(version_text)
-    if kind is None or version is None or str(version) != version_text:
+    draft, version = _from_base36(draft_text), _from_base36(version_text)
+    if kind is None or draft is None or version is None:
         return None
     if not _FORM_KEY.fullmatch(key) or not _FORM_VALUE.fullmatch(value):
         return None
-    return FormStep(kind, version, key, value)
+    return FormStep(kind, draft, version, key, value)
 
 
 # --- issue 15: inspection flow ---

@@ -28,6 +28,7 @@ from handlers.common import App, Context, app_context, caller, reply, texts_of
 from handlers.keyboards import keyboard
 from spotcheck.roles import Role, may_import
 from spotcheck.states import FormKind
+from storage.draft_store import Stamp
 from storage.excel import SheetProblem, SheetProblemKind, SheetRejected
 from storage.sheets import KINDS
 
@@ -110,13 +111,13 @@ def _city_sheet(person: Person, name: str) -> bool:
 async def on_kind(
     update: Update, context: Context, person: Person, step: callback_data.FormStep
 ) -> None:
-    """A directory chosen for the held file (``fm:im:<version>:kind:<directory>``)."""
+    """A directory chosen for the held file (``fm:im:<draft>:<version>:kind:<directory>``)."""
     query, texts, ctx = update.callback_query, texts_of(update, context), app_context(context)
     assert query is not None
     held = None
     kind = step.value
     if step.key == chat_import.KIND and kind in KINDS and may_import(person.role, kind):
-        held = await chat_import.take_file(ctx, person, step.version)
+        held = await chat_import.take_file(ctx, person, Stamp(step.draft, step.version))
     if held is None:
         await query.answer(texts.stale_button(), show_alert=True)
         return
@@ -178,11 +179,11 @@ async def _ask_kind(
     update: Update, context: Context, person: Person, file_id: str, name: str
 ) -> None:
     ctx, texts = app_context(context), texts_of(update, context)
-    version = await chat_import.hold_file(ctx, person, file_id, name)
+    at = await chat_import.hold_file(ctx, person, file_id, name)
     buttons = [
         (
             texts.kind_label(k),
-            callback_data.form_step(FormKind.IMPORT, version, chat_import.KIND, k),
+            callback_data.form_step(FormKind.IMPORT, at.draft, at.version, chat_import.KIND, k),
         )
         for k in KINDS
         if may_import(person.role, k)

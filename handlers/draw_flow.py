@@ -14,6 +14,7 @@ from handlers.common import App, Context, app_context, caller, local_today, repl
 from handlers.keyboards import in_rows, keyboard
 from spotcheck.chat_forms import DRAW, step_number
 from spotcheck.draw import DrawRefused
+from storage.draft_store import Stamp
 
 
 async def draw(update: Update, context: Context) -> None:
@@ -31,20 +32,21 @@ async def draw(update: Update, context: Context) -> None:
 async def on_step(
     update: Update, context: Context, person: Person, step: callback_data.FormStep
 ) -> None:
-    """A button of the /draw form (``fm:dw:<version>:<question>:<value>``)."""
+    """A button of the /draw form (``fm:dw:<draft>:<version>:<question>:<value>``)."""
     query, ctx = update.callback_query, app_context(context)
     assert query is not None
     # A query is answered once: with the refusal's alert, or plainly once the step is taken.
+    at = Stamp(step.draft, step.version)
     try:
         if step.key == chat_draw.PREVIEW and step.value == "cancel":
-            await chat_draw.cancel(ctx, person)
+            await chat_draw.cancel(ctx, person, at)
             await query.answer()
             await reply(update, texts_of(update, context).cancelled())
             return
         if step.key == chat_draw.PREVIEW and step.value == "confirm":
-            await _confirm(update, context, person, step.version)
+            await _confirm(update, context, person, at)
             return
-        asked = await chat_draw.choose(ctx, person, step.version, step.key, step.value)
+        asked = await chat_draw.choose(ctx, person, at, step.key, step.value)
     except FormProblem as problem:
         await _problem(update, context, problem.kind)
         return
@@ -61,13 +63,13 @@ async def seed_typed(update: Update, context: Context, person: Person, text: str
     return True
 
 
-async def _confirm(update: Update, context: Context, person: Person, version: int) -> None:
+async def _confirm(update: Update, context: Context, person: Person, at: Stamp) -> None:
     ctx, texts, chat = app_context(context), texts_of(update, context), update.effective_chat
     assert chat is not None
     query = update.callback_query
     assert query is not None
     try:
-        outcome = await chat_draw.confirm(ctx, person, version, chat.id)  # FormProblem: on_step
+        outcome = await chat_draw.confirm(ctx, person, at, chat.id)  # FormProblem: on_step
     except DrawProblem as problem:
         await query.answer()
         # In chat there are no command-line flags to suggest: a redraw is the CLI's, with a reason.
@@ -117,7 +119,7 @@ async def _ask(update: Update, context: Context, step: Step) -> None:
 
 def _buttons(step: Step, key: str, labelled: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return [
-        (label, callback_data.form_step(DRAW.kind, step.version, key, code))
+        (label, callback_data.form_step(DRAW.kind, step.at.draft, step.at.version, key, code))
         for label, code in labelled
     ]
 

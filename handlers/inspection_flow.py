@@ -29,6 +29,7 @@ from handlers.keyboards import in_rows, keyboard
 from spotcheck import form
 from spotcheck.form import DONE, InputKind, Location, Question
 from spotcheck.inspection import KIND, UNLOCATED, EvidenceSource
+from storage.draft_store import Stamp
 
 BEFORE_DOCUMENTS = -1  # after the guard and the command checks, before /import's documents
 
@@ -38,8 +39,8 @@ Rows = list[list[tuple[str, str]]]
 # ---- rendering -----------------------------------------------------------------------------
 
 
-def _step(version: int, key: str, value: str) -> str:
-    return callback_data.form_step(KIND, version, key, value)
+def _step(at: Stamp, key: str, value: str) -> str:
+    return callback_data.form_step(KIND, at.draft, at.version, key, value)
 
 
 def question_text(texts: Texts, screen: Screen, question: Question) -> str:
@@ -51,7 +52,7 @@ def question_text(texts: Texts, screen: Screen, question: Question) -> str:
 
 
 def question_buttons(texts: Texts, screen: Screen, question: Question) -> Rows:
-    answers, version = screen.answers, screen.version
+    answers, at = screen.answers, screen.stamp
     offered = form.options(question, answers)
     if question.kind is InputKind.MULTI:
         chosen = form.pending(answers, question.key)
@@ -61,19 +62,17 @@ def question_buttons(texts: Texts, screen: Screen, question: Question) -> Rows:
                     texts.chosen_mark(texts.form_text(o.label_key))
                     if o.code in chosen
                     else texts.form_text(o.label_key),
-                    _step(version, question.key, o.code),
+                    _step(at, question.key, o.code),
                 )
             ]
             for o in offered
         ]
-        return [*rows, [(texts.form_text("form.done"), _step(version, question.key, DONE))]]
+        return [*rows, [(texts.form_text("form.done"), _step(at, question.key, DONE))]]
     if question.kind is InputKind.PHOTOS:
-        return [[(texts.form_text("form.done"), _step(version, question.key, DONE))]]
+        return [[(texts.form_text("form.done"), _step(at, question.key, DONE))]]
     if question.kind is InputKind.LOCATION:
         return []
-    buttons = [
-        (texts.form_text(o.label_key), _step(version, question.key, o.code)) for o in offered
-    ]
+    buttons = [(texts.form_text(o.label_key), _step(at, question.key, o.code)) for o in offered]
     return in_rows(buttons, 3 if question.kind is InputKind.DATE else 1)
 
 
@@ -103,10 +102,10 @@ def review_text(texts: Texts, screen: Screen) -> str:
 
 def review_buttons(texts: Texts, screen: Screen) -> Rows:
     edits = [
-        (texts.edit_button(number), _step(screen.version, line.key, EDIT_VALUE))
+        (texts.edit_button(number), _step(screen.stamp, line.key, EDIT_VALUE))
         for number, line in enumerate(screen.review, start=1)
     ]
-    submit = (texts.form_text("form.submit"), _step(screen.version, SUBMIT_KEY, SUBMIT_VALUE))
+    submit = (texts.form_text("form.submit"), _step(screen.stamp, SUBMIT_KEY, SUBMIT_VALUE))
     return [*in_rows(edits, 4), [submit]]
 
 
@@ -255,20 +254,21 @@ async def on_step(update: Update, context: Context, person: Person) -> None:
     try:
         if step is None or step.kind != KIND:
             raise InspectionProblem("stale")
+        at = Stamp(step.draft, step.version)
         if step.key == SUBMIT_KEY and step.value == SUBMIT_VALUE:
-            target = await inspection.submit(ctx, person, step.version, local_today(context))
+            target = await inspection.submit(ctx, person, at)
             context.bot_data.outbox.wake()
             await query.answer()
             await reply(update, texts_of(update, context).inspection_submitted(target))
             return
         if step.key == CANCEL_KEY:
-            await _cancel_answer(update, context, person, step.version, step.value)
+            await _cancel_answer(update, context, person, at, step.value)
             return
         if step.value == EDIT_VALUE:
-            screen = await inspection.edit(ctx, person, step.version, step.key, now(context))
+            screen = await inspection.edit(ctx, person, at, step.key, now(context))
         else:
             screen = await inspection.answer(
-                ctx, person, step.version, step.key, step.value, local_today(context), now(context)
+                ctx, person, at, step.key, step.value, local_today(context), now(context)
             )
     except InspectionProblem as problem:
         await _problem(update, context, person, problem)
@@ -293,19 +293,26 @@ async def _answered(
     await show(update, context, screen)
 
 
-async def text_answer(update: Update, context: Context, person: Person, text: str) -> bool:
-    """The text as the answer his inspection draft waits for (text, date, 无法定位); False
-    when it waits for none (the text is then an ordinary message)."""
-    texts = texts_of(update, context)
+def is_unlocated(update: Update, context: Context, text: str) -> bool:
+    """The text is the check-in keyboard's 无法定位."""
+    return text.strip() == texts_of(update, context).form_text("inspection.unlocated")
+
+
+async def text_answer(
+    update: Update, context: Context, person: Person, text: str, only_checkin: bool = False
+) -> bool:
+    """The text as the answer his inspection draft waits for (text, date, 无法定位; with
+    ``only_checkin`` only the check-in's 无法定位); False when it waits for none (the text is
+    then an ordinary message, or another form's answer)."""
     question = await inspection.waiting_for_text(app_context(context), person)
     if question is None:
         return False
     if question.kind is InputKind.LOCATION:
-        if text.strip() != texts.form_text("inspection.unlocated"):
+        if not is_unlocated(update, context, text):
             return False
         await _answered(update, context, person, question.key, UNLOCATED)
         return True
-    if question.kind is InputKind.PHOTOS:
+    if question.kind is InputKind.PHOTOS or only_checkin:
         return False
     await _answered(update, context, person, question.key, text)
     return True
@@ -315,9 +322,13 @@ async def on_location(update: Update, context: Context) -> None:
     person, message = caller(context), update.effective_message
     if person is None or message is None or message.location is None:
         return
+    texts = texts_of(update, context)
     question = await inspection.waiting_for_text(app_context(context), person)
     if question is None or question.kind is not InputKind.LOCATION:
-        await reply(update, texts_of(update, context).location_not_expected())
+        await reply(update, texts.location_not_expected())
+        return
+    if message.forward_origin is not None:  # an old pin (from the gate, from someone): no check-in
+        await reply(update, texts.checkin_forwarded(), reply_markup=location_keyboard(texts))
         return
     where = Location(message.location.latitude, message.location.longitude)
     await _answered(update, context, person, question.key, where)
@@ -346,25 +357,40 @@ def _photo_of(message: Message) -> tuple[PhotoIn, Callable[[], Awaitable[bytes]]
     return PhotoIn(unique, file_size, source, note), fetch
 
 
+# A file's name that claims an image (a phone's original sent as a file: its type may be
+# missing or generic): taken as evidence, then checked like any photo.
+IMAGE_EXTENSIONS = frozenset(
+    {"jpg", "jpeg", "png", "webp", "gif", "heic", "heif", "tif", "tiff", "bmp"}
+)
+
+
+def claims_image(message: Message) -> bool:
+    """A photo, or a file whose type or name says it is an image (whether it is one is checked
+    when it is stored); anything else, an /import spreadsheet say, is no evidence."""
+    if message.photo:
+        return True
+    document = message.document
+    if document is None:
+        return False
+    if (document.mime_type or "").lower().startswith("image/"):
+        return True
+    name = document.file_name or ""
+    return "." in name and name.rsplit(".", 1)[1].lower() in IMAGE_EXTENSIONS
+
+
 async def on_photo(update: Update, context: Context) -> None:
-    """A photo or a file: evidence while the photos question is open. Any other file goes on
-    to /import's handler; a photo or an image file at another time is refused (not stored)."""
+    """A photo or an image file: evidence while the photos question is open, refused (not
+    stored) at any other time. Any other file goes on to /import's handler, even while the
+    photos question is open (an inspector who is an admin imports a directory)."""
     person, message = caller(context), update.effective_message
-    if person is None or message is None:
-        return
-    ctx, texts = app_context(context), texts_of(update, context)
-    question = await inspection.waiting_for_text(ctx, person)
-    expected = question is not None and question.kind is InputKind.PHOTOS
-    is_image = bool(message.photo) or (
-        message.document is not None and (message.document.mime_type or "").startswith("image/")
-    )
-    if not expected and not is_image:
+    if person is None or message is None or not claims_image(message):
         return  # not ours: /import's file, or anything else
+    ctx, texts = app_context(context), texts_of(update, context)
     found = _photo_of(message)
     if found is None:
         return
     try:
-        added = await inspection.add_photo(ctx, person, *found)
+        added = await inspection.add_photo(ctx, person, *found, now(context))
     except InspectionProblem as problem:
         await _problem(update, context, person, problem)
         raise ApplicationHandlerStop from None
@@ -383,11 +409,11 @@ async def ask_cancel(update: Update, context: Context, person: Person) -> bool:
     pending = await inspection.pending_discard(app_context(context), person)
     if pending is None:
         return False
-    version, target = pending
+    at, target = pending
     rows = [
         [
-            (texts.discard_draft_button(), _step(version, CANCEL_KEY, CANCEL_YES)),
-            (texts.keep_draft_button(), _step(version, CANCEL_KEY, CANCEL_NO)),
+            (texts.discard_draft_button(), _step(at, CANCEL_KEY, CANCEL_YES)),
+            (texts.keep_draft_button(), _step(at, CANCEL_KEY, CANCEL_NO)),
         ]
     ]
     await reply(update, texts.inspection_cancel_ask(target), reply_markup=keyboard(rows))
@@ -395,17 +421,17 @@ async def ask_cancel(update: Update, context: Context, person: Person) -> bool:
 
 
 async def _cancel_answer(
-    update: Update, context: Context, person: Person, version: int, value: str
+    update: Update, context: Context, person: Person, at: Stamp, value: str
 ) -> None:
     query, ctx, texts = update.callback_query, app_context(context), texts_of(update, context)
     assert query is not None
     if value == CANCEL_YES:
-        target = await inspection.discard(ctx, person, version)
+        target = await inspection.discard(ctx, person, at)
         await query.answer()
         await reply(update, texts.inspection_discarded(target), reply_markup=ReplyKeyboardRemove())
         return
     screen = await inspection.open_screen(ctx, person)
-    if value != CANCEL_NO or screen is None or screen.version != version:
+    if value != CANCEL_NO or screen is None or screen.stamp != at:
         raise InspectionProblem("stale")
     await query.answer()
     await show(update, context, screen)

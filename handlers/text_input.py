@@ -18,13 +18,20 @@ async def on_text(update: Update, context: Context) -> None:
     text = message.text
     if await refused_as_too_long(update, context, text):
         return
-    waiting = person.waiting  # read with who he is, before this update
+    # The form whose text question was asked last takes the text (read with who he is, before
+    # this update); the check-in's 无法定位 from its reply keyboard is the inspection's anyway.
+    waiting = person.waiting
+    first = waiting == FormKind.INSPECTION
+    if (first or inspection_flow.is_unlocated(update, context, text)) and (
+        await inspection_flow.text_answer(update, context, person, text, only_checkin=not first)
+    ):
+        return
     if waiting == FormKind.RECUSAL and await tasks.recusal_reason(update, context, person, text):
         return
     if waiting == FormKind.DRAW and await draw_flow.seed_typed(update, context, person, text):
         return
-    if await inspection_flow.text_answer(update, context, person, text):
-        return
+    if not first and await inspection_flow.text_answer(update, context, person, text):
+        return  # nothing else waits (a 申请回避 that lapsed lets the text go)
     await ask.answer_question(update, context, text)
 
 

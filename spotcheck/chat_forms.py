@@ -12,6 +12,8 @@ from collections.abc import Callable
 
 from spotcheck.classes import SupervisionClass
 from spotcheck.form import Form, InputKind, Item, Option, Question, View
+from spotcheck.inspection import KIND as INSPECTION
+from spotcheck.inspection import inspection_form
 from spotcheck.quota import Level
 
 ALL = "all"  # 全部类别 / 不定向
@@ -133,10 +135,27 @@ def step_number(form: Form, key: str) -> int:
     return next(i for i, q in enumerate(form.questions, 1) if q.key == key)
 
 
+TYPED_KINDS = (InputKind.TEXT, InputKind.NUMBER, InputKind.DATE)
+
+
+def typed_questions(form: Form) -> tuple[str, ...]:
+    """The questions of ``form`` a typed text answers (text, number, date), as a draft's open
+    question names them: the key, or for a question repeated per item the key and a dot
+    (``note.``: each of its instances ``note.0``, ``note.1`` …)."""
+    return tuple(
+        f"{q.key}." if q.repeat_over is not None else q.key
+        for q in form.questions
+        if q.kind in TYPED_KINDS
+    )
+
+
 # The questions a plain text message answers, by form kind (Person.waiting: the most recently
-# answered draft whose open question is one of these). The seed's buttons take a typed public
-# text too.
+# asked draft whose open question is one of these; a key ending in a dot names the instances
+# of a repeated question). The seed's buttons take a typed public text too. The inspection's
+# check-in is not here: its only typed answer is the reply keyboard's 无法定位, which the text
+# handler gives the inspection whatever else waits.
 TAKES_TEXT: dict[str, tuple[str, ...]] = {
-    RECUSAL.kind: ("reason",),
-    DRAW.kind: ("seed", "seed_text"),
+    RECUSAL.kind: typed_questions(RECUSAL),
+    DRAW.kind: ("seed", *typed_questions(DRAW)),
+    INSPECTION: typed_questions(inspection_form()),
 }

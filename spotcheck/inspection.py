@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -29,6 +29,7 @@ from spotcheck.form import (
 KIND = "inspection"
 ITEMS = "items"  # given: [[code, name], …] of the assignment's inspection items
 CHECK_DAY = "check_day"  # given: the day of the check, ISO (quick deadlines count from it)
+CHECKED_IN_AT = "checked_in_at"  # given: when the check-in was answered, ISO (UTC)
 
 
 class ItemAnswer(StrEnum):
@@ -112,6 +113,19 @@ def checkin_of(
     if target_lat is not None and target_lon is not None:
         distance = distance_m(lat, lon, target_lat, target_lon)
     return CheckIn(lat, lon, distance, checkin_flagged(distance, radius_m), False)
+
+
+def checked_in(answers: View, day: date, at: datetime) -> dict[str, Any]:
+    """The answers with the check-in's day and moment, recorded as the check-in (a location, or
+    无法定位) is answered, and again when it is changed from the review screen.
+
+    The check day is the day of the check-in, not the day 开始检查 was pressed (the form may
+    be opened the evening before, at the office) nor the day of 提交 (the result may be sent
+    from the office the next day): it is the day he was on site. The quick deadlines count from
+    it, a typed deadline must come after it, and the result records it as ``checked_on``, so a
+    deadline never precedes the check. A changed check-in moves it, and a deadline no longer
+    after it is asked again (the engine re-validates every answer)."""
+    return {**answers, CHECK_DAY: day.isoformat(), CHECKED_IN_AT: at.isoformat()}
 
 
 def item_answers(answers: View) -> list[ItemAnswer]:
@@ -274,7 +288,7 @@ def inspection_form(text_limit: int = 500, note_limit: int = 200) -> Form:
                 max_chars=100,
             ),
         ),
-        givens=(ITEMS, CHECK_DAY),
+        givens=(ITEMS, CHECK_DAY, CHECKED_IN_AT),
     )
 
 

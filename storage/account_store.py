@@ -182,15 +182,25 @@ async def last_start_try(session: AsyncSession, user_id: int) -> str | None:
     )
 
 
-# The form a plain text answers: his most recently answered draft whose open question takes
-# text (a recusal's reason, a typed seed …), whatever other drafts he holds.
+# The form a plain text answers: his most recently asked draft whose open question takes text
+# (a recusal's reason, a typed seed, an inspection's note …), whatever other drafts he holds.
 _TEXT_DRAFT = (
     select(FormDraft.kind)
     .where(
         FormDraft.user_id == TelegramAccount.user_id,
         or_(
             *(
-                and_(FormDraft.kind == kind, or_(*(FormDraft.question == key for key in keys)))
+                and_(
+                    FormDraft.kind == kind,
+                    or_(
+                        *(
+                            FormDraft.question.startswith(key, autoescape=True)
+                            if key.endswith(".")  # the instances of a repeated question
+                            else FormDraft.question == key
+                            for key in keys
+                        )
+                    ),
+                )
                 for kind, keys in TAKES_TEXT.items()  # no expanding IN in a point read
             )
         ),

@@ -357,3 +357,20 @@ async def item_names(session: AsyncSession, codes: set[str]) -> dict[str, str]:
         select(InspectionItem.code, InspectionItem.name).where(InspectionItem.code.in_(codes))
     )
     return {code: name for code, name in rows}
+
+
+# --- issue 15: review fixes (the form re-checks the team) ---
+
+ACCEPTED_MEMBER = (
+    select(AssignmentMember.id)
+    .join(Assignment, Assignment.id == AssignmentMember.assignment_id)
+    .where(
+        team_in_force(),
+        AssignmentMember.assignment_id == bindparam("assignment_id"),
+        AssignmentMember.person_kind == PersonKind.INSPECTOR,
+        AssignmentMember.person_key == bindparam("cert_no"),
+        AssignmentMember.state == MemberState.ACCEPTED,
+    )
+)
+"""His place on the team in force of one assignment, accepted (bind ``assignment_id``,
+``cert_no``): a point read on the members' unique key, for every answer of the form."""

@@ -29,6 +29,9 @@ class FormDraft(Base):
             postgresql_where=text("subject <> ''"),
         ),
         Index("ix_form_drafts_updated_at", "updated_at"),
+        # Ids are never reused (SQLite reuses the largest rowid after a delete otherwise): a
+        # form's buttons name their draft, and must not reach a later one.
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -12,12 +12,22 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, delete, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, bindparam, delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.draft_models import FormDraft
 from storage.models import as_utc
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """Which draft, at which version, a button was made for. Draft ids are never reused (the
+    table is AUTOINCREMENT on SQLite; PostgreSQL's sequence never goes back), so a button of a
+    discarded draft matches no later draft, even one at the same version."""
+
+    draft: int
+    version: int
 
 
 @dataclass(frozen=True)
@@ -31,6 +41,10 @@ class Draft:
     version: int
     updated_at: datetime
     warned_at: datetime | None
+
+    @property
+    def stamp(self) -> Stamp:
+        return Stamp(self.id, self.version)
 
 
 @dataclass(frozen=True)
@@ -246,11 +260,11 @@ async def lapsing(
     )
 
 
-async def mark_warned(session: AsyncSession, draft_id: int, version: int, now: datetime) -> bool:
-    """The warning recorded, unless the draft was answered since (its version moved)."""
+async def mark_warned(session: AsyncSession, draft: Draft, now: datetime) -> bool:
+    """The warning recorded, unless the draft was answered or touched since it was found."""
     result = await session.execute(
         update(FormDraft)
-        .where(FormDraft.id == draft_id, FormDraft.version == version)
+        .where(_untouched(draft))
         .values(warned_at=now)
         .execution_options(synchronize_session=False)
     )
@@ -258,8 +272,33 @@ async def mark_warned(session: AsyncSession, draft_id: int, version: int, now: d
 
 
 async def expire(session: AsyncSession, draft: Draft) -> bool:
-    """The lapsed draft deleted, unless it was answered since it was found."""
-    return await discard(session, draft.id, draft.version)
+    """The lapsed draft deleted, unless it was answered or touched since it was found."""
+    result = await session.execute(
+        delete(FormDraft).where(_untouched(draft)).execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def _untouched(draft: Draft) -> ColumnElement[bool]:
+    """The draft as it was found: not answered (its version) nor touched (its idle time) since."""
+    return and_(
+        FormDraft.id == draft.id,
+        FormDraft.version == draft.version,
+        FormDraft.updated_at <= draft.updated_at,
+    )
+
+
+async def touch(session: AsyncSession, draft_id: int, now: datetime) -> bool:
+    """Activity that is no answer (a photo received): the draft's idle time starts again and
+    its expiry warning is cleared, its version unchanged (the other photos of an album, and the
+    open question's buttons, stay current). Whether the draft is still there."""
+    result = await session.execute(
+        update(FormDraft)
+        .where(FormDraft.id == draft_id)
+        .values(updated_at=now, warned_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
 # --- issue 15: inspection flow ---

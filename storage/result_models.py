@@ -118,6 +118,7 @@ class Checkin(Base):
     distance_m: Mapped[float | None]  # None: no location, or the target has no coordinates
     flagged: Mapped[bool] = mapped_column(default=False)
     reason: Mapped[str] = mapped_column(Text, default="")  # 无法定位's reason, or "far"
+    checked_in_at: Mapped[datetime]  # UTC: when the location (or 无法定位) was sent
 
 
 class FollowUp(Base):

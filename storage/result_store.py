@@ -191,6 +191,7 @@ class CheckinInput:
     longitude: float | None
     distance_m: float | None  # None: no location, or the target has no coordinates
     flagged: bool
+    checked_in_at: datetime  # when the location (or 无法定位) was sent
     reason: str = ""  # 无法定位's reason, or "far"
 
 
@@ -244,6 +245,7 @@ async def save_result(session: AsyncSession, data: ResultInput) -> int:
             longitude=c.longitude,
             distance_m=c.distance_m,
             flagged=c.flagged,
+            checked_in_at=c.checked_in_at,
             reason=c.reason,
         )
     )
@@ -274,6 +276,7 @@ class CheckinView:
     distance_m: float | None
     flagged: bool
     reason: str
+    checked_in_at: datetime  # UTC
 
 
 @dataclass(frozen=True)
@@ -330,6 +333,7 @@ class ResultView:
                 "distance_m": c.distance_m,
                 "flagged": c.flagged,
                 "reason": c.reason,
+                "checked_in_at": c.checked_in_at.isoformat(),
             },
             "evidence": [e.to_json_dict() for e in self.evidence],
             "follow_ups": [
@@ -392,7 +396,9 @@ async def _views(session: AsyncSession, query: _ResultRows) -> list[ResultView]:
             ItemView(item.item_code, ItemAnswer(item.answer), item.note)
         )
     checkins = {
-        c.result_id: CheckinView(c.latitude, c.longitude, c.distance_m, c.flagged, c.reason)
+        c.result_id: CheckinView(
+            c.latitude, c.longitude, c.distance_m, c.flagged, c.reason, as_utc(c.checked_in_at)
+        )
         for c in await session.scalars(select(Checkin).where(Checkin.result_id.in_(result_ids)))
     }
     follow_ups: dict[int, list[FollowUpView]] = {}

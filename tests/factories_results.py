@@ -3,7 +3,7 @@ database (the draw that would make them is tested elsewhere)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -12,6 +12,8 @@ from storage.draw_models import Assignment, DrawPlan, DrawRecord
 from storage.models import Target
 from storage.result_store import CheckinInput, FollowUpInput, ItemInput, ResultInput
 from tests.factories import credit_code
+
+CHECKED_IN = datetime(2026, 11, 3, 1, 30, tzinfo=UTC)  # 09:30 in Shanghai
 
 
 async def assignment(
@@ -62,7 +64,7 @@ def result_input(assignment_id: int, **overrides: object) -> ResultInput:
             ItemInput("HB-002", ItemAnswer.PROBLEM, "标识缺失"),
             ItemInput("HB-003", ItemAnswer.NOT_APPLICABLE),
         ),
-        "checkin": CheckinInput(38.8712, 115.4633, 152.5, flagged=False),
+        "checkin": CheckinInput(38.8712, 115.4633, 152.5, flagged=False, checked_in_at=CHECKED_IN),
         "submitted_by": "13060001",
         "checked_on": date(2026, 11, 3),
         "follow_ups": (

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from spotcheck import form
-from spotcheck.chat_forms import DRAW, RECUSAL, step_number
+from spotcheck.chat_forms import DRAW, RECUSAL, TAKES_TEXT, step_number
 from spotcheck.form import Answer, Invalid
 
 COUNTIES = ["130602", "130606"]
@@ -73,3 +73,10 @@ def test_a_blank_recusal_reason_is_refused() -> None:
     answers = form.start(RECUSAL, assignment=5)
     assert isinstance(form.accept(reason, "   ", answers), Invalid)
     assert form.accept(reason, " 近亲属 ", answers) == Answer("近亲属")
+
+
+def test_the_inspections_typed_questions_take_text_as_declared() -> None:
+    # a repeated question's key ends in a dot: each item's note, note.0, note.1 …
+    assert TAKES_TEXT["inspection"] == ("checkin_reason", "note.", "findings", "deadline", "agency")
+    assert TAKES_TEXT["recusal"] == ("reason",)
+    assert TAKES_TEXT["draw"] == ("seed", "seed_text")

@@ -147,6 +147,18 @@ async def test_a_discarded_draft_is_gone_and_a_stale_discard_does_nothing(
     assert (await _open(sessions, LI, "inspection", "17")).created
 
 
+async def test_a_discarded_drafts_id_is_never_given_to_a_later_draft(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    first = (await _open(sessions, WANG, "inspection", "17")).draft
+    async with sessions() as session:
+        assert await draft_store.discard(session, first.id)
+        await session.commit()
+    second = (await _open(sessions, WANG, "inspection", "18")).draft
+    assert second.id > first.id
+    assert second.stamp != first.stamp  # both at version 1: the id tells them apart
+
+
 async def test_a_lapsing_draft_is_warned_first_then_expired(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
@@ -160,7 +172,7 @@ async def test_a_lapsing_draft_is_warned_first_then_expired(
         late = NOW + timedelta(days=2)
         lapsing = await draft_store.lapsing(session, late, warn, expire)
         assert [d.id for d in lapsing.warn] == [old.id, fresh.id] and lapsing.expire == []
-        assert await draft_store.mark_warned(session, old.id, old.version, late)
+        assert await draft_store.mark_warned(session, old, late)
         await session.commit()
     async with sessions() as session:
         soon = await draft_store.lapsing(session, late + timedelta(hours=1), warn, expire)
@@ -179,7 +191,7 @@ async def test_an_answer_after_the_warning_keeps_the_draft(
     draft = (await _open(sessions, WANG)).draft
     later = NOW + timedelta(hours=21)
     async with sessions() as session:
-        assert await draft_store.mark_warned(session, draft.id, 1, later)
+        assert await draft_store.mark_warned(session, draft, later)
         assert await draft_store.save_answer(session, draft.id, 1, {}, "x", later) == 2
         await session.commit()
     async with sessions() as session:
@@ -187,4 +199,31 @@ async def test_an_answer_after_the_warning_keeps_the_draft(
         assert found.warn == [] and found.expire == []
         saved = await draft_store.get(session, draft.id)
         assert saved is not None and saved.warned_at is None  # answering cleared the warning
-        assert not await draft_store.mark_warned(session, draft.id, 1, later)  # a stale warning
+        assert not await draft_store.mark_warned(session, draft, later)  # a stale warning
+
+
+async def test_a_touch_restarts_the_idle_time_without_moving_the_version(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """A photo is activity, not an answer: the warning is cleared and the draft does not
+    expire, while the open question's buttons (its version) stay current."""
+    warn, expire = timedelta(hours=20), timedelta(hours=24)
+    draft = (await _open(sessions, WANG)).draft
+    warned_at, touched_at = NOW + timedelta(hours=21), NOW + timedelta(hours=22)
+    async with sessions() as session:
+        assert await draft_store.mark_warned(session, draft, warned_at)
+        await session.commit()
+    async with sessions() as session:
+        found = await draft_store.lapsing(session, NOW + timedelta(hours=25), warn, expire)
+        assert [d.id for d in found.expire] == [draft.id]
+        assert await draft_store.touch(session, draft.id, touched_at)  # after it was found
+        assert not await draft_store.expire(session, found.expire[0])
+        await session.commit()
+    async with sessions() as session:
+        kept = await draft_store.get(session, draft.id)
+        assert kept is not None
+        assert (kept.version, kept.updated_at, kept.warned_at) == (1, touched_at, None)
+        later = await draft_store.lapsing(session, touched_at + timedelta(hours=19), warn, expire)
+        assert later.warn == [] and later.expire == []
+        assert not await draft_store.mark_warned(session, draft, warned_at)  # as first found
+        assert not await draft_store.touch(session, draft.id + 1, touched_at)  # no such draft

@@ -33,7 +33,7 @@ from storage.result_store import (
     stored_files,
 )
 from tests.evidence_images import exif_of, jpeg, png
-from tests.factories_results import assignment, result_input
+from tests.factories_results import CHECKED_IN, assignment, result_input
 
 LIMITS = PhotoLimits()
 TAKEN = datetime(2026, 11, 3, 9, 30, 5)
@@ -127,7 +127,7 @@ async def test_a_result_round_trips_with_everything_recorded(ctx: AppContext) ->
                 category=ResultCategory.NONE,
                 findings="",
                 items=(),
-                checkin=CheckinInput(None, None, None, flagged=True, reason="地下车间无信号"),
+                checkin=CheckinInput(None, None, None, True, CHECKED_IN, "地下车间无信号"),
                 follow_ups=(),
             ),
         )
@@ -153,6 +153,7 @@ async def test_a_result_round_trips_with_everything_recorded(ctx: AppContext) ->
     ]
     assert view.checkin is not None
     assert (view.checkin.distance_m, view.checkin.flagged) == (152.5, False)
+    assert view.checkin.checked_in_at == CHECKED_IN
     assert [(f.kind, f.deadline, f.agency, f.state) for f in view.follow_ups] == [
         (FollowUpKind.RECTIFY, date(2026, 11, 18), None, "open"),
         (FollowUpKind.TRANSFER, None, "保定市应急管理局", "open"),
@@ -170,6 +171,7 @@ async def test_a_result_round_trips_with_everything_recorded(ctx: AppContext) ->
         "distance_m": 152.5,
         "flagged": False,
         "reason": "",
+        "checked_in_at": "2026-11-03T01:30:00+00:00",
     }
     assert document["evidence"][0]["exif_gps"] == [38.87, 115.46]
     assert document["evidence"][0]["source"] == "document"

@@ -218,6 +218,9 @@ async def replace_and_notify(
     await enqueue_pushes(session, outcome.record_id, only=(int(assignment_id or 0), added))
     names = await account_store.names_of(session, {removed, added, *new_team["inspectors"]})
     target_name, region = await assignment_store.target_name_and_county(session, credit_code)
+    if assignment_id is not None:
+        team = set(new_team["inspectors"])
+        await _withdraw_draft(session, assignment_id, team, target_name, actor)
     notice = {
         "target_name": target_name,
         "removed": names.get(removed, removed),
@@ -231,6 +234,33 @@ async def replace_and_notify(
             outbox.message(account.chat_id, texts_for(account.language).team_changed(**notice))
         )
     return TeamChange(target_name, names[added], added, outcome)
+
+
+async def _withdraw_draft(
+    session: AsyncSession, assignment_id: int, team: set[str], target_name: str, actor: str
+) -> None:
+    """The assignment's inspection draft discarded when whoever fills it is no longer on the
+    team (the one replaced): he cannot go on answering, adding photos, or keep his replacement
+    from starting the form. He is told; the photos he sent stay, as evidence."""
+    draft = await draft_store.on_subject(session, FormKind.INSPECTION, str(assignment_id))
+    if draft is None:
+        return
+    holder = await account_store.account_by_user(session, draft.user_id)
+    if holder is not None and holder.cert_no in team:
+        return
+    await draft_store.discard(session, draft.id)
+    session.add(
+        audit(
+            actor,
+            "discard",
+            "form_drafts",
+            str(assignment_id),
+            new={"kind": FormKind.INSPECTION, "cert_no": holder.cert_no if holder else None},
+        )
+    )
+    if holder is not None and holder.reachable:
+        text = texts_for(holder.language).inspection_draft_withdrawn(target_name)
+        session.add(outbox.message(holder.chat_id, text))
 
 
 async def replace_member(

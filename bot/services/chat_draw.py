@@ -1,7 +1,8 @@
 """The /draw form in chat: the wizard declared in spotcheck/chat_forms.py (quarter → level →
 region → class → directed filter → seed), asked by the form engine, then the preview and 确认抽取.
-Each answer is written to the draft by compare-and-set on the version the buttons carry, so a
-restart loses nothing and a stale, doubled or forged button changes nothing."""
+Each answer is written to the draft by compare-and-set on the version the buttons carry, and
+the buttons name their draft, so a restart loses nothing and a stale, doubled or forged button
+(or one of a form cancelled before) changes nothing."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ from spotcheck.quota import Level, StratumPlan
 from spotcheck.roles import Role, may_draw
 from spotcheck.states import FormKind
 from storage import draft_store
-from storage.draft_store import Draft
+from storage.draft_store import Draft, Stamp
 from storage.models import Tag, utcnow
 
 PREVIEW = "preview"  # the step after the last question: its buttons are confirm and cancel
@@ -44,7 +45,7 @@ class Step:
     preview of the plan; ``answers`` for the buttons' words."""
 
     question: Question | None
-    version: int
+    at: Stamp  # what its buttons carry
     answers: dict[str, Any]
     options: tuple[Option, ...] = ()
     preview: tuple[StratumPlan, ...] = dataclasses.field(default=())
@@ -71,15 +72,16 @@ async def start(ctx: AppContext, person: Person, today: date) -> Step:
         draft = await form_drafts.restart(
             session, person.user_id, FormKind.DRAW, answers, _open_key(answers), utcnow()
         )
-    return await _step(ctx, person.actor, draft.version, answers)
+    return await _step(ctx, person.actor, draft.stamp, answers)
 
 
-async def choose(ctx: AppContext, person: Person, version: int, key: str, value: str) -> Step:
-    """One answer from a button; anything but an offered option of the open question of the
-    current version is refused as stale (a second press of the same button included)."""
+async def choose(ctx: AppContext, person: Person, at: Stamp, key: str, value: str) -> Step:
+    """One answer from a button; anything but an offered option of the open question of his
+    draft at its current version is refused as stale (a second press of the same button
+    included)."""
     async with ctx.sessions() as session, session.begin():
         draft = await _draft(session, person)
-        if draft is None or draft.version != version:
+        if draft is None or draft.stamp != at:
             raise FormProblem("stale")
         question = form.next_question(DRAW, draft.data)
         if question is None or question.key != key:
@@ -119,13 +121,13 @@ def _answered(answers: dict[str, Any], question: Question, raw: str) -> dict[str
     return None if isinstance(accepted, Invalid) else form.record(answers, question, accepted)
 
 
-async def _save(session: AsyncSession, draft: Draft, answers: dict[str, Any]) -> int:
+async def _save(session: AsyncSession, draft: Draft, answers: dict[str, Any]) -> Stamp:
     saved = await draft_store.save_answer(
         session, draft.id, draft.version, answers, _open_key(answers), utcnow()
     )
     if saved is None:  # answered meanwhile (the same button twice at once): compare-and-set
         raise FormProblem("stale")
-    return saved
+    return Stamp(draft.id, saved)
 
 
 def _open_key(answers: dict[str, Any]) -> str:
@@ -169,19 +171,19 @@ def request_of(actor: str, answers: dict[str, Any], chat_id: int | None) -> Draw
     )
 
 
-async def _step(ctx: AppContext, actor: str, version: int, answers: dict[str, Any]) -> Step:
+async def _step(ctx: AppContext, actor: str, at: Stamp, answers: dict[str, Any]) -> Step:
     question = form.next_question(DRAW, answers)
     if question is not None:
-        return Step(question, version, answers, form.options(question, answers))
+        return Step(question, at, answers, form.options(question, answers))
     plan = await draws.preview(ctx, request_of(actor, answers, None))
-    return Step(None, version, answers, preview=plan)
+    return Step(None, at, answers, preview=plan)
 
 
-async def confirm(ctx: AppContext, person: Person, version: int, chat_id: int) -> DrawOutcome:
+async def confirm(ctx: AppContext, person: Person, at: Stamp, chat_id: int) -> DrawOutcome:
     """Run the draw the form describes; the record and the pushes go out through the outbox."""
     async with ctx.sessions() as session:
         draft = await _draft(session, person)
-    if draft is None or draft.version != version or form.next_question(DRAW, draft.data):
+    if draft is None or draft.stamp != at or form.next_question(DRAW, draft.data):
         raise FormProblem("stale")
     answers = draft.data
     if not may_draw(person.role, person.region, _level(answers), _region(answers)):
@@ -192,8 +194,12 @@ async def confirm(ctx: AppContext, person: Person, version: int, chat_id: int) -
     return outcome
 
 
-async def cancel(ctx: AppContext, person: Person) -> bool:
-    """取消 on the preview: his /draw draft dropped (his other forms stay)."""
+async def cancel(ctx: AppContext, person: Person, at: Stamp) -> None:
+    """取消 on the preview: his /draw draft dropped (his other forms stay); the 取消 of a form
+    he started over, or of one gone, is stale."""
     async with ctx.sessions() as session, session.begin():
         draft = await form_drafts.mine(session, person.user_id, FormKind.DRAW)
-        return draft is not None and await draft_store.discard(session, draft.id)
+        if draft is None or draft.id != at.draft:
+            raise FormProblem("stale")
+        if not await draft_store.discard(session, draft.id, at.version):
+            raise FormProblem("stale")

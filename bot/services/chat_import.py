@@ -1,7 +1,8 @@
 """The /import form in chat: which directory an admin's next file is, and a file held while
 he says which directory it is. Kept as his import draft (form_drafts), beside any other form
-he holds: a restart loses nothing, and the kind buttons carry the draft's version, so a stale,
-doubled or forged one does nothing (the file is taken by compare-and-set)."""
+he holds: a restart loses nothing, and the kind buttons carry the draft's id and version, so a
+stale, doubled or forged one, or one of a file held before, does nothing (the file is taken by
+compare-and-set)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from bot.services import form_drafts
 from bot.services.identity import Person
 from spotcheck.states import FormKind
 from storage import draft_store
+from storage.draft_store import Stamp
 from storage.models import utcnow
 
 FORM = FormKind.IMPORT
@@ -38,22 +40,22 @@ async def waiting(ctx: AppContext, person: Person) -> dict[str, Any] | None:
         return dict(draft.data)
 
 
-async def hold_file(ctx: AppContext, person: Person, file_id: str, file_name: str) -> int:
-    """Keep the file while he chooses its directory; the version the buttons carry."""
+async def hold_file(ctx: AppContext, person: Person, file_id: str, file_name: str) -> Stamp:
+    """Keep the file while he chooses its directory; the stamp the buttons carry."""
     data = {"kind": None, "file_id": file_id, "name": file_name}
     async with ctx.sessions() as session, session.begin():
         draft = await form_drafts.restart(session, person.user_id, FORM, data, KIND, utcnow())
-        return draft.version
+        return draft.stamp
 
 
-async def take_file(ctx: AppContext, person: Person, version: int) -> tuple[str, str] | None:
-    """The held file (file_id, name) for a kind button of this version, once; None when the
-    button is stale or forged."""
+async def take_file(ctx: AppContext, person: Person, at: Stamp) -> tuple[str, str] | None:
+    """The held file (file_id, name) for a kind button of this draft and version, once; None
+    when the button is stale or forged."""
     async with ctx.sessions() as session, session.begin():
         draft = await form_drafts.mine(session, person.user_id, FORM)
-        if draft is None or draft.version != version or "file_id" not in draft.data:
+        if draft is None or draft.stamp != at or "file_id" not in draft.data:
             return None
-        if not await draft_store.discard(session, draft.id, version):
+        if not await draft_store.discard(session, draft.id, at.version):
             return None  # taken by a second press at the same moment
         return str(draft.data["file_id"]), str(draft.data["name"])
 

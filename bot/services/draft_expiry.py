@@ -48,7 +48,7 @@ async def lapse_drafts(ctx: AppContext, now: datetime) -> int:
     queued = 0
     for draft in due.warn:
         async with ctx.sessions() as session, session.begin():
-            if await draft_store.mark_warned(session, draft.id, draft.version, now):
+            if await draft_store.mark_warned(session, draft, now):
                 expires = max(
                     draft.updated_at + timedelta(hours=hours.draft_expiry_hours), now + grace
                 )

@@ -4,8 +4,10 @@ is shown), take photos as evidence, review and edit, submit the result, or disca
 
 One draft per assignment (whoever opens it first fills it) and one inspection draft per person
 (storage/draft_store.py). The form and its rules are spotcheck/inspection.py; the engine that
-asks and edits is spotcheck/form.py. Every action re-reads the caller's own draft: a callback
-names no draft, so a forged one can only ever reach the caller's own, at its current version.
+asks and edits is spotcheck/form.py. Every action re-reads the caller's own draft and compares
+the button's stamp (the draft's id and version) with it: a forged button can only ever reach
+the caller's own draft at its current version, and a button of a discarded draft (ids are
+never reused) reaches none.
 """
 
 from __future__ import annotations
@@ -26,12 +28,14 @@ from spotcheck import form
 from spotcheck.form import DONE, Answer, InputKind, Invalid, Question
 from spotcheck.inspection import (
     CHECK_DAY,
+    CHECKED_IN_AT,
     ITEMS,
     CheckIn,
     EvidenceSource,
     FollowUpKind,
     ItemAnswer,
     ResultCategory,
+    checked_in,
     checkin_of,
     follow_ups,
     inspection_form,
@@ -39,7 +43,7 @@ from spotcheck.inspection import (
 from spotcheck.states import FormKind, MemberState
 from storage import account_store, assignment_store, draft_store, result_store
 from storage.audit import audit
-from storage.draft_store import Draft
+from storage.draft_store import Draft, Stamp
 from storage.evidence_store import ImageRefused, PhotoLimits, RefusalKind, inspect_image, store
 from storage.result_store import CheckinInput, FollowUpInput, ItemInput, ResultExists, ResultInput
 
@@ -65,6 +69,7 @@ class Screen:
     version: int
     assignment_id: int
     answers: dict[str, Any]
+    draft: int  # the draft's id: with the version, what its buttons carry
     question: Question | None  # None: the review screen
     target_name: str = ""
     photos: int = 0  # evidence stored for the assignment so far (the photos question)
@@ -72,6 +77,10 @@ class Screen:
     checkin: CheckIn | None = None  # just answered: the check-in as measured
     target_located: bool = True  # the target has coordinates
     review: list[form.ReviewLine] = field(default_factory=list)
+
+    @property
+    def stamp(self) -> Stamp:
+        return Stamp(self.draft, self.version)
 
 
 @dataclass(frozen=True)
@@ -113,6 +122,19 @@ async def _held(ctx: AppContext, person: Person) -> Draft | None:
     return draft_store.from_row(rows[0]) if rows else None
 
 
+async def _on_team(ctx: AppContext, person: Person, draft: Draft) -> None:
+    """He is still a member in force of the draft's assignment who has accepted (replaced, or
+    the plan redrawn, since he opened it: not_yours). Every write after it is a compare-and-set
+    on the draft, which his replacement's transaction discards."""
+    assignment_id = int(draft.subject)
+    found = await ctx.point_reads.all(
+        assignment_store.ACCEPTED_MEMBER,
+        {"assignment_id": assignment_id, "cert_no": person.cert_no},
+    )
+    if not found:
+        raise InspectionProblem("not_yours", assignment=assignment_id)
+
+
 def _question(draft: Draft) -> Question | None:
     return form.find(FORM, draft.data, draft.question) if draft.question else None
 
@@ -140,7 +162,14 @@ def _shown(
 ) -> Screen:
     review = form.review(FORM, draft.data) if question is None else []
     return Screen(
-        version, int(draft.subject), draft.data, question, photos=photos, review=review, **extra
+        version,
+        int(draft.subject),
+        draft.data,
+        draft.id,
+        question,
+        photos=photos,
+        review=review,
+        **extra,
     )
 
 
@@ -245,22 +274,23 @@ async def start(
 async def answer(
     ctx: AppContext,
     person: Person,
-    version: int | None,
+    at: Stamp | None,
     key: str,
     raw: object,
     today: date,
     now: datetime,
 ) -> Screen:
-    """An answer to the open question ``key`` of his draft at ``version`` (None: typed or
+    """An answer to the open question ``key`` of his draft as stamped ``at`` (None: typed or
     sent, the current one): written by compare-and-set with the next question to ask. A
-    button of another version or question is stale; an answer the form refuses is invalid
-    (nothing changes)."""
+    button of another draft, version or question is stale; an answer the form refuses is
+    invalid (nothing changes)."""
     draft = await _held(ctx, person)
-    if draft is None or (version is not None and draft.version != version):
+    if draft is None or (at is not None and draft.stamp != at):
         raise InspectionProblem("stale")
     question = _question(draft)
     if question is None or question.key != key:
         raise InspectionProblem("stale")
+    await _on_team(ctx, person, draft)
     answers = draft.data
     if question.kind is InputKind.MULTI and raw != DONE:
         if not any(o.code == raw for o in form.options(question, answers)):
@@ -277,6 +307,8 @@ async def answer(
     verdict = form.accept(question, raw, answers, today)
     if isinstance(verdict, Invalid):
         raise InspectionProblem("invalid", reason_key=verdict.reason_key, detail=verdict.detail)
+    if question.key == "checkin":  # the check day is the check-in's (checked_in)
+        answers = checked_in(answers, today, now)
     new = _recorded(answers, question, verdict)
     following = form.next_question(FORM, new)
     extra: dict[str, Any] = {}
@@ -334,14 +366,15 @@ async def _save(
     return _shown(saved, shown, version, 0, **extra)
 
 
-async def edit(ctx: AppContext, person: Person, version: int, key: str, now: datetime) -> Screen:
+async def edit(ctx: AppContext, person: Person, at: Stamp, key: str, now: datetime) -> Screen:
     """修改 on the review screen: that question asked again (a multiple choice starts from
     what was chosen)."""
     draft = await _held(ctx, person)
-    if draft is None or draft.version != version or draft.question != REVIEW:
+    if draft is None or draft.stamp != at or draft.question != REVIEW:
         raise InspectionProblem("stale")
     if key not in {line.key for line in form.review(FORM, draft.data)}:
         raise InspectionProblem("stale")
+    await _on_team(ctx, person, draft)
     question = form.find(FORM, draft.data, key)
     assert question is not None  # the review lists questions of the form
     answers = dict(draft.data)
@@ -354,15 +387,21 @@ async def edit(ctx: AppContext, person: Person, version: int, key: str, now: dat
 
 
 async def add_photo(
-    ctx: AppContext, person: Person, photo: PhotoIn, fetch: Callable[[], Awaitable[bytes]]
+    ctx: AppContext,
+    person: Person,
+    photo: PhotoIn,
+    fetch: Callable[[], Awaitable[bytes]],
+    now: datetime,
 ) -> PhotoAdded:
     """A photo (or image file) for the open photos question: checked, stored under its hash,
-    recorded as the assignment's evidence. The draft is not written: the photos question's
-    answer is the evidence on 完成, so the photos of an album are never stale writes."""
+    recorded as the assignment's evidence. The draft's answers are not written (the photos
+    question's answer is the evidence on 完成, so the photos of an album are never stale
+    writes), but it is touched: a photo is activity, and keeps the draft from expiring."""
     draft = await _held(ctx, person)
     question = _question(draft) if draft is not None else None
     if draft is None or question is None or question.kind is not InputKind.PHOTOS:
         raise InspectionProblem("no_photo_expected")
+    await _on_team(ctx, person, draft)
     assignment_id = int(draft.subject)
     async with ctx.sessions() as session:
         known = await result_store.evidence_by_file(session, assignment_id, photo.file_unique_id)
@@ -387,6 +426,8 @@ async def add_photo(
         ) from None
     await asyncio.to_thread(store, data, facts, ctx.config.storage.evidence_dir)
     async with ctx.sessions() as session, session.begin():
+        if not await draft_store.touch(session, draft.id, now):
+            raise InspectionProblem("no_photo_expected")  # gone meanwhile (replaced, expired)
         _, created = await result_store.add_evidence(
             session,
             assignment_id,
@@ -403,12 +444,12 @@ async def add_photo(
 # ---- submitting and discarding -------------------------------------------------------------
 
 
-async def submit(ctx: AppContext, person: Person, version: int, today: date) -> str:
+async def submit(ctx: AppContext, person: Person, at: Stamp) -> str:
     """提交: the result written and the draft discarded in one transaction; the target's name.
     After it the result cannot change: a second 提交 finds no draft (stale)."""
     async with ctx.sessions() as session, session.begin():
         draft = await _mine(session, person)
-        if draft is None or draft.version != version or draft.question != REVIEW:
+        if draft is None or draft.stamp != at or draft.question != REVIEW:
             raise InspectionProblem("stale")
         answers = form.settle(FORM, draft.data)
         if form.next_question(FORM, answers) is not None:
@@ -418,8 +459,8 @@ async def submit(ctx: AppContext, person: Person, version: int, today: date) -> 
             raise InspectionProblem("not_yours", assignment=assignment_id)
         name, lat, lon = await _target_of(session, assignment_id)
         radius = ctx.config.inspection.checkin_radius_m
-        data = result_input(answers, assignment_id, (lat, lon), radius, person.cert_no, today)
-        if not await draft_store.discard(session, draft.id, version):
+        data = result_input(answers, assignment_id, (lat, lon), radius, person.cert_no)
+        if not await draft_store.discard(session, draft.id, at.version):
             raise InspectionProblem("stale")
         try:
             result_id = await result_store.save_result(session, data)
@@ -445,9 +486,8 @@ def result_input(
     target: tuple[float | None, float | None],
     radius_m: float,
     submitted_by: str,
-    checked_on: date,
 ) -> ResultInput:
-    """The result the answers make."""
+    """The result the answers make; checked on the day of the check-in (checked_in)."""
     items = tuple(
         ItemInput(
             item.code,
@@ -467,10 +507,15 @@ def result_input(
         findings=str(answers.get("findings", "")),
         items=items,
         checkin=CheckinInput(
-            checkin.latitude, checkin.longitude, checkin.distance_m, checkin.flagged, reason
+            checkin.latitude,
+            checkin.longitude,
+            checkin.distance_m,
+            checkin.flagged,
+            datetime.fromisoformat(str(answers[CHECKED_IN_AT])),
+            reason,
         ),
         submitted_by=submitted_by,
-        checked_on=checked_on,
+        checked_on=date.fromisoformat(str(answers[CHECK_DAY])),
         follow_ups=tuple(
             FollowUpInput(
                 kind,
@@ -482,22 +527,24 @@ def result_input(
     )
 
 
-async def pending_discard(ctx: AppContext, person: Person) -> tuple[int, str] | None:
-    """/cancel with an inspection draft open: (its version, the target's name) for the
+async def pending_discard(ctx: AppContext, person: Person) -> tuple[Stamp, str] | None:
+    """/cancel with an inspection draft open: (its stamp, the target's name) for the
     question whether to discard it; None when he has none."""
     async with ctx.sessions() as session:
         draft = await _mine(session, person)
         if draft is None:
             return None
-        return draft.version, (await _target_of(session, int(draft.subject)))[0]
+        return draft.stamp, (await _target_of(session, int(draft.subject)))[0]
 
 
-async def discard(ctx: AppContext, person: Person, version: int) -> str:
+async def discard(ctx: AppContext, person: Person, at: Stamp) -> str:
     """放弃草稿 confirmed: the answers are gone (the photos stay, as evidence); the target's
     name."""
     async with ctx.sessions() as session, session.begin():
         draft = await _mine(session, person)
-        if draft is None or not await draft_store.discard(session, draft.id, version):
+        if draft is None or draft.id != at.draft:
+            raise InspectionProblem("stale")
+        if not await draft_store.discard(session, draft.id, at.version):
             raise InspectionProblem("stale")
         session.add(
             audit(person.actor, "discard", "form_drafts", draft.subject, new={"kind": KIND})

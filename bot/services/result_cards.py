@@ -72,6 +72,8 @@ async def _card(
                 ctx.config.inspection.checkin_radius_m,
             )
         )
+        local = c.checked_in_at.astimezone(ctx.config.timezone)
+        lines.append(texts.card_checked_in_at(f"{local:%Y-%m-%d %H:%M}"))
     if view.items:
         lines.append(texts.card_items_head())
         lines += [

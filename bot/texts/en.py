@@ -386,3 +386,17 @@ class EnglishTexts(Texts):
             f"Your inspection draft ({target_name}) was not touched for {idle_hours} hours and"
             f" has expired.{kept} Press 开始检查 on the task to inspect again."
         )
+
+    # --- issue 15: review fixes (recusal, check-in) ---
+
+    def inspection_draft_withdrawn(self, target_name: str) -> str:
+        return (
+            f"You are no longer on the team of {target_name}: your inspection draft is void"
+            " (the photos you sent stay stored as evidence); your replacement fills it in."
+        )
+
+    def checkin_forwarded(self) -> str:
+        return "A forwarded location is not a check-in. On site, press 发送当前位置 below."
+
+    def card_checked_in_at(self, at: str) -> str:
+        return f"Checked in at {at}"

@@ -1219,6 +1219,20 @@ class Texts:
             return {"confirm": "确认抽取", "cancel": "取消"}[code]
         return code
 
+    # --- issue 15: review fixes (recusal, check-in) ---
+
+    def inspection_draft_withdrawn(self, target_name: str) -> str:
+        return (
+            f"您已不在「{target_name}」的检查组，您的检查表草稿已作废"
+            "（已发送的照片仍作为证据保存），改由接替人员填写。"
+        )
+
+    def checkin_forwarded(self) -> str:
+        return "转发的位置不能作为现场签到。请在现场点下方「发送当前位置」。"
+
+    def card_checked_in_at(self, at: str) -> str:
+        return f"签到时间：{at}"
+
 
 class _Fields(dict[str, object]):
     """format_map's fields: a missing one is empty rather than an error."""

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, select, update
 
+from bot import callback_data
 from spotcheck.record import verify_record
 from spotcheck.roles import Role
 from storage.bot_models import OutboxMessage
@@ -187,11 +188,11 @@ async def test_county_admin_draws_his_own_county_only(bot: BotHarness) -> None:
         [form] = await bot.all(select(FormDraft))
         before = (form.version, dict(form.data))
         forged = [
-            f"1:fm:dw:{form.version}:region:{LIANCHI}",
-            f"1:fm:dw:{form.version}:level:city",
-            f"1:fm:dw:{form.version + 1}:class:special",
-            f"1:fm:dw:{form.version}:quarter:1",
-            f"1:fm:dw:{form.version}:preview:confirm",
+            callback_data.form_step("draw", form.id, form.version, "region", LIANCHI),
+            callback_data.form_step("draw", form.id, form.version, "level", "city"),
+            callback_data.form_step("draw", form.id, form.version + 1, "class", "special"),
+            callback_data.form_step("draw", form.id, form.version, "quarter", "1"),
+            callback_data.form_step("draw", form.id, form.version, "preview", "confirm"),
         ]
         answers = []
         for data in forged:
@@ -225,7 +226,7 @@ async def test_inspector_cannot_draw(bot: BotHarness) -> None:
     async with bot.running():
         user = await bot.bind(5004, inspector.cert_no)
         await bot.send(user, "/draw")
-        await bot.forge(user, "1:fm:dw:1:quarter:0")
+        await bot.forge(user, callback_data.form_step("draw", 1, 1, "quarter", "0"))
 
     assert bot.fake.texts(5004)[1:] == ["只有管理员可以发起抽取。"]
     assert await bot.all(select(FormDraft)) == []

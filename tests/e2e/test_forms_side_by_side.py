@@ -13,6 +13,7 @@ from bot.services.chat_draw import FormProblem
 from spotcheck.roles import Role
 from storage import draft_store
 from storage.draft_models import FormDraft
+from storage.draft_store import Stamp
 from storage.draw_models import Conflict, DrawPlan
 from storage.models import Inspector, utcnow
 from tests.e2e.conftest import STALE, BotHarness, walk_draw
@@ -148,9 +149,11 @@ async def test_two_answers_at_the_same_version_write_once(bot: BotHarness) -> No
         await bot.send(boss, "/draw")
     person = await identity.who(bot.ctx, boss.id)
     assert person is not None
+    [opened] = await bot.all(select(FormDraft))
+    at = Stamp(opened.id, 1)
     outcomes = await asyncio.gather(
-        chat_draw.choose(bot.ctx, person, 1, "quarter", "0"),
-        chat_draw.choose(bot.ctx, person, 1, "quarter", "1"),
+        chat_draw.choose(bot.ctx, person, at, "quarter", "0"),
+        chat_draw.choose(bot.ctx, person, at, "quarter", "1"),
         return_exceptions=True,
     )
     refused = [o for o in outcomes if isinstance(o, FormProblem)]

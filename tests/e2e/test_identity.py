@@ -210,7 +210,7 @@ async def test_stranger_gets_one_refusal_and_nothing_else(bot: BotHarness) -> No
         await bot.send(stranger, "/start")
         await bot.send(stranger, "/help")
         press = await bot.forge(stranger, "1:ok:1")
-        await bot.forge(stranger, "1:fm:dw:1:quarter:0")
+        await bot.forge(stranger, "1:fm:dw:1:1:quarter:0")
         bot.fake.send_document(stranger, b"PK\x03\x04fake", "名录.xlsx")
         await bot.fake.until_idle()
         bot.fake.send_location(stranger, 38.87, 115.46)

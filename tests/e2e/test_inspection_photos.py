@@ -19,7 +19,7 @@ from tests.e2e.inspection_walk import (
     question_of,
     with_button,
 )
-from tests.evidence_images import exif_of, jpeg, png, truncated_jpeg
+from tests.evidence_images import bomb_png, exif_of, jpeg, png, truncated_jpeg
 
 PHOTOS = "请发送现场照片"
 
@@ -83,6 +83,22 @@ async def test_broken_and_fake_images_are_refused_and_nothing_is_stored(
         "图片不完整或已损坏，无法打开，未保存。请重新拍摄或重新发送。",
         "这不是图片文件，未保存。请发送照片，或以文件方式发送 JPEG/PNG 原图。",
     ]
+    assert await bot.all(select(Evidence)) == []
+    assert files_in(store) == []
+
+
+async def test_a_decompression_bomb_sent_as_a_photo_or_a_file_is_refused(
+    open_bot: OpenBot, tmp_path: Path
+) -> None:
+    store = tmp_path / "evidence"
+    bot = await open_bot(storage={"evidence_dir": str(store)})
+    async with bot.running():
+        task = await at_photos(bot)
+        bot.fake.send_document(task.user, bomb_png(8_000), "IMG_3.png", "image/png")
+        await bot.fake.until_idle()
+        bot.fake.send_photo(task.user, bomb_png(8_000), width=1280, height=1280)
+        await bot.fake.until_idle()
+    assert bot.said(task.user.id)[-2:] == ["图片像素数异常庞大，疑似恶意文件，已拒绝。"] * 2
     assert await bot.all(select(Evidence)) == []
     assert files_in(store) == []
 

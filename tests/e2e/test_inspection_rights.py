@@ -23,7 +23,7 @@ async def drafts(bot: BotHarness) -> list[tuple[int, str, int, dict[str, object]
 
 
 async def refusals(bot: BotHarness) -> list[str]:
-    rows = await bot.all(select(AuditLog).where(AuditLog.action == "refused"))
+    rows = await bot.all(select(AuditLog).where(AuditLog.action == "refused").order_by(AuditLog.id))
     return [r.entity_key for r in rows]
 
 
@@ -38,16 +38,16 @@ async def test_a_forged_button_on_someone_elses_draft_changes_nothing(
         await bot.fake.until_idle()
         before = await drafts(bot)
         [(_, _, version, _)] = before
+        [draft] = await bot.all(select(FormDraft))
         stranger = bot.user(6003)  # bound, of the county, not filling this form
-        forged = callback_data.form_step("inspection", version, "item.0", "ok")
+        forged = callback_data.form_step("inspection", draft.id, version, "item.0", "ok")
         answered = await bot.forge(stranger, forged)
-        submit = await bot.forge(
-            stranger, callback_data.form_step("inspection", 1, "review", "submit")
-        )
+        submitted = callback_data.form_step("inspection", draft.id, 1, "review", "submit")
+        submit = await bot.forge(stranger, submitted)
         assert await drafts(bot) == before
     assert bot.fake.callback_answer(answered)["text"] == STALE  # type: ignore[index]
     assert bot.fake.callback_answer(submit)["show_alert"] is True  # type: ignore[index]
-    assert await refusals(bot) == [forged, "1:fm:in:1:review:submit"]
+    assert await refusals(bot) == [forged, submitted]
 
 
 async def test_two_members_starting_at_once_get_one_draft(

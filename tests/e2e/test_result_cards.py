@@ -31,7 +31,7 @@ from storage.result_store import CheckinInput, ItemInput
 from tests.e2e.conftest import NOT_YOURS, BotHarness, OpenBot
 from tests.e2e.fake_telegram import TgUser
 from tests.evidence_images import exif_of, jpeg
-from tests.factories_results import result_input
+from tests.factories_results import CHECKED_IN, result_input
 
 JINGXIU, LIANCHI, CITY = "130602", "130606", "130600"
 SUBMITTED_AT = datetime(2026, 11, 3, 2, 30, tzinfo=UTC)  # 10:30 in Shanghai
@@ -100,7 +100,7 @@ async def checked(bot: BotHarness, photos: list[tuple[bytes, EvidenceSource, str
                     ItemInput(items[0][0], ItemAnswer.OK),
                     ItemInput(items[1][0], ItemAnswer.PROBLEM, "标识缺失"),
                 ),
-                checkin=CheckinInput(38.8712, 115.4633, 152.4, flagged=False),
+                checkin=CheckinInput(38.8712, 115.4633, 152.4, False, CHECKED_IN),
                 submitted_by=submitter,
                 submitted_at=SUBMITTED_AT,
             ),
@@ -137,6 +137,7 @@ async def expected_card(bot: BotHarness, case: Checked, photo_lines: list[str]) 
             f"任务 {case.assignment.id} · {case.assignment.quarter} · 已提交",
             "结论：发现问题已责令改正",
             "签到：距检查对象 152 米",
+            "签到时间：2026-11-03 09:30",
             "检查事项：",
             f"· {case.items[0][1]}：未发现问题",
             f"· {case.items[1][1]}：发现问题（标识缺失）",

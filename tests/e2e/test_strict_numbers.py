@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from bot import callback_data
 from spotcheck.roles import Role
 from storage.bot_models import PolicyDocument
 from storage.draft_models import FormDraft
@@ -27,8 +28,9 @@ async def test_forged_tag_number_is_refused_as_stale(bot: BotHarness) -> None:
         assert (bot.fake.last_text(6101) or "").startswith("第 5 步")
         [form] = await bot.all(select(FormDraft))
         before = (form.version, dict(form.data))
+        tag = callback_data.form_step("draw", form.id, form.version, "tag", "0")[: -len("0")]
         answers = [
-            bot.fake.callback_answer(await bot.forge(boss, f"1:fm:dw:{form.version}:tag:{digit}"))
+            bot.fake.callback_answer(await bot.forge(boss, tag + digit))
             for digit in ("²", "١", "0x0", "-0", " 0", "00", "9")
         ]
         [after] = await bot.all(select(FormDraft))

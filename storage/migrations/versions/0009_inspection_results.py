@@ -90,6 +90,7 @@ def upgrade() -> None:
         sa.Column("distance_m", sa.Double(), nullable=True),
         sa.Column("flagged", sa.Boolean(), nullable=False),
         sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("checked_in_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["result_id"], ["inspection_results.id"], name="fk_checkins_result_id"
         ),

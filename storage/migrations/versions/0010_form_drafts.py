@@ -31,6 +31,8 @@ def upgrade() -> None:
         sa.Column("warned_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("user_id", "kind", name="uq_form_drafts_user_kind"),
+        # ids never reused: a form's buttons name their draft (bot/callback_data.py)
+        sqlite_autoincrement=True,
     )
     op.create_index(
         "uq_form_drafts_kind_subject",
