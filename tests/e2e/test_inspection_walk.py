@@ -45,6 +45,7 @@ async def test_inspection_walks_from_start_to_submitted(open_bot: OpenBot, tmp_p
         assert review is not None
         await bot.press(task.user, "提交", review)
         again = await bot.press(task.user, "提交", review)
+        await bot.settle()  # the result card goes through the outbox
 
     said = bot.said(task.user.id)
     assert any(t.startswith("已签到：距检查对象 111 米") for t in said), said
