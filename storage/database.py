@@ -118,7 +118,42 @@ def _wal_file(url: URL) -> bool:
 BUSY_IN_LOOP = 0.02
 
 
-class PointReads:
+class _LoopConnection:
+    """A plain sqlite3 connection held for the event loop's thread, on an SQLite file in WAL
+    mode only (where a reader never waits and a writer waits at most its busy timeout): the
+    point reads and the point writes each hold one."""
+
+    _sync: Engine | None = None
+    _held: Connection | None = None
+
+    def _hold_wal(self) -> Connection | None:
+        """Connect and keep the connection; None — and the async engine from then on — when
+        the file is not in WAL mode. A busy database raises (the caller decides)."""
+        assert self._sync is not None
+        held = self._sync.connect().execution_options(isolation_level="AUTOCOMMIT")
+        try:
+            mode = _driver(held).execute("PRAGMA journal_mode").fetchone()
+        except sqlite3.OperationalError:
+            held.close()
+            raise
+        if mode != ("wal",):
+            held.close()
+            self.dispose()
+            return None
+        self._held = held
+        return held
+
+    def dispose(self) -> None:
+        """Close the sync side for good: later statements go through the async engine."""
+        if self._held is not None:
+            self._held.close()
+            self._held = None
+        if self._sync is not None:
+            self._sync.dispose()
+            self._sync = None
+
+
+class PointReads(_LoopConnection):
     """Small reads by key on the hot path (who is writing, his tasks), run where they are
     cheapest. On an SQLite file in WAL mode that is the plain sqlite3 driver, in the event
     loop: a lookup by index takes tens of microseconds there, while each of the several hops
@@ -205,34 +240,11 @@ class PointReads:
         return prepared
 
     def _hold(self) -> Connection | None:
-        """One connection, used only from the event loop's thread, one read at a time; None
-        (and the async engine from then on) unless the database is a file in WAL mode."""
-        if self._sync is None:
-            return None
-        held = self._sync.connect().execution_options(isolation_level="AUTOCOMMIT")
-        try:
-            mode = _driver(held).execute("PRAGMA journal_mode").fetchone()
-        except sqlite3.OperationalError:  # busy: the next read tries again
-            held.close()
-            raise
-        if mode != ("wal",):
-            held.close()
-            self.dispose()
-            return None
-        self._held = held
-        return held
-
-    def dispose(self) -> None:
-        """Close the sync side for good: later reads go through the async engine."""
-        if self._held is not None:
-            self._held.close()
-            self._held = None
-        if self._sync is not None:
-            self._sync.dispose()
-            self._sync = None
+        """One connection, one read at a time; busy raises: the next read tries again."""
+        return None if self._sync is None else self._hold_wal()
 
 
-class PointWrites:
+class PointWrites(_LoopConnection):
     """One short write by key on the hot path (a form's answer: an UPDATE … WHERE id = ? AND
     version = ?), run and committed in the event loop on the plain sqlite3 driver when it can
     go at once: the async engine's connection, transaction and commit cost milliseconds of
@@ -284,32 +296,12 @@ class PointWrites:
         return int(changed)
 
     def _hold(self) -> Connection | None:
-        """The connection, used only from the event loop's thread; None (and the async engine
-        from then on) unless the database is in WAL mode."""
-        assert self._sync is not None
+        """The connection; None when busy: the async engine writes this time, the next write
+        tries again."""
         try:
-            held = self._sync.connect().execution_options(isolation_level="AUTOCOMMIT")
-        except OperationalError:
-            return None  # busy: the async engine writes this time, the next write tries again
-        try:
-            mode = _driver(held).execute("PRAGMA journal_mode").fetchone()
-        except sqlite3.OperationalError:
-            held.close()
+            return self._hold_wal()
+        except (OperationalError, sqlite3.OperationalError):
             return None
-        if mode != ("wal",):
-            held.close()
-            self.dispose()
-            return None
-        self._held = held
-        return held
-
-    def dispose(self) -> None:
-        if self._held is not None:
-            self._held.close()
-            self._held = None
-        if self._sync is not None:
-            self._sync.dispose()
-            self._sync = None
 
 
 def _driver(held: Connection) -> sqlite3.Connection:
