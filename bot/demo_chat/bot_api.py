@@ -305,6 +305,17 @@ class OfflineBotApi:
             message["reply_to_message"] = self._stored(user.id, reply_to)
         return self.add_update({"message": message})
 
+    def send_location(
+        self, user: TgUser, latitude: float, longitude: float, forwarded_from: TgUser | None = None
+    ) -> JSON:
+        """A location he sends; ``forwarded_from``: someone's earlier location, forwarded."""
+        location = {"latitude": latitude, "longitude": longitude}
+        content: JSON = {"location": location}
+        if forwarded_from is not None:
+            origin = {"type": "user", "date": self._now() - 86400, "sender_user": forwarded_from}
+            content["forward_origin"] = {**origin, "sender_user": forwarded_from.to_dict()}
+        return self.add_update({"message": self._user_message(user, **content)})
+
     def press(
         self,
         user: TgUser,

@@ -5,7 +5,8 @@ in-process Bot API, on a scratch copy of the demo directory in a temporary SQLit
 draw it makes and the accounts it binds never reach the user's database (Telegram ids of the
 script are made up; bound in a real database they would be real people's). No token, no
 network. A city admin binds, draws 竞秀区's special-class targets, an inspector gets the push,
-accepts it and lists his tasks; the transcript reads as the chats would.
+accepts it, lists his tasks, starts the inspection and checks in; the transcript reads as the
+chats would.
 """
 
 from __future__ import annotations
@@ -50,6 +51,13 @@ class _Scene:
         self.flush()
         self.lines.append(f"{self.names[user.id]}: {text}")
         self.server.send_text(user, text)
+        await self.server.until_idle(timeout=30)
+
+    async def locate(self, user: TgUser, latitude: float, longitude: float) -> None:
+        """He sends his location (发送当前位置)."""
+        self.flush()
+        self.lines.append(f"{_short(self.names[user.id])} ⇒ 📍 {latitude:.4f}, {longitude:.4f}")
+        self.server.send_location(user, latitude, longitude)
         await self.server.until_idle(timeout=30)
 
     async def press(self, user: TgUser, label: str) -> None:
@@ -173,6 +181,14 @@ async def _script(ctx: AppContext) -> list[str]:
         scene.pushing = False
         await scene.press(inspector, texts.button_accept())
         await scene.say(inspector, "/tasks")
+        # On site: 开始检查, then the check-in from about 30 m north of the pin he was sent.
+        pin = next(
+            c.params
+            for c in server.calls
+            if c.method == "sendLocation" and c.chat_id == inspector.id
+        )
+        await scene.press(inspector, texts.start_inspection_button())
+        await scene.locate(inspector, float(pin["latitude"]) + 0.0003, float(pin["longitude"]))
         scene.flush()
     return lines + scene.lines
 

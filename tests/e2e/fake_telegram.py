@@ -190,17 +190,6 @@ class FakeTelegram(OfflineBotApi):
         group = f"1{next(self._file_counter):017d}"
         return [self.send_photo(user, data, media_group_id=group) for data in photos]
 
-    def send_location(
-        self, user: TgUser, latitude: float, longitude: float, forwarded_from: TgUser | None = None
-    ) -> JSON:
-        """A location he sends; ``forwarded_from``: someone's earlier location, forwarded."""
-        location = {"latitude": latitude, "longitude": longitude}
-        content: JSON = {"location": location}
-        if forwarded_from is not None:
-            origin = {"type": "user", "date": self._now() - 86400, "sender_user": forwarded_from}
-            content["forward_origin"] = {**origin, "sender_user": forwarded_from.to_dict()}
-        return self.add_update({"message": self._user_message(user, **content)})
-
     def duplicate_last_update(self) -> JSON:
         """Deliver the last update once more with the same update_id, as Telegram may after a
         crash: it is handed out even if the bot already confirmed that id."""
