@@ -13,9 +13,7 @@ batches taken in turns. Target: ratio ≤ 2.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import statistics
 import sys
 import tempfile
 import time
@@ -27,7 +25,7 @@ from sqlalchemy import select
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 
-from benchmarks.tasks_roundtrip import BATCHES, USER, measure
+from benchmarks.tasks_roundtrip import USER, compare
 from bot import callback_data
 from bot.config import config_from_mapping
 from bot.context import AppContext
@@ -151,20 +149,9 @@ async def to_review(ctx: AppContext, fake: FakeTelegram, user: TgUser) -> tuple[
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--rounds", type=int, default=300)
-    parser.add_argument("--serve", choices=["echo", "ours"])
-    args = parser.parse_args()
-    if args.serve:
-        asyncio.run((serve_echo if args.serve == "echo" else serve_ours)(args.rounds))
-        return
-    pairs = measure(args.rounds, MODULE)
-    ratio = statistics.median(mine / base for base, mine in pairs)
-    base, mine = min(b for b, _ in pairs), min(m for _, m in pairs)
-    print(f"bare PTB button echo (floor) {base * 1000:.2f} ms per round trip (best of {BATCHES})")
-    print(f"inspection form answer       {mine * 1000:.2f} ms per round trip (best of {BATCHES})")
-    print(f"ratio                        {ratio:.2f} (median over the batches; target ≤ 2)")
-    sys.exit(0 if ratio <= 2 else 1)
+    compare(
+        MODULE, "bare PTB button echo (floor)", "inspection form answer", serve_echo, serve_ours
+    )
 
 
 if __name__ == "__main__":
