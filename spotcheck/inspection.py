@@ -139,10 +139,7 @@ def any_problem(answers: View) -> bool:
 def category_agrees(category: ResultCategory, items: Sequence[ItemAnswer]) -> bool:
     """未发现问题 only with no problem item; a 发现问题… category only with one. The others
     (不予配合, 查无下落, 已关闭停业) agree with any items."""
-    return _agrees(category, ItemAnswer.PROBLEM in items)
-
-
-def _agrees(category: ResultCategory, problem: bool) -> bool:
+    problem = ItemAnswer.PROBLEM in items
     if category is ResultCategory.NONE:
         return not problem
     if category in PROBLEM_CATEGORIES:
@@ -177,11 +174,11 @@ def _chose(kind: FollowUpKind) -> Predicate:
 
 
 def _category_offered(answers: View, _item: Item | None, option: Option) -> bool:
-    return _agrees(ResultCategory(option.code), any_problem(answers))
+    return category_agrees(ResultCategory(option.code), item_answers(answers))
 
 
 def _category_valid(value: Any, answers: View, _item: Item | None) -> str | None:
-    if _agrees(ResultCategory(value), any_problem(answers)):
+    if category_agrees(ResultCategory(value), item_answers(answers)):
         return None
     return "inspection.category_disagrees"
 
