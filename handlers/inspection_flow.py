@@ -13,11 +13,13 @@ from bot import callback_data
 from bot.services import assignments, inspection
 from bot.services.identity import Person
 from bot.services.inspection import (
+    BACK_VALUE,
     CANCEL_KEY,
     CANCEL_NO,
     CANCEL_YES,
+    CHOOSE_VALUE,
     EDIT_VALUE,
-    SUBMIT_KEY,
+    REVIEW_KEY,
     SUBMIT_VALUE,
     InspectionProblem,
     PhotoIn,
@@ -101,12 +103,23 @@ def review_text(texts: Texts, screen: Screen) -> str:
 
 
 def review_buttons(texts: Texts, screen: Screen) -> Rows:
+    """修改 and 提交: two large buttons for a thumb; the numbers come after 修改."""
+    return [
+        [
+            (texts.form_text("form.edit"), _step(screen.stamp, REVIEW_KEY, CHOOSE_VALUE)),
+            (texts.form_text("form.submit"), _step(screen.stamp, REVIEW_KEY, SUBMIT_VALUE)),
+        ]
+    ]
+
+
+def edit_buttons(texts: Texts, screen: Screen) -> Rows:
+    """修改 N for every answer on the review screen, and 返回 to 修改 / 提交."""
     edits = [
         (texts.edit_button(number), _step(screen.stamp, line.key, EDIT_VALUE))
         for number, line in enumerate(screen.review, start=1)
     ]
-    submit = (texts.form_text("form.submit"), _step(screen.stamp, SUBMIT_KEY, SUBMIT_VALUE))
-    return [*in_rows(edits, 4), [submit]]
+    back = (texts.form_text("form.back"), _step(screen.stamp, REVIEW_KEY, BACK_VALUE))
+    return [*in_rows(edits, 4), [back]]
 
 
 async def show(update: Update, context: Context, screen: Screen) -> None:
@@ -255,11 +268,18 @@ async def on_step(update: Update, context: Context, person: Person) -> None:
         if step is None or step.kind != KIND:
             raise InspectionProblem("stale")
         at = Stamp(step.draft, step.version)
-        if step.key == SUBMIT_KEY and step.value == SUBMIT_VALUE:
+        if step.key == REVIEW_KEY and step.value == SUBMIT_VALUE:
             target = await inspection.submit(ctx, person, at)
             context.bot_data.outbox.wake()
             await query.answer()
             await reply(update, texts_of(update, context).inspection_submitted(target))
+            return
+        if step.key == REVIEW_KEY and step.value in (CHOOSE_VALUE, BACK_VALUE):
+            screen = await inspection.reviewing(ctx, person, at)
+            texts = texts_of(update, context)
+            rows = edit_buttons if step.value == CHOOSE_VALUE else review_buttons
+            await query.answer()
+            await query.edit_message_reply_markup(keyboard(rows(texts, screen)))
             return
         if step.key == CANCEL_KEY:
             await _cancel_answer(update, context, person, at, step.value)

@@ -9,7 +9,6 @@ deadline, 立案查处, 移交 naming the agency, 涉嫌犯罪移送司法机关
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
@@ -128,22 +127,17 @@ def checked_in(answers: View, day: date, at: datetime) -> dict[str, Any]:
     return {**answers, CHECK_DAY: day.isoformat(), CHECKED_IN_AT: at.isoformat()}
 
 
-def item_answers(answers: View) -> list[ItemAnswer]:
-    return [ItemAnswer(v) for v in values_of(answers, "item", ITEMS)]
-
-
 def any_problem(answers: View) -> bool:
     return ItemAnswer.PROBLEM.value in values_of(answers, "item", ITEMS)
 
 
-def category_agrees(category: ResultCategory, items: Sequence[ItemAnswer]) -> bool:
-    """未发现问题 only with no problem item; a 发现问题… category only with one. The others
-    (不予配合, 查无下落, 已关闭停业) agree with any items."""
-    problem = ItemAnswer.PROBLEM in items
+def category_agrees(category: ResultCategory, problem_found: bool) -> bool:
+    """未发现问题 only when no item has a problem; a 发现问题… category only when one has. The
+    others (不予配合, 查无下落, 已关闭停业) agree with any items."""
     if category is ResultCategory.NONE:
-        return not problem
+        return not problem_found
     if category in PROBLEM_CATEGORIES:
-        return problem
+        return problem_found
     return True
 
 
@@ -174,11 +168,11 @@ def _chose(kind: FollowUpKind) -> Predicate:
 
 
 def _category_offered(answers: View, _item: Item | None, option: Option) -> bool:
-    return category_agrees(ResultCategory(option.code), item_answers(answers))
+    return category_agrees(ResultCategory(option.code), any_problem(answers))
 
 
 def _category_valid(value: Any, answers: View, _item: Item | None) -> str | None:
-    if category_agrees(ResultCategory(value), item_answers(answers)):
+    if category_agrees(ResultCategory(value), any_problem(answers)):
         return None
     return "inspection.category_disagrees"
 
@@ -292,7 +286,7 @@ def inspection_form(text_limit: int = 500, note_limit: int = 200) -> Form:
 def catalogue_keys(form: Form) -> set[str]:
     """Every catalogue key the form shows (prompts, labels, buttons): each must be in the
     catalogue of every language."""
-    keys = {"form.skip", "form.none", "form.done", "form.submit", "form.edit"}
+    keys = {"form.skip", "form.none", "form.done", "form.submit", "form.edit", "form.back"}
     for question in form.questions:
         keys |= {question.prompt_key, question.label_key}
         keys |= {o.label_key for o in question.options}

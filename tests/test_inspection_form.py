@@ -181,7 +181,7 @@ def test_locating_after_all_drops_the_reason() -> None:
 def test_no_problem_category_without_a_problem_item_and_none_with_one(
     category: ResultCategory, items: list[ItemAnswer]
 ) -> None:
-    agrees = category_agrees(category, items)
+    agrees = category_agrees(category, ItemAnswer.PROBLEM in items)
     if ItemAnswer.PROBLEM in items and category is ResultCategory.NONE:
         assert not agrees
     if ItemAnswer.PROBLEM not in items and category.value.startswith("problem"):

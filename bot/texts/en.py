@@ -258,6 +258,7 @@ class EnglishTexts(Texts):
         "form.done": "Done",
         "form.submit": "Submit",
         "form.edit": "Edit",
+        "form.back": "Back",
         "form.pick": "Please tap one of the buttons below.",
         "form.pick_one": "Choose at least one, then tap Done.",
         "form.photos": "Send photos (or image files), then tap Done.",

@@ -940,6 +940,7 @@ class Texts:
         "form.done": "完成",
         "form.submit": "提交",
         "form.edit": "修改",
+        "form.back": "返回",
         "form.pick": "请点选下方的按钮。",
         "form.pick_one": "请至少选择一项，再点「完成」。",
         "form.photos": "请发送照片（或图片文件），发完后点「完成」。",
@@ -1068,7 +1069,7 @@ class Texts:
         return "现在不需要位置。"
 
     def review_heading(self) -> str:
-        return "请核对检查结果，无误后点「提交」；需要更改的点「修改」对应的序号："
+        return "请核对检查结果，无误后点「提交」；需要更改的，点「修改」再点对应的序号："
 
     def review_line(self, number: int, label: str, shown: str, item: str) -> str:
         return f"{number}. {label}（{item}）：{shown}" if item else f"{number}. {label}：{shown}"

@@ -130,6 +130,11 @@ async def test_edit_from_review_asks_only_what_depends_on_it(
         review = str(question_of(bot, task.user))
         assert "\n2. 检查事项（排污许可制度执行情况的检查）：发现问题" in review
         assert "\n3. 问题说明（排污许可制度执行情况的检查）：废气处理设施未运行" in review
+        await bot.press(task.user, "修改")  # the numbers, on the same message
+        assert [t for t, _ in bot.fake.buttons(bot.fake.last_message(task.user.id))][-2:] == [
+            f"修改 {len(review.splitlines()) - 1}",
+            "返回",
+        ]
         await bot.press(task.user, "修改 2")
         assert question_of(bot, task.user) == "检查事项「排污许可制度执行情况的检查」：检查结果？"
         before = len(bot.fake.sent_to(task.user.id))
@@ -248,3 +253,32 @@ async def test_a_typed_deadline_must_be_after_the_check_day(
         await bot.press(task.user, "提交")
     [follow_up] = await bot.all(select(FollowUp))
     assert (follow_up.kind, follow_up.deadline) == ("rectify", date(2024, 3, 7))
+
+
+async def test_edit_numbers_come_on_the_review_itself_and_back_returns(
+    open_bot: OpenBot, tmp_path: Path
+) -> None:
+    bot = await evidence_bot(open_bot, tmp_path)
+    async with bot.running():
+        task = await accepted_task(bot)
+        await bot.press(task.user, "开始检查")
+        await walk_to_review(bot, task)
+        review = bot.fake.last_message(task.user.id)
+        assert review is not None
+        assert [t for t, _ in bot.fake.buttons(review)] == ["修改", "提交"]
+        before = bot.fake.sent_count()
+        await bot.press(task.user, "修改")
+        numbers = [t for t, _ in bot.fake.buttons(bot.fake.last_message(task.user.id))]
+        answers = len(str(review["text"]).splitlines()) - 1
+        assert numbers == [*(f"修改 {n}" for n in range(1, answers + 1)), "返回"]
+        await bot.press(task.user, "返回")
+        assert [t for t, _ in bot.fake.buttons(bot.fake.last_message(task.user.id))] == [
+            "修改",
+            "提交",
+        ]
+        assert bot.fake.sent_count() == before  # the same message, its buttons changed
+        choose = dict(bot.fake.buttons(bot.fake.last_message(task.user.id)))["修改"]
+        await bot.press(task.user, "修改")
+        await bot.press(task.user, "修改 1")  # the check-in asked again: the review is old now
+        stale = await bot.forge(task.user, str(choose))
+    assert bot.fake.callback_answer(stale)["text"] == STALE  # type: ignore[index]
