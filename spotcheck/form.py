@@ -20,6 +20,7 @@ question that is not repeated), so a repeated question's note can depend on its 
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -106,6 +107,11 @@ class Form:
     _expanded: dict[tuple[Any, ...], tuple[Question, ...]] = field(
         default_factory=dict, compare=False, repr=False
     )
+    # The lists expanded last and their expansion: most steps expand the same lists again,
+    # and comparing them is cheaper than making them a key.
+    _last: list[tuple[list[Any], tuple[Question, ...]]] = field(
+        default_factory=list, compare=False, repr=False
+    )
 
     def template(self, key: str) -> Question:
         for question in self.questions:
@@ -147,16 +153,16 @@ EXPANSIONS_KEPT = 256
 def instances(form: Form, answers: View) -> tuple[Question, ...]:
     """Every question in asking order, repeated questions expanded per item; consecutive
     templates repeated over the same list are asked together for each item."""
-    lists = tuple(
-        tuple(tuple(entry) for entry in answers.get(q.repeat_over) or ())
-        for q in form.questions
-        if q.repeat_over is not None
-    )
+    given = [answers.get(q.repeat_over) for q in form.questions if q.repeat_over is not None]
+    if form._last and form._last[0][0] == given:
+        return form._last[0][1]
+    lists = tuple(tuple(tuple(entry) for entry in g or ()) for g in given)
     found = form._expanded.get(lists)
     if found is None:
         if len(form._expanded) >= EXPANSIONS_KEPT:
             form._expanded.clear()
         found = form._expanded[lists] = tuple(_expand(form, answers))
+    form._last[:] = [(copy.deepcopy(given), found)]  # a copy: answers may change later
     return found
 
 
@@ -197,11 +203,13 @@ def is_required(question: Question, answers: View) -> bool:
     return required if isinstance(required, bool) else required(answers, question.item)
 
 
-def next_question(form: Form, answers: View) -> Question | None:
+def next_question(form: Form, answers: View, *, settled: bool = False) -> Question | None:
     """The first relevant question not answered yet; None when the review screen is next.
     An answer whose question is not relevant counts as no answer (as in XLSForm), so a stale
-    answer never makes another question relevant."""
-    answers = settle(form, answers)
+    answer never makes another question relevant. ``settled``: the answers came from
+    :func:`settle` already (it is the costly part; the caller need not pay it twice)."""
+    if not settled:
+        answers = settle(form, answers)
     for question in instances(form, answers):
         if question.key not in answers and is_relevant(question, answers):
             return question
@@ -225,6 +233,15 @@ def options(question: Question, answers: View) -> tuple[Option, ...]:
     if skippable and not is_required(question, answers):
         offered += (Option(SKIP, "form.skip"),)
     return offered
+
+
+def _offers(question: Question, answers: View, code: str) -> bool:
+    """Whether ``code`` is among :func:`options` now, asking only about that one option (a
+    stored answer is re-checked on every step; the other options need not be)."""
+    option = next((o for o in question.options if o.code == code), None)
+    if option is None:
+        return False
+    return question.offered is None or question.offered(answers, question.item, option)
 
 
 # ---- accepting an answer ----------------------------------------------------------------
@@ -382,10 +399,11 @@ def record(answers: View, question: Question, answer: Answer) -> Answers:
 # ---- review and edit --------------------------------------------------------------------
 
 
-def review(form: Form, answers: View) -> list[ReviewLine]:
+def review(form: Form, answers: View, *, settled: bool = False) -> list[ReviewLine]:
     """One line per relevant answered question, in asking order (stale answers settled
-    first, as for :func:`next_question`)."""
-    answers = settle(form, answers)
+    first, unless ``settled``, as for :func:`next_question`)."""
+    if not settled:
+        answers = settle(form, answers)
     lines = []
     for question in instances(form, answers):
         if question.key in answers and is_relevant(question, answers):
@@ -441,9 +459,8 @@ def still_valid(question: Question, value: Any, answers: View) -> bool:
     if value == "":
         return not is_required(question, answers)
     if question.kind in (InputKind.BUTTONS, InputKind.MULTI):
-        codes = {o.code for o in options(question, answers)}
         chosen = value if isinstance(value, list) else [value]
-        if not set(chosen) <= codes:
+        if not all(_offers(question, answers, code) for code in chosen):
             return False
         if question.kind is InputKind.MULTI and not chosen and is_required(question, answers):
             return False

@@ -11,12 +11,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import ColumnElement, Select, String, and_, bindparam, cast, func, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    String,
+    and_,
+    bindparam,
+    cast,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from spotcheck.quota import TaskKind
 from spotcheck.states import AssignmentState, ConflictSource, FormKind, MemberState, PersonKind
+from storage import draft_store
 from storage.bot_models import TelegramAccount
 from storage.draft_models import FormDraft
 from storage.draw_models import Assignment, AssignmentMember, Conflict
@@ -361,16 +373,18 @@ async def item_names(session: AsyncSession, codes: set[str]) -> dict[str, str]:
 
 # --- issue 15: review fixes (the form re-checks the team) ---
 
-ACCEPTED_MEMBER = (
+HELD_INSPECTION = draft_store.HELD.add_columns(
     select(AssignmentMember.id)
     .join(Assignment, Assignment.id == AssignmentMember.assignment_id)
     .where(
         team_in_force(),
-        AssignmentMember.assignment_id == bindparam("assignment_id"),
+        AssignmentMember.assignment_id == cast(FormDraft.subject, Integer),
         AssignmentMember.person_kind == PersonKind.INSPECTOR,
         AssignmentMember.person_key == bindparam("cert_no"),
         AssignmentMember.state == MemberState.ACCEPTED,
     )
+    .exists()
 )
-"""His place on the team in force of one assignment, accepted (bind ``assignment_id``,
-``cert_no``): a point read on the members' unique key, for every answer of the form."""
+"""His inspection draft (bind ``user_id``, ``kind`` and ``cert_no``) and, as its last column,
+whether he is still an accepted member of the team in force of its assignment: one point read
+on the drafts' and the members' unique keys, for every answer of the form."""

@@ -21,8 +21,8 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.sql.base import Executable
-from sqlalchemy.sql.compiler import Compiled
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import ClauseElement
 
 from storage.write_gate import GATE, GatedSession, WriteGate
 
@@ -125,6 +125,34 @@ class _LoopConnection:
 
     _sync: Engine | None = None
     _held: Connection | None = None
+    _prepared: dict[ClauseElement, _Prepared]
+
+    def _run(self, held: Connection, statement: ClauseElement, params: Mapping[str, Any]) -> Any:
+        """The statement run on the sqlite3 driver itself (a cursor): compiled once, its
+        parameters converted as SQLAlchemy would (JSON, dates); driver errors come unwrapped."""
+        prepared = self._prepared.get(statement) or self._prepare(statement, held.dialect)
+        values = prepared.compiled.construct_params(params) or {}
+        ordered = (values[name] for name in prepared.order)
+        return _driver(held).execute(
+            prepared.compiled.string,
+            [v if f is None else f(v) for f, v in zip(prepared.binds, ordered, strict=True)],
+        )
+
+    def _prepare(self, statement: ClauseElement, dialect: Dialect) -> _Prepared:
+        compiled = statement.compile(dialect=dialect)
+        assert isinstance(compiled, SQLCompiler)  # a statement, not DDL
+        order = tuple(compiled.positiontup or ())
+        binds = tuple(
+            compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
+            for name in order
+        )
+        selected = getattr(statement, "selected_columns", ())
+        converts = tuple(
+            c.type.dialect_impl(dialect).result_processor(dialect, None) for c in selected
+        )
+        prepared = _Prepared(compiled, order, binds, converts if any(converts) else ())
+        self._prepared[statement] = prepared
+        return prepared
 
     def _hold_wal(self) -> Connection | None:
         """Connect and keep the connection; None — and the async engine from then on — when
@@ -173,7 +201,7 @@ class PointReads(_LoopConnection):
         self._engine = engine
         self._sync: Engine | None = None
         self._held: Connection | None = None
-        self._prepared: dict[AnySelect, _Prepared] = {}
+        self._prepared = {}
         url = engine.url
         if _wal_file(url):
             self._sync = create_sync_engine(
@@ -204,11 +232,7 @@ class PointReads(_LoopConnection):
         if held is None:
             return None
         prepared = self._prepared.get(statement) or self._prepare(statement, held.dialect)
-        values = prepared.compiled.construct_params(params) or {}
-        cursor = _driver(held).execute(
-            prepared.compiled.string, [values[name] for name in prepared.order]
-        )
-        rows: list[tuple[Any, ...]] = cursor.fetchall()
+        rows: list[tuple[Any, ...]] = self._run(held, statement, params).fetchall()
         if not prepared.converts:
             return rows
         return [
@@ -224,20 +248,6 @@ class PointReads(_LoopConnection):
     ) -> Sequence[tuple[*_Ts]]:
         async with self._engine.connect() as connection:
             return list((await connection.execute(statement, params)).all())
-
-    def _prepare(self, statement: AnySelect, dialect: Dialect) -> _Prepared:
-        compiled = statement.compile(dialect=dialect)
-        converts = tuple(
-            c.type.dialect_impl(dialect).result_processor(dialect, None)
-            for c in statement.selected_columns
-        )
-        prepared = _Prepared(
-            compiled,
-            tuple(compiled.positiontup or ()),
-            converts if any(converts) else (),
-        )
-        self._prepared[statement] = prepared
-        return prepared
 
     def _hold(self) -> Connection | None:
         """One connection, one read at a time; busy raises: the next read tries again."""
@@ -263,6 +273,7 @@ class PointWrites(_LoopConnection):
         self._gate = gate
         self._sync: Engine | None = None
         self._held: Connection | None = None
+        self._prepared = {}
         if gate is not None and _wal_file(engine.url):
             self._sync = create_sync_engine(
                 engine.url.set(drivername="sqlite+pysqlite"),
@@ -276,7 +287,7 @@ class PointWrites(_LoopConnection):
                 _pragmas("foreign_keys=ON", "synchronous=NORMAL", "wal_autocheckpoint=0"),
             )
 
-    def rowcount(self, statement: Executable, params: Mapping[str, Any]) -> int | None:
+    def rowcount(self, statement: ClauseElement, params: Mapping[str, Any]) -> int | None:
         """The rows the statement changed, committed; None when it could not run at once (no
         such connection here, the gate taken or waited for, the database locked)."""
         if self._sync is None or self._gate is None or not self._gate.free:
@@ -285,14 +296,12 @@ class PointWrites(_LoopConnection):
         if held is None:
             return None
         try:
-            changed = held.execute(statement, params).rowcount
-        except OperationalError as error:
-            held.rollback()  # nothing was written: the statement failed as a whole
-            code = getattr(error.orig, "sqlite_errorcode", 0) & 0xFF  # the primary code
-            if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+            changed = self._run(held, statement, params).rowcount
+        except sqlite3.OperationalError as error:
+            # Nothing was written: in autocommit mode the statement failed as a whole.
+            if error.sqlite_errorcode & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
                 return None
             raise
-        held.commit()  # autocommit: the database committed already; this ends SQLAlchemy's
         return int(changed)
 
     def _hold(self) -> Connection | None:
@@ -313,6 +322,7 @@ def _driver(held: Connection) -> sqlite3.Connection:
 
 @dataclass(frozen=True)
 class _Prepared:
-    compiled: Compiled
+    compiled: SQLCompiler
     order: tuple[str, ...]  # the bind names in the order of the SQL's placeholders
+    binds: tuple[Callable[[Any], Any] | None, ...]  # per placeholder, its value's conversion
     converts: tuple[Callable[[Any], Any] | None, ...]  # per column; () when none converts

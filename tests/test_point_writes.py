@@ -63,6 +63,10 @@ async def test_an_answer_is_committed_in_the_loop_by_compare_and_set(
     assert writes.rowcount(draft_store.SAVE_ANSWER, _answer(draft, 1, "item.1")) == 1
     # committed: another connection sees it at once
     assert await _stored(sqlite_ctx) == (2, "item.1", {"items": [], "checkin": "item.1"})
+    # its moment converted as SQLAlchemy converts it: read back through the ORM, the same
+    async with sqlite_ctx.sessions() as session:
+        [reread] = await draft_store.of_user(session, WANG, "inspection")
+    assert (reread.updated_at, reread.version) == (NOW, 2)
     # a stale version (a second tap, a button of before) changes nothing
     assert writes.rowcount(draft_store.SAVE_ANSWER, _answer(draft, 1, "item.2")) == 0
     assert await _stored(sqlite_ctx) == (2, "item.1", {"items": [], "checkin": "item.1"})

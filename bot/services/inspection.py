@@ -16,7 +16,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -50,8 +50,9 @@ from storage.result_store import CheckinInput, FollowUpInput, ItemInput, ResultE
 FORM = inspection_form()
 KIND = FormKind.INSPECTION.value
 REVIEW = ""  # the draft's open question while the review screen is shown
-# Callback keys that are not questions: the review screen's 提交, /cancel's confirmation.
-SUBMIT_KEY, SUBMIT_VALUE = "review", "submit"
+# Callback keys that are not questions: the review screen's 提交, 修改 (which shows the
+# numbers to choose from) and 返回 (from the numbers), /cancel's confirmation.
+REVIEW_KEY, SUBMIT_VALUE, CHOOSE_VALUE, BACK_VALUE = "review", "submit", "choose", "back"
 CANCEL_KEY, CANCEL_YES, CANCEL_NO = "cancel", "yes", "no"
 EDIT_VALUE = "edit"
 
@@ -115,24 +116,31 @@ async def _mine(session: AsyncSession, person: Person) -> Draft | None:
     return found[0] if found else None
 
 
-async def _held(ctx: AppContext, person: Person) -> Draft | None:
-    """His draft, read on the hot path's point reads (outside any transaction: every write
-    that follows is a compare-and-set on the version read here)."""
-    rows = await ctx.point_reads.all(draft_store.HELD, {"user_id": person.user_id, "kind": KIND})
-    return draft_store.from_row(rows[0]) if rows else None
+class Held(NamedTuple):
+    draft: Draft
+    on_team: bool  # still an accepted member of the team in force of its assignment
 
 
-async def _on_team(ctx: AppContext, person: Person, draft: Draft) -> None:
-    """He is still a member in force of the draft's assignment who has accepted (replaced, or
-    the plan redrawn, since he opened it: not_yours). Every write after it is a compare-and-set
-    on the draft, which his replacement's transaction discards."""
-    assignment_id = int(draft.subject)
-    found = await ctx.point_reads.all(
-        assignment_store.ACCEPTED_MEMBER,
-        {"assignment_id": assignment_id, "cert_no": person.cert_no},
+async def _held(ctx: AppContext, person: Person) -> Held | None:
+    """His draft, and whether he may still fill it (replaced, or the plan redrawn, since he
+    opened it: he may not), in one point read of the hot path, outside any transaction: every
+    write that follows is a compare-and-set on the version read here, which his replacement's
+    transaction discards."""
+    rows = await ctx.point_reads.all(
+        assignment_store.HELD_INSPECTION,
+        {"user_id": person.user_id, "kind": KIND, "cert_no": person.cert_no},
     )
-    if not found:
-        raise InspectionProblem("not_yours", assignment=assignment_id)
+    if not rows:
+        return None
+    *draft, on_team = rows[0]
+    return Held(draft_store.from_row(draft), bool(on_team))
+
+
+def _on_team(held: Held) -> Draft:
+    """The draft, if he may fill it (else not_yours)."""
+    if not held.on_team:
+        raise InspectionProblem("not_yours", assignment=int(held.draft.subject))
+    return held.draft
 
 
 def _question(draft: Draft) -> Question | None:
@@ -160,7 +168,9 @@ async def _screen(session: AsyncSession, draft: Draft, version: int, **extra: An
 def _shown(
     draft: Draft, question: Question | None, version: int, photos: int, **extra: Any
 ) -> Screen:
-    review = form.review(FORM, draft.data) if question is None else []
+    # Every write of this service stores settled answers (an answer is settled as it is
+    # recorded; a toggle, 修改 and a photo change nothing settle would drop).
+    review = form.review(FORM, draft.data, settled=True) if question is None else []
     return Screen(
         version,
         int(draft.subject),
@@ -187,8 +197,8 @@ async def open_screen(ctx: AppContext, person: Person) -> Screen | None:
 async def waiting_for_text(ctx: AppContext, person: Person) -> Question | None:
     """The question of his draft a typed message answers (text, number, date, or the check-in's
     无法定位 typed from the reply keyboard); None when there is none."""
-    draft = await _held(ctx, person)
-    question = _question(draft) if draft is not None else None
+    held = await _held(ctx, person)
+    question = _question(held.draft) if held is not None else None
     if question is None or question.kind in (InputKind.BUTTONS, InputKind.MULTI):
         return None
     return question
@@ -284,13 +294,13 @@ async def answer(
     sent, the current one): written by compare-and-set with the next question to ask. A
     button of another draft, version or question is stale; an answer the form refuses is
     invalid (nothing changes)."""
-    draft = await _held(ctx, person)
-    if draft is None or (at is not None and draft.stamp != at):
+    held = await _held(ctx, person)
+    if held is None or (at is not None and held.draft.stamp != at):
         raise InspectionProblem("stale")
-    question = _question(draft)
+    question = _question(held.draft)
     if question is None or question.key != key:
         raise InspectionProblem("stale")
-    await _on_team(ctx, person, draft)
+    draft = _on_team(held)
     answers = draft.data
     if question.kind is InputKind.MULTI and raw != DONE:
         if not any(o.code == raw for o in form.options(question, answers)):
@@ -310,7 +320,7 @@ async def answer(
     if question.key == "checkin":  # the check day is the check-in's (checked_in)
         answers = checked_in(answers, today, now)
     new = _recorded(answers, question, verdict)
-    following = form.next_question(FORM, new)
+    following = form.next_question(FORM, new, settled=True)
     extra: dict[str, Any] = {}
     if question.key == "checkin":
         async with ctx.sessions() as session:
@@ -366,17 +376,30 @@ async def _save(
     return _shown(saved, shown, version, 0, **extra)
 
 
+async def reviewing(ctx: AppContext, person: Person, at: Stamp) -> Screen:
+    """The review screen his button was pressed on, still the one in force (修改 and 返回
+    change only its buttons; nothing is written)."""
+    held = await _held(ctx, person)
+    if held is None or held.draft.stamp != at or held.draft.question != REVIEW:
+        raise InspectionProblem("stale")
+    return _shown(held.draft, None, at.version, 0)
+
+
 async def edit(ctx: AppContext, person: Person, at: Stamp, key: str, now: datetime) -> Screen:
     """修改 on the review screen: that question asked again (a multiple choice starts from
     what was chosen)."""
-    draft = await _held(ctx, person)
-    if draft is None or draft.stamp != at or draft.question != REVIEW:
+    held = await _held(ctx, person)
+    if held is None or held.draft.stamp != at or held.draft.question != REVIEW:
         raise InspectionProblem("stale")
-    if key not in {line.key for line in form.review(FORM, draft.data)}:
+    question = form.find(FORM, held.draft.data, key)
+    # 修改 is offered for the answers the review screen lists: the relevant answered ones.
+    if (
+        question is None
+        or key not in held.draft.data
+        or not form.is_relevant(question, held.draft.data)
+    ):
         raise InspectionProblem("stale")
-    await _on_team(ctx, person, draft)
-    question = form.find(FORM, draft.data, key)
-    assert question is not None  # the review lists questions of the form
+    draft = _on_team(held)
     answers = dict(draft.data)
     if question.kind is InputKind.MULTI:
         answers[form.PENDING + key] = list(answers[key])
@@ -397,11 +420,11 @@ async def add_photo(
     recorded as the assignment's evidence. The draft's answers are not written (the photos
     question's answer is the evidence on 完成, so the photos of an album are never stale
     writes), but it is touched: a photo is activity, and keeps the draft from expiring."""
-    draft = await _held(ctx, person)
-    question = _question(draft) if draft is not None else None
-    if draft is None or question is None or question.kind is not InputKind.PHOTOS:
+    held = await _held(ctx, person)
+    question = _question(held.draft) if held is not None else None
+    if held is None or question is None or question.kind is not InputKind.PHOTOS:
         raise InspectionProblem("no_photo_expected")
-    await _on_team(ctx, person, draft)
+    draft = _on_team(held)
     assignment_id = int(draft.subject)
     async with ctx.sessions() as session:
         known = await result_store.evidence_by_file(session, assignment_id, photo.file_unique_id)
