@@ -8,7 +8,7 @@ re-asked; the item's question goes out) and 未发现问题 (the answer is writt
 goes out). The harness is benchmarks/tasks_roundtrip.py's: each bot in a process of its own,
 batches taken in turns. Target: ratio ≤ 2.
 
-    python -m benchmarks.form_roundtrip [--rounds 300]
+    python -m benchmarks.form_roundtrip [--rounds 100]
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ of its own, started once and warmed up (its start-up catch-up done); the two tak
 batches of round trips, so that the machine's ups and downs fall on both alike and neither's
 background work is timed in the other's batch. Target: ratio ≤ 2.
 
-    python -m benchmarks.tasks_roundtrip [--rounds 300]
+    python -m benchmarks.tasks_roundtrip [--rounds 100]
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from bot.wiring import build_application
 from spotcheck.quota import Level
 from tests.e2e.fake_telegram import TOKEN, FakeRequest, FakeTelegram, run_application
 
-BATCHES = 15
+BATCHES = 41
 START_SECONDS, BATCH_SECONDS = 120.0, 60.0  # a bot silent longer than this is stuck
 USER = 4242
 
@@ -175,7 +175,7 @@ def compare(module: str, floor: str, ours: str, echo: Serve, mine: Serve) -> Non
     """The command line of a round-trip benchmark: ``--serve`` runs one bot in this process
     (the child), otherwise both are measured in turns and the ratio printed (exit 1 above 2)."""
     parser = argparse.ArgumentParser()
-    parser.add_argument("--rounds", type=int, default=300)
+    parser.add_argument("--rounds", type=int, default=100)
     parser.add_argument("--serve", choices=["echo", "ours"])
     args = parser.parse_args()
     if args.serve:

@@ -6,7 +6,7 @@ import asyncio
 import logging
 
 from telegram import BotCommand
-from telegram.ext import Application, Defaults
+from telegram.ext import Application
 from telegram.request import BaseRequest
 
 from bot.bot_data import App, Background, context_types
@@ -38,17 +38,16 @@ log = logging.getLogger("shuangsuiji")
 def build_application(
     ctx: AppContext, request: BaseRequest | None = None, updates_request: BaseRequest | None = None
 ) -> App:
-    """The bot: Defaults in the configured time zone, the configured Bot API server (a
-    self-hosted one, or a fake in tests), updates of different chats handled concurrently,
-    every handler, the outbox sender, the error handler, and the services they use
-    (bot.bot_data.BotData)."""
+    """The bot: the configured Bot API server (a self-hosted one, or a fake in tests), updates
+    of different chats handled concurrently, every handler, the outbox sender, the error
+    handler, and the services they use (bot.bot_data.BotData). No PTB Defaults: nothing reads
+    Telegram's dates, and the bot's own clock and time zone are bot.clock's."""
     config = ctx.config.telegram
     builder = (
         Application.builder()
         .token(config.token)
         .base_url(config.api_base_url)
         .base_file_url(config.api_file_url)
-        .defaults(Defaults(tzinfo=ctx.config.timezone))
         .context_types(context_types())
         .job_queue(None)
         .concurrent_updates(ChatOrderedProcessor(config.concurrent_updates))
@@ -73,6 +72,7 @@ def build_application(
     data.schedule = Schedule(ctx, data.outbox.wake)
     for module in (
         guard,
+        callbacks,  # button presses first: no command or text handler is asked about them
         start,
         invite,
         tasks,
@@ -81,7 +81,6 @@ def build_application(
         directory_import,
         reporting,
         ask,
-        callbacks,
         text_input,
         errors,
     ):

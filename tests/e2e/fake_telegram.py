@@ -17,7 +17,6 @@ delivery, groups, photos, locations and files sent by users, and more assertions
 from __future__ import annotations
 
 import asyncio
-import copy
 import io
 import itertools
 import json
@@ -42,6 +41,7 @@ from bot.demo_chat.bot_api import (
     _scope_key,
     _StoredFile,
     command_entities,
+    json_copy,
     run_application,
 )
 from bot.demo_chat.bot_api import OfflineRequest as FakeRequest
@@ -130,12 +130,12 @@ class FakeTelegram(OfflineBotApi):
         if entities:
             message["entities"] = entities
         self._messages[chat_id][message["message_id"]] = message
-        return self.add_update({"message": copy.deepcopy(message)})
+        return self.add_update({"message": json_copy(message)})
 
     def edit_text(self, user: TgUser, sent: JSON, text: str) -> JSON:
         """The user edits a message he sent (``sent``: the update send_text returned) to read
         ``text``: Telegram sends an ``edited_message`` update, with the new entities."""
-        message = copy.deepcopy(sent["message"])
+        message = json_copy(sent["message"])
         message["text"], message["edit_date"] = text, self._now()
         message.pop("entities", None)
         entities = command_entities(text)
@@ -195,7 +195,7 @@ class FakeTelegram(OfflineBotApi):
         crash: it is handed out even if the bot already confirmed that id."""
         if self._last_update is None:
             raise ValueError("no update to duplicate")
-        update = copy.deepcopy(self._last_update)
+        update = json_copy(self._last_update)
         self._push(_Entry(update, next(self._seq), forced=True))
         return update
 
