@@ -62,7 +62,13 @@ class EvidenceSource(StrEnum):
 
 
 class ResultState(StrEnum):
-    SUBMITTED = "submitted"  # 已提交; the review chain adds its states later
+    """Where one version of a result stands in the review chain (spotcheck/review.py)."""
+
+    SUBMITTED = "submitted"  # 已提交: waiting for the other members' confirmation
+    OBJECTED = "objected"  # 有异议: a member objected; back to the submitter
+    PENDING_REVIEW = "pending_review"  # 待审核
+    RETURNED = "returned"  # 审核退回: back to the submitter, with the reason
+    PASSED = "passed"  # 通过
 
 
 UNLOCATED = "none"  # the 无法定位 button of the check-in

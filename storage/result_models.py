@@ -2,13 +2,16 @@
 photo evidence and the follow-ups it calls for.
 
 Results, item answers, check-ins and evidence are append-only in the database (triggers refuse
-UPDATE and DELETE): what was recorded on site is not changed later; a correction is an
-amendment, a row of its own. Follow-ups are not: they are opened here and closed later.
+UPDATE and DELETE): what was recorded on site is not changed later. A result returned or
+objected to is followed by a new version, a correction after 通过 by an amendment (a version
+too); the review chain's steps and the members' confirmations are append-only rows of their
+own. Follow-ups are not: they are opened here and closed later.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (
     CheckConstraint,
@@ -27,7 +30,16 @@ EVIDENCE_SOURCES = ("photo", "document")
 ITEM_ANSWERS = ("ok", "problem", "not_applicable")
 FOLLOW_UP_KINDS = ("rectify", "case", "transfer", "judicial")
 FOLLOW_UP_STATES = ("open", "closed")
-APPEND_ONLY_TABLES = ("evidence", "inspection_results", "item_results", "checkins")
+RESULT_STATES = ("submitted", "objected", "pending_review", "returned", "passed")
+VERDICTS = ("confirm", "object")
+APPEND_ONLY_TABLES = (
+    "evidence",
+    "inspection_results",
+    "item_results",
+    "checkins",
+    "result_transitions",
+    "result_confirmations",
+)
 
 
 def _one_of(column: str, values: tuple[str, ...]) -> str:
@@ -69,10 +81,17 @@ class Evidence(Base):
 
 
 class InspectionResult(Base):
-    """检查结果: one per assignment, immutable once submitted."""
+    """检查结果: one version of an assignment's result, immutable once submitted. Version 1 is
+    the first; a later one follows a version returned or objected to (a resubmission) or a
+    passed one (an amendment, with its reason). Where a version stands is its last transition
+    (ResultTransition); ``state`` is the state it was written in."""
 
     __tablename__ = "inspection_results"
-    __table_args__ = (UniqueConstraint("assignment_id", name="uq_inspection_results_assignment"),)
+    __table_args__ = (
+        UniqueConstraint(
+            "assignment_id", "version", name="uq_inspection_results_assignment_version"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     assignment_id: Mapped[int] = mapped_column(
@@ -83,6 +102,56 @@ class InspectionResult(Base):
     findings: Mapped[str] = mapped_column(Text, default="")
     submitted_by: Mapped[str] = mapped_column(String(40))  # 执法证号
     submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+    previous_id: Mapped[int | None] = mapped_column(
+        ForeignKey("inspection_results.id", name="fk_inspection_results_previous_id")
+    )
+    amendment_reason: Mapped[str] = mapped_column(Text, default="")  # "" unless an amendment
+    # The form's answers as submitted: a version sent back opens the submitter's form again
+    # with them (None for results written before versions).
+    answers: Mapped[dict[str, Any] | None]
+
+
+class ResultTransition(Base):
+    """One step of a result version through the review chain: who moved it, when, from where
+    to where, and why (an objection's or a return's reason). Append-only."""
+
+    __tablename__ = "result_transitions"
+    __table_args__ = (
+        CheckConstraint(_one_of("to_state", RESULT_STATES), name="ck_result_transitions_to"),
+        # A version leaves each state once: of two reviewers pressing at once, one moves it.
+        UniqueConstraint("result_id", "from_state", name="uq_result_transitions_result_from"),
+        Index("ix_result_transitions_result", "result_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    result_id: Mapped[int] = mapped_column(
+        ForeignKey("inspection_results.id", name="fk_result_transitions_result_id")
+    )
+    from_state: Mapped[str | None] = mapped_column(String(20))  # None: written
+    to_state: Mapped[str] = mapped_column(String(20))
+    actor: Mapped[str] = mapped_column(String(60))  # 执法证号, or "system"
+    reason: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ResultConfirmation(Base):
+    """A team member's 确认 or 有异议 on a submitted result version: one each. Append-only."""
+
+    __tablename__ = "result_confirmations"
+    __table_args__ = (
+        UniqueConstraint("result_id", "cert_no", name="uq_result_confirmations_result_cert_no"),
+        CheckConstraint(_one_of("verdict", VERDICTS), name="ck_result_confirmations_verdict"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    result_id: Mapped[int] = mapped_column(
+        ForeignKey("inspection_results.id", name="fk_result_confirmations_result_id")
+    )
+    cert_no: Mapped[str] = mapped_column(String(40))
+    verdict: Mapped[str] = mapped_column(String(10))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class ItemResult(Base):
@@ -139,6 +208,9 @@ class FollowUp(Base):
     deadline: Mapped[date | None]
     agency: Mapped[str | None] = mapped_column(String(200))
     state: Mapped[str] = mapped_column(String(10), default="open")
+    closed_by: Mapped[str | None] = mapped_column(String(40))  # 执法证号
+    closed_at: Mapped[datetime | None]
+    close_note: Mapped[str] = mapped_column(Text, default="")
 
 
 __all__ = [
@@ -148,4 +220,6 @@ __all__ = [
     "FollowUp",
     "InspectionResult",
     "ItemResult",
+    "ResultConfirmation",
+    "ResultTransition",
 ]

@@ -24,6 +24,8 @@ from spotcheck.inspection import (
     ResultCategory,
     ResultState,
 )
+from spotcheck.review import REOPENED, may_follow
+from storage import review_store
 from storage.draw_models import Assignment
 from storage.evidence_store import ImageFacts, StoredFile
 from storage.models import Target, as_utc, utcnow
@@ -31,7 +33,8 @@ from storage.result_models import Checkin, Evidence, FollowUp, InspectionResult,
 
 
 class ResultExists(Exception):
-    """The assignment already has a result: a result is submitted once."""
+    """The assignment already has a result in force: a new version follows only one that was
+    objected to or returned (a resubmission), or a passed one (an amendment)."""
 
     def __init__(self, assignment_id: int) -> None:
         super().__init__(f"assignment {assignment_id} already has a result")
@@ -213,19 +216,31 @@ class ResultInput:
     checked_on: date  # the local day of the check: Assignment.checked_on
     follow_ups: tuple[FollowUpInput, ...] = ()
     submitted_at: datetime | None = None
+    answers: dict[str, Any] | None = None  # the form's, to open it again if sent back
+    amendment_reason: str = ""  # set: an amendment of a passed version
 
 
 async def save_result(session: AsyncSession, data: ResultInput) -> int:
-    """Write the result with its items, check-in and follow-ups, and set the assignment's
-    `checked_on`; the new result's id. ResultExists when the assignment has one already (the
-    unique key decides two members submitting at once)."""
+    """Write a result version with its items, check-in and follow-ups, and its first step
+    (已提交), and set the assignment's `checked_on`; the new version's id. The first version,
+    or one after a version objected to or returned, or (with an amendment reason) after a
+    passed one; else ResultExists (the unique key decides two members submitting at once)."""
+    latest = await review_store.latest_version(session, data.assignment_id)
+    amendment = bool(data.amendment_reason)
+    if not may_follow(latest.state if latest else None, amendment):
+        raise ResultExists(data.assignment_id)
+    at = data.submitted_at or utcnow()
     result = InspectionResult(
         assignment_id=data.assignment_id,
         state=ResultState.SUBMITTED.value,
         category=data.category.value,
         findings=data.findings,
         submitted_by=data.submitted_by,
-        submitted_at=data.submitted_at or utcnow(),
+        submitted_at=at,
+        version=latest.version + 1 if latest else 1,
+        previous_id=latest.result_id if latest else None,
+        amendment_reason=data.amendment_reason,
+        answers=data.answers,
     )
     try:
         async with session.begin_nested():
@@ -233,6 +248,7 @@ async def save_result(session: AsyncSession, data: ResultInput) -> int:
             await session.flush()
     except IntegrityError:
         raise ResultExists(data.assignment_id) from None
+    await review_store.begin(session, result.id, data.submitted_by, at)
     session.add_all(
         ItemResult(result_id=result.id, item_code=i.item_code, answer=i.answer.value, note=i.note)
         for i in data.items
@@ -308,11 +324,19 @@ class ResultView:
     submitted_by: str
     submitted_at: datetime
     checked_on: date | None
+    version: int = 1
+    previous_id: int | None = None  # the version this one follows
+    amendment_reason: str = ""
+    steps: tuple[review_store.Step, ...] = ()
+    verdicts: tuple[review_store.MemberVerdict, ...] = ()
 
     def to_json_dict(self) -> dict[str, Any]:
         c = self.checkin
         return {
             "result_id": self.id,
+            "version": self.version,
+            "previous_result_id": self.previous_id,
+            "amendment_reason": self.amendment_reason,
             "assignment_id": self.assignment_id,
             "quarter": self.quarter,
             "credit_code": self.credit_code,
@@ -348,6 +372,20 @@ class ResultView:
             "submitted_by": self.submitted_by,
             "submitted_at": self.submitted_at.isoformat(),
             "checked_on": self.checked_on.isoformat() if self.checked_on else None,
+            "confirmations": [
+                {"cert_no": v.cert_no, "verdict": v.verdict.value, "reason": v.reason}
+                for v in self.verdicts
+            ],
+            "transitions": [
+                {
+                    "from": s.from_state.value if s.from_state else None,
+                    "to": s.to_state.value,
+                    "by": s.actor,
+                    "reason": s.reason,
+                    "at": s.at.isoformat(),
+                }
+                for s in self.steps
+            ],
         }
 
 
@@ -413,6 +451,7 @@ async def _views(session: AsyncSession, query: _ResultRows) -> list[ResultView]:
         select(Evidence).where(Evidence.assignment_id.in_(assignment_ids)).order_by(Evidence.id)
     ):
         evidence.setdefault(e.assignment_id, []).append(_stored(e))
+    states = await review_store.states_of(session, result_ids)
     views = []
     for result, assignment, target_name, region_code in found:
         views.append(
@@ -423,7 +462,7 @@ async def _views(session: AsyncSession, query: _ResultRows) -> list[ResultView]:
                 credit_code=assignment.credit_code,
                 target_name=target_name or "",
                 region_code=region_code or "",
-                state=ResultState(result.state),
+                state=states.get(result.id, ResultState(result.state)),
                 category=ResultCategory(result.category),
                 findings=result.findings,
                 items=tuple(items.get(result.id, ())),
@@ -433,15 +472,20 @@ async def _views(session: AsyncSession, query: _ResultRows) -> list[ResultView]:
                 submitted_by=result.submitted_by,
                 submitted_at=as_utc(result.submitted_at),
                 checked_on=assignment.checked_on,
+                version=result.version,
+                previous_id=result.previous_id,
+                amendment_reason=result.amendment_reason,
+                steps=tuple(await review_store.steps(session, result.id)),
+                verdicts=tuple(await review_store.verdicts(session, result.id)),
             )
         )
     return views
 
 
 async def result_of(session: AsyncSession, assignment_id: int) -> ResultView | None:
-    """The assignment's result, if one was submitted (the result card)."""
+    """The assignment's latest result version, if one was submitted (the result card)."""
     found = await results_for(session, [assignment_id])
-    return found[0] if found else None
+    return max(found, key=lambda v: v.version) if found else None
 
 
 async def results_for(session: AsyncSession, assignment_ids: list[int]) -> list[ResultView]:
@@ -453,12 +497,17 @@ async def results_for(session: AsyncSession, assignment_ids: list[int]) -> list[
 
 
 async def with_results(session: AsyncSession, assignment_ids: list[int]) -> set[int]:
-    """Those of these assignments that have a result (submitted: not to be filled again)."""
+    """Those of these assignments with a result in force (not to be filled again): their
+    latest version was not objected to or returned."""
     if not assignment_ids:
         return set()
-    rows = await session.scalars(
-        select(InspectionResult.assignment_id).where(
-            InspectionResult.assignment_id.in_(assignment_ids)
+    rows = (
+        await session.execute(
+            select(InspectionResult.assignment_id, InspectionResult.id)
+            .where(InspectionResult.assignment_id.in_(assignment_ids))
+            .order_by(InspectionResult.version)
         )
-    )
-    return set(rows)
+    ).all()
+    latest = {assignment_id: result_id for assignment_id, result_id in rows}
+    states = await review_store.states_of(session, latest.values())
+    return {a for a, r in latest.items() if states.get(r) not in REOPENED}

@@ -869,7 +869,13 @@ class Texts:
     }
 
     def result_state(self, state: ResultState) -> str:
-        return {ResultState.SUBMITTED: "已提交"}[state]
+        return {
+            ResultState.SUBMITTED: "已提交",
+            ResultState.OBJECTED: "有异议退回",
+            ResultState.PENDING_REVIEW: "待审核",
+            ResultState.RETURNED: "审核退回",
+            ResultState.PASSED: "通过",
+        }[state]
 
     def image_refused(self, kind: str, size: int = 0, limit: int = 0) -> str:
         template = self._IMAGE_REFUSALS.get(kind, self._IMAGE_REFUSALS["not_image"])

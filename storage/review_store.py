@@ -1,0 +1,182 @@
+"""The review chain in the database: where each result version stands (its last transition),
+moving it, the members' 确认 / 有异议, and the latest version of an assignment's result.
+
+The caller owns the transaction. A move or a verdict that loses a race (two reviewers pressing
+通过 at once, a member pressing twice) is refused by a unique key and rolls back only its
+savepoint: the function says False and nothing changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from spotcheck.inspection import ResultState
+from spotcheck.review import Verdict, may_move
+from storage.models import as_utc
+from storage.result_models import InspectionResult, ResultConfirmation, ResultTransition
+
+SYSTEM = "system"  # the actor of a move no person made (enough members confirmed)
+
+
+@dataclass(frozen=True)
+class Step:
+    from_state: ResultState | None
+    to_state: ResultState
+    actor: str
+    reason: str
+    at: datetime  # UTC
+
+
+@dataclass(frozen=True)
+class MemberVerdict:
+    cert_no: str
+    verdict: Verdict
+    reason: str
+    at: datetime  # UTC
+
+
+@dataclass(frozen=True)
+class Version:
+    result_id: int
+    version: int
+    state: ResultState
+    submitted_by: str
+
+
+async def states_of(session: AsyncSession, result_ids: Iterable[int]) -> dict[int, ResultState]:
+    """Each version's state: the target of its last transition."""
+    ids = list(result_ids)
+    if not ids:
+        return {}
+    last = (
+        select(ResultTransition.result_id, func.max(ResultTransition.id).label("last"))
+        .where(ResultTransition.result_id.in_(ids))
+        .group_by(ResultTransition.result_id)
+        .subquery()
+    )
+    rows = await session.execute(
+        select(ResultTransition.result_id, ResultTransition.to_state).join(
+            last, ResultTransition.id == last.c.last
+        )
+    )
+    return {result_id: ResultState(state) for result_id, state in rows}
+
+
+async def state_of(session: AsyncSession, result_id: int) -> ResultState | None:
+    return (await states_of(session, [result_id])).get(result_id)
+
+
+async def begin(session: AsyncSession, result_id: int, actor: str, at: datetime) -> None:
+    """A version just written: its first step (→ 已提交)."""
+    session.add(
+        ResultTransition(
+            result_id=result_id, from_state=None, to_state=ResultState.SUBMITTED, actor=actor, at=at
+        )
+    )
+    await session.flush()
+
+
+async def move(
+    session: AsyncSession,
+    result_id: int,
+    to: ResultState,
+    actor: str,
+    at: datetime,
+    reason: str = "",
+) -> bool:
+    """The version moved to ``to``, if the chain allows it from where it stands now; whether
+    it moved (False: it was elsewhere, or another move won the race)."""
+    current = await state_of(session, result_id)
+    if current is None or not may_move(current, to):
+        return False
+    try:
+        async with session.begin_nested():
+            session.add(
+                ResultTransition(
+                    result_id=result_id,
+                    from_state=current,
+                    to_state=to,
+                    actor=actor,
+                    reason=reason,
+                    at=at,
+                )
+            )
+            await session.flush()
+    except IntegrityError:
+        return False
+    return True
+
+
+async def steps(session: AsyncSession, result_id: int) -> list[Step]:
+    rows = await session.scalars(
+        select(ResultTransition)
+        .where(ResultTransition.result_id == result_id)
+        .order_by(ResultTransition.id)
+    )
+    return [
+        Step(
+            ResultState(r.from_state) if r.from_state else None,
+            ResultState(r.to_state),
+            r.actor,
+            r.reason,
+            as_utc(r.at),
+        )
+        for r in rows
+    ]
+
+
+async def add_verdict(
+    session: AsyncSession,
+    result_id: int,
+    cert_no: str,
+    verdict: Verdict,
+    at: datetime,
+    reason: str = "",
+) -> bool:
+    """A member's 确认 or 有异议; False when he gave one already (each gives one)."""
+    try:
+        async with session.begin_nested():
+            session.add(
+                ResultConfirmation(
+                    result_id=result_id,
+                    cert_no=cert_no,
+                    verdict=verdict.value,
+                    reason=reason,
+                    at=at,
+                )
+            )
+            await session.flush()
+    except IntegrityError:
+        return False
+    return True
+
+
+async def verdicts(session: AsyncSession, result_id: int) -> list[MemberVerdict]:
+    rows = await session.scalars(
+        select(ResultConfirmation)
+        .where(ResultConfirmation.result_id == result_id)
+        .order_by(ResultConfirmation.id)
+    )
+    return [MemberVerdict(r.cert_no, Verdict(r.verdict), r.reason, as_utc(r.at)) for r in rows]
+
+
+async def latest_version(session: AsyncSession, assignment_id: int) -> Version | None:
+    """The assignment's latest result version, with where it stands."""
+    row = (
+        await session.execute(
+            select(InspectionResult.id, InspectionResult.version, InspectionResult.submitted_by)
+            .where(InspectionResult.assignment_id == assignment_id)
+            .order_by(InspectionResult.version.desc())
+            .limit(1)
+        )
+    ).first()
+    if row is None:
+        return None
+    state = await state_of(session, row[0])
+    return Version(row[0], row[1], state or ResultState.SUBMITTED, row[2])
