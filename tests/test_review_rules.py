@@ -1,0 +1,86 @@
+"""The review chain's rules: who may move a result where, when enough members confirmed, who
+reviews, and when a wait for review is reminded or escalated (working days)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from spotcheck.inspection import ResultState
+from spotcheck.review import (
+    ConfirmPolicy,
+    Overdue,
+    ReviewerKind,
+    confirmed_enough,
+    may_follow,
+    may_move,
+    review_overdue,
+    reviewers_for,
+    workdays_between,
+)
+
+S = ResultState
+
+
+def test_the_chain_goes_submitted_to_review_to_passed_or_returned_and_nowhere_else() -> None:
+    allowed = {(a, b) for a in S for b in S if may_move(a, b)}
+    assert allowed == {
+        (S.SUBMITTED, S.PENDING_REVIEW),
+        (S.SUBMITTED, S.OBJECTED),
+        (S.PENDING_REVIEW, S.PASSED),
+        (S.PENDING_REVIEW, S.RETURNED),
+    }
+
+
+def test_a_new_version_follows_only_a_sent_back_one_and_an_amendment_only_a_passed_one() -> None:
+    assert may_follow(None, amendment=False)
+    assert not may_follow(None, amendment=True)
+    assert {s for s in S if may_follow(s, amendment=False)} == {S.OBJECTED, S.RETURNED}
+    assert {s for s in S if may_follow(s, amendment=True)} == {S.PASSED}
+
+
+members = st.sets(st.sampled_from(["a", "b", "c", "d"]))
+
+
+@given(members, members)
+def test_one_confirmation_of_another_member_is_enough_unless_all_are_asked(
+    others: set[str], confirmed: set[str]
+) -> None:
+    agreeing = others & confirmed
+    assert confirmed_enough(ConfirmPolicy.ONE, others, confirmed) == (not others or bool(agreeing))
+    assert confirmed_enough(ConfirmPolicy.ALL, others, confirmed) == (agreeing == others)
+
+
+def test_a_confirmation_from_outside_the_team_counts_for_nothing() -> None:
+    assert not confirmed_enough(ConfirmPolicy.ONE, {"b"}, {"x", "a"})
+
+
+def test_the_lead_reviews_unless_he_submitted_then_the_county_then_the_city() -> None:
+    lead = reviewers_for("lead", "wang", ["c1", "c2"], ["city"])
+    assert (lead.kind, lead.cert_nos) == (ReviewerKind.LEAD, ("lead",))
+    county = reviewers_for("lead", "lead", ["c1", "c2"], ["city"])
+    assert (county.kind, county.cert_nos) == (ReviewerKind.COUNTY_ADMIN, ("c1", "c2"))
+    city = reviewers_for(None, "wang", [], ["city"])
+    assert (city.kind, city.cert_nos) == (ReviewerKind.CITY_ADMIN, ("city",))
+    # a county admin who submitted does not review himself
+    assert reviewers_for(None, "c1", ["c1"], ["city"]).cert_nos == ("city",)
+
+
+def _weekday(day: date) -> bool:
+    return day.weekday() < 5
+
+
+def test_working_days_count_after_the_start_up_to_the_end() -> None:
+    friday = date(2026, 11, 27)
+    assert workdays_between(friday, friday + timedelta(days=3), _weekday) == 1  # Monday
+    assert workdays_between(friday, friday, _weekday) == 0
+
+
+def test_a_wait_is_reminded_after_n_working_days_and_escalated_after_twice_as_many() -> None:
+    friday = date(2026, 11, 27)
+    monday, wednesday = friday + timedelta(days=3), friday + timedelta(days=5)
+    assert review_overdue(friday, monday, 3, _weekday) is Overdue.NO
+    assert review_overdue(friday, wednesday, 3, _weekday) is Overdue.REMIND
+    assert review_overdue(friday, friday + timedelta(days=10), 3, _weekday) is Overdue.ESCALATE

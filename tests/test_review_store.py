@@ -1,0 +1,133 @@
+"""The review chain in the database, on SQLite and PostgreSQL: a result's versions, its steps
+(append-only, one way out of each state even when two reviewers press at once) and the
+members' verdicts (one each)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
+from bot.context import AppContext
+from spotcheck.inspection import ResultState
+from spotcheck.review import Verdict
+from storage import review_store
+from storage.result_store import ResultExists, result_of, save_result, with_results
+from tests.factories_results import assignment, result_input
+
+NOW = datetime(2026, 11, 29, 6, 0, tzinfo=UTC)
+S = ResultState
+
+
+async def _submitted(ctx: AppContext) -> tuple[int, int]:
+    async with ctx.sessions.begin() as session:
+        task = await assignment(session)
+        result_id = await save_result(session, result_input(task.id))
+    return task.id, result_id
+
+
+async def _move(ctx: AppContext, result_id: int, to: ResultState, reason: str = "") -> bool:
+    async with ctx.sessions.begin() as session:
+        return await review_store.move(session, result_id, to, "13060099", NOW, reason)
+
+
+async def test_a_result_starts_submitted_and_moves_only_along_the_chain(ctx: AppContext) -> None:
+    _, result_id = await _submitted(ctx)
+    assert not await _move(ctx, result_id, S.PASSED)  # not before review
+    assert await _move(ctx, result_id, S.PENDING_REVIEW)
+    assert not await _move(ctx, result_id, S.OBJECTED)  # too late to object
+    assert await _move(ctx, result_id, S.RETURNED, "照片不清晰")
+    assert not await _move(ctx, result_id, S.PASSED)  # returned ends this version
+    async with ctx.sessions() as session:
+        steps = await review_store.steps(session, result_id)
+    assert [(s.from_state, s.to_state, s.reason) for s in steps] == [
+        (None, S.SUBMITTED, ""),
+        (S.SUBMITTED, S.PENDING_REVIEW, ""),
+        (S.PENDING_REVIEW, S.RETURNED, "照片不清晰"),
+    ]
+
+
+async def test_of_two_reviewers_pressing_at_once_one_moves_it(ctx: AppContext) -> None:
+    _, result_id = await _submitted(ctx)
+    assert await _move(ctx, result_id, S.PENDING_REVIEW)
+    async with ctx.sessions.begin() as one, ctx.sessions.begin() as other:
+        # both read 待审核 before either writes
+        assert await review_store.state_of(one, result_id) == S.PENDING_REVIEW
+        assert await review_store.state_of(other, result_id) == S.PENDING_REVIEW
+        first = await review_store.move(one, result_id, S.PASSED, "lead", NOW)
+        await one.commit()
+        second = await review_store.move(other, result_id, S.RETURNED, "county", NOW, "x")
+    assert (first, second) == (True, False)
+    async with ctx.sessions() as session:
+        assert await review_store.state_of(session, result_id) == S.PASSED
+
+
+async def test_a_member_gives_one_verdict(ctx: AppContext) -> None:
+    _, result_id = await _submitted(ctx)
+    async with ctx.sessions.begin() as session:
+        assert await review_store.add_verdict(session, result_id, "13060002", Verdict.CONFIRM, NOW)
+        assert not await review_store.add_verdict(
+            session, result_id, "13060002", Verdict.OBJECT, NOW, "改主意"
+        )
+        [verdict] = await review_store.verdicts(session, result_id)
+    assert (verdict.cert_no, verdict.verdict) == ("13060002", Verdict.CONFIRM)
+
+
+async def test_a_second_version_follows_only_a_result_sent_back(ctx: AppContext) -> None:
+    assignment_id, first = await _submitted(ctx)
+    with pytest.raises(ResultExists):  # still with the team
+        async with ctx.sessions.begin() as session:
+            await save_result(session, result_input(assignment_id))
+    assert await _move(ctx, first, S.OBJECTED, "类别不对")
+    async with ctx.sessions() as session:
+        assert await with_results(session, [assignment_id]) == set()  # to be filled again
+    async with ctx.sessions.begin() as session:
+        second = await save_result(session, result_input(assignment_id, findings="重新填写"))
+    async with ctx.sessions() as session:
+        view = await result_of(session, assignment_id)
+        assert await with_results(session, [assignment_id]) == {assignment_id}
+    assert view is not None
+    assert (view.id, view.version, view.previous_id, view.state, view.findings) == (
+        second,
+        2,
+        first,
+        S.SUBMITTED,
+        "重新填写",
+    )
+
+
+async def test_an_amendment_follows_a_passed_result_with_its_reason(ctx: AppContext) -> None:
+    assignment_id, first = await _submitted(ctx)
+    with pytest.raises(ResultExists):  # nothing to amend before it passed
+        async with ctx.sessions.begin() as session:
+            await save_result(session, result_input(assignment_id, amendment_reason="笔误"))
+    assert await _move(ctx, first, S.PENDING_REVIEW)
+    assert await _move(ctx, first, S.PASSED)
+    with pytest.raises(ResultExists):  # a passed result is not resubmitted, only amended
+        async with ctx.sessions.begin() as session:
+            await save_result(session, result_input(assignment_id))
+    async with ctx.sessions.begin() as session:
+        await save_result(session, result_input(assignment_id, amendment_reason="整改期限笔误"))
+    async with ctx.sessions() as session:
+        view = await result_of(session, assignment_id)
+        assert view is not None
+        first_state = await review_store.state_of(session, first)
+    assert (view.version, view.amendment_reason, view.state) == (2, "整改期限笔误", S.SUBMITTED)
+    assert first_state == S.PASSED  # the original is kept as it was
+
+
+async def test_steps_and_verdicts_cannot_be_changed_or_removed(ctx: AppContext) -> None:
+    _, result_id = await _submitted(ctx)
+    async with ctx.sessions.begin() as session:
+        await review_store.add_verdict(session, result_id, "13060002", Verdict.CONFIRM, NOW)
+    for change in (
+        "UPDATE result_transitions SET to_state = 'passed'",
+        "UPDATE result_confirmations SET verdict = 'object'",
+        "DELETE FROM result_transitions",
+        "DELETE FROM result_confirmations",
+    ):
+        with pytest.raises(DBAPIError, match="append-only"):
+            async with ctx.engine.begin() as connection:
+                await connection.execute(text(change))
