@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from spotcheck.classes import CreditRiskGrade, SupervisionClass
 from spotcheck.draw import ExpertCandidate, InspectorCandidate, TargetCandidate
+from spotcheck.inspection import ResultState
 from spotcheck.matching import Assignment as Task
 from spotcheck.quota import TaskKind
 from spotcheck.record import EncodedRecord
@@ -30,6 +31,7 @@ from storage.draw_models import (
     DrawRecord,
 )
 from storage.models import Expert, Inspector, Target, utcnow
+from storage.result_models import InspectionResult, ResultTransition
 
 
 async def target_candidates(
@@ -142,10 +144,20 @@ async def conflicts(session: AsyncSession) -> frozenset[tuple[str, str]]:
 
 
 async def checked_since(session: AsyncSession, since: date) -> set[str]:
-    """Targets checked on site on or after ``since``."""
+    """Targets checked on site on or after ``since``: the check's result passed review (a
+    result still with the team or the reviewer, or sent back, is no check yet)."""
+    passed = (
+        select(InspectionResult.id)
+        .join(ResultTransition, ResultTransition.result_id == InspectionResult.id)
+        .where(
+            InspectionResult.assignment_id == Assignment.id,
+            ResultTransition.to_state == ResultState.PASSED,
+        )
+        .exists()
+    )
     rows = await session.scalars(
         select(Assignment.credit_code).where(
-            Assignment.kind == TaskKind.ONSITE, Assignment.checked_on >= since
+            Assignment.kind == TaskKind.ONSITE, Assignment.checked_on >= since, passed
         )
     )
     return set(rows)

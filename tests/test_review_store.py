@@ -4,7 +4,7 @@ members' verdicts (one each)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import text
@@ -13,7 +13,7 @@ from sqlalchemy.exc import DBAPIError
 from bot.context import AppContext
 from spotcheck.inspection import ResultState
 from spotcheck.review import Verdict
-from storage import review_store
+from storage import draw_store, review_store
 from storage.result_store import ResultExists, result_of, save_result, with_results
 from tests.factories_results import assignment, result_input
 
@@ -131,3 +131,16 @@ async def test_steps_and_verdicts_cannot_be_changed_or_removed(ctx: AppContext) 
         with pytest.raises(DBAPIError, match="append-only"):
             async with ctx.engine.begin() as connection:
                 await connection.execute(text(change))
+
+
+async def test_only_a_passed_check_keeps_its_target_out_of_the_next_draw(ctx: AppContext) -> None:
+    assignment_id, result_id = await _submitted(ctx)  # checked on 2026-11-03
+    since = date(2026, 10, 1)
+    async with ctx.sessions() as session:
+        assert await draw_store.checked_since(session, since) == set()  # not reviewed yet
+    assert await _move(ctx, result_id, S.PENDING_REVIEW)
+    assert await _move(ctx, result_id, S.PASSED)
+    async with ctx.sessions() as session:
+        code = (await result_of(session, assignment_id)).credit_code  # type: ignore[union-attr]
+        assert await draw_store.checked_since(session, since) == {code}
+        assert await draw_store.checked_since(session, date(2026, 11, 4)) == set()
