@@ -1,7 +1,8 @@
 """The result card (检查结果): what was recorded on site, shown to those who may see it.
 
-Pushed to the team in force (the lead among them, the submitter too, as his confirmation) when
-a result is submitted, through the outbox in the submitting transaction; shown again by
+Pushed to the team in force when a result version is submitted, and to its reviewer when it
+goes to review (bot/services/review.py, with their buttons), through the outbox in the same
+transaction; shown again by
 /task_<id> to the team, the city admins and the county admins of the target's county. The
 card is a text and the photos' thumbnails: albums of up to ten (Telegram's media group takes
 2–10), a lone photo on its own. The thumbnails are read from the evidence directory when sent.
