@@ -257,3 +257,23 @@ async def test_a_member_replaced_cannot_confirm(open_bot: OpenBot, tmp_path: Pat
 
     assert bot.fake.callback_answer(refused)["text"] == STALE  # type: ignore[index]
     assert await bot.all(select(ResultConfirmation)) == []
+
+
+async def test_cancel_drops_an_objection_waiting_for_its_reason(
+    open_bot: OpenBot, tmp_path: Path
+) -> None:
+    bot = await evidence_bot(open_bot, tmp_path)
+    async with bot.running():
+        lead, member = await lead_and_member(bot)
+        await submitted_by(bot, member)
+        await bot.press(lead.user, "有异议", with_button(bot, lead.user, "有异议"))
+        await bot.send(lead.user, "/cancel")
+        await bot.send(lead.user, "县级重点监管对象每季度抽多少？")
+        await bot.settle()
+        # the 确认 button still works: nothing was recorded
+        await bot.press(lead.user, "确认", with_button(bot, lead.user, "确认"))
+        await bot.settle()
+
+    [version] = await chain(bot, lead.assignment_id)
+    assert version["state"] == "pending_review"
+    assert [c["verdict"] for c in version["confirmations"]] == ["confirm"]
