@@ -7,7 +7,9 @@ it (回避), ``sb`` a county's summary or statistics marked as sent (``sb:<quart
 answer to a form: a step of /draw, the directory of a file sent for /import, a question of the
 form engine (``fm:<form kind>:<draft id>:<draft version>:<question key>:<value>``, the id and
 the version in base 36; long values by index),
-``is`` start (or continue) the inspection form of an assignment (``is:<assignment id>``).
+``is`` start (or continue) the inspection form of an assignment (``is:<assignment id>``),
+``rv`` a step of the review chain on one result version (``rv:<verb>:<result id>``: ``cf``
+确认, ``ob`` 有异议, ``ps`` 通过, ``rt`` 退回).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from spotcheck.numerals import parse_decimal
 
 VERSION = "1"
 MAX_BYTES = 64
-ACTIONS = frozenset({"ok", "rc", "sb", "qa", "fm", "is"})
+ACTIONS = frozenset({"ok", "rc", "sb", "qa", "fm", "is", "rv"})
 
 
 @dataclass(frozen=True)
@@ -142,3 +144,33 @@ def parse_form_step(data: str | None) -> FormStep | None:
 def start_inspection(assignment_id: int) -> str:
     """开始检查 on an accepted assignment (or 继续填写 from /report)."""
     return encode("is", assignment_id)
+
+
+# --- issue 10: the review chain ---
+
+CONFIRM, OBJECT, PASS, RETURN = "cf", "ob", "ps", "rt"
+REVIEW_VERBS = frozenset({CONFIRM, OBJECT, PASS, RETURN})
+
+
+@dataclass(frozen=True)
+class ReviewStep:
+    verb: str  # CONFIRM | OBJECT | PASS | RETURN
+    result_id: int  # the result version the button was made for
+
+
+def review_step(verb: str, result_id: int) -> str:
+    """确认 / 有异议 on a member's card, 通过 / 退回 on a reviewer's."""
+    if verb not in REVIEW_VERBS:
+        raise ValueError(f"review callback not encodable: {verb!r}")
+    return encode("rv", verb, result_id)
+
+
+def parse_review_step(callback: Callback) -> ReviewStep | None:
+    """The review step, or None for anything :func:`review_step` could not have made."""
+    if callback.action != "rv" or len(callback.args) != 2:
+        return None
+    verb, result_text = callback.args
+    result_id = as_int(result_text)
+    if verb not in REVIEW_VERBS or result_id is None:
+        return None
+    return ReviewStep(verb, result_id)

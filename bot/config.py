@@ -23,6 +23,7 @@ from spotcheck.classes import CreditRiskGrade, SupervisionClass
 from spotcheck.numerals import is_decimal
 from spotcheck.quota import GradeMultipliers, Level, Ratios, parse_ratio
 from spotcheck.regions import BAODING_CODE, BAODING_COUNTIES, BAODING_NAME, CityRegions
+from spotcheck.review import ConfirmPolicy
 from spotcheck.workdays import WorkdayCalendar
 
 DEFAULT_CONFIG_PATH = Path("config.toml")
@@ -125,6 +126,15 @@ class InspectionConfig:
 
 
 @dataclass(frozen=True)
+class ReviewConfig:
+    """The review chain: how many of the other members confirm before review, and when a
+    result waiting for review is reminded (reminders are not sent yet: only stored)."""
+
+    confirmations: ConfirmPolicy = ConfirmPolicy.ONE  # "one" other member, or "all" of them
+    remind_after_workdays: int = 3
+
+
+@dataclass(frozen=True)
 class Config:
     database_url: str
     telegram: TelegramConfig
@@ -138,6 +148,7 @@ class Config:
     invite_ttl_hours: int = 72
     limits: LimitsConfig = field(default_factory=LimitsConfig)
     inspection: InspectionConfig = field(default_factory=InspectionConfig)
+    review: ReviewConfig = field(default_factory=ReviewConfig)
     source: str = "defaults"
     extras: dict[str, Any] = field(default_factory=dict)
 
@@ -156,6 +167,7 @@ _SECTIONS: dict[str, set[str]] = {
         "limits",
         "retention",
         "inspection",
+        "review",
     },
     "telegram": {f for f in TelegramConfig.__dataclass_fields__},
     "database": {"url"},
@@ -176,6 +188,7 @@ _SECTIONS: dict[str, set[str]] = {
     "limits": {f for f in LimitsConfig.__dataclass_fields__},
     "retention": {"outbox_days", "handled_updates_days", "strangers_days", "prune_at"},
     "inspection": {f for f in InspectionConfig.__dataclass_fields__},
+    "review": {f for f in ReviewConfig.__dataclass_fields__},
 }
 
 
@@ -239,6 +252,7 @@ def _build(raw: dict[str, Any], env: Mapping[str, str], source: str) -> Config:
     limits = section.table("limits")
     retention = section.table("retention")
     inspection = section.table("inspection")
+    review = section.table("review")
 
     mode = telegram.text("mode", "polling")
     if mode not in ("polling", "webhook"):
@@ -299,6 +313,12 @@ def _build(raw: dict[str, Any], env: Mapping[str, str], source: str) -> Config:
             prune_at=retention.clock("prune_at", "03:30"),
         ),
         inspection=_inspection(inspection),
+        review=ReviewConfig(
+            confirmations=ConfirmPolicy(
+                review.choice("confirmations", "one", tuple(p.value for p in ConfirmPolicy))
+            ),
+            remind_after_workdays=review.integer("remind_after_workdays", 3, minimum=1),
+        ),
         source=source,
     )
 

@@ -7,7 +7,15 @@ from telegram.ext import CallbackQueryHandler
 
 from bot import callback_data
 from bot.services import assignments
-from handlers import ask, directory_import, draw_flow, inspection_flow, reporting, tasks
+from handlers import (
+    ask,
+    directory_import,
+    draw_flow,
+    inspection_flow,
+    reporting,
+    review_flow,
+    tasks,
+)
 from handlers.common import App, Context, app_context, caller, texts_of
 from spotcheck.states import FormKind
 
@@ -20,6 +28,7 @@ async def on_button(update: Update, context: Context) -> None:
     action, args = (decoded.action, decoded.args) if decoded is not None else ("", ())
     target = callback_data.as_int(args[0]) if action in ("ok", "rc") and args else None
     step = callback_data.parse_form_step(query.data) if action == "fm" else None
+    reviewed = callback_data.parse_review_step(decoded) if decoded is not None else None
     if step is not None and step.kind == FormKind.DRAW:
         await draw_flow.on_step(update, context, person, step)
     elif action == "ok" and target is not None:
@@ -36,6 +45,8 @@ async def on_button(update: Update, context: Context) -> None:
         await inspection_flow.on_step(update, context, person)
     elif action == "is":
         await inspection_flow.on_start(update, context, person, args)
+    elif reviewed is not None:
+        await review_flow.on_step(update, context, person, reviewed)
     else:
         user = update.effective_user
         await assignments.log_refused(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import MessageHandler, filters
 
-from handlers import ask, draw_flow, inspection_flow, tasks
+from handlers import ask, draw_flow, inspection_flow, review_flow, tasks
 from handlers.common import App, Context, caller, refused_as_too_long, reply, texts_of
 from spotcheck.states import FormKind
 
@@ -27,6 +27,10 @@ async def on_text(update: Update, context: Context) -> None:
     ):
         return
     if waiting == FormKind.RECUSAL and await tasks.recusal_reason(update, context, person, text):
+        return
+    if waiting in (FormKind.OBJECTION, FormKind.RETURN) and (
+        await review_flow.reason_typed(update, context, person, text)
+    ):
         return
     if waiting == FormKind.DRAW and await draw_flow.seed_typed(update, context, person, text):
         return

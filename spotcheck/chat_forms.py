@@ -129,6 +129,27 @@ RECUSAL = Form(
 """申请回避: the reason, typed, for the assignment given at start."""
 
 
+OBJECTION = Form(
+    kind="objection",
+    givens=("result",),
+    questions=(
+        Question(
+            "reason", InputKind.TEXT, "objection.ask_reason", "objection.reason", max_chars=3000
+        ),
+    ),
+)
+"""有异议: the reason, typed, for the result version given at start."""
+
+RETURN = Form(
+    kind="return",
+    givens=("result",),
+    questions=(
+        Question("reason", InputKind.TEXT, "return.ask_reason", "return.reason", max_chars=3000),
+    ),
+)
+"""退回 (the reviewer's): the reason, typed, for the result version given at start."""
+
+
 def step_number(form: Form, key: str) -> int:
     """The question's place in the form (第 N 步), as declared: a question skipped for some
     people keeps its number for the others."""
@@ -156,6 +177,8 @@ def typed_questions(form: Form) -> tuple[str, ...]:
 # handler gives the inspection whatever else waits.
 TAKES_TEXT: dict[str, tuple[str, ...]] = {
     RECUSAL.kind: typed_questions(RECUSAL),
+    OBJECTION.kind: typed_questions(OBJECTION),
+    RETURN.kind: typed_questions(RETURN),
     DRAW.kind: ("seed", *typed_questions(DRAW)),
     INSPECTION: typed_questions(inspection_form()),
 }

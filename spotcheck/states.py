@@ -64,6 +64,8 @@ class FormKind(StrEnum):
     RECUSAL = "recusal"  # the reason for a 申请回避
     IMPORT = "import"  # the /import form: which directory his next file is
     INSPECTION = "inspection"  # the on-site result of one assignment (form_drafts only)
+    OBJECTION = "objection"  # the reason of a member's 有异议 to a submitted result
+    RETURN = "return"  # the reason of a reviewer's 退回
 
 
 class TaskState(StrEnum):

@@ -40,6 +40,21 @@ async def admins_of(session: AsyncSession, region: str) -> set[str]:
     return {cert for cert, role, where in rows if role == Role.ADMIN.value or where == region}
 
 
+async def county_admins(session: AsyncSession, region: str) -> list[str]:
+    """The active county admins of this county, by 执法证号."""
+    return list(
+        await session.scalars(
+            select(Inspector.cert_no)
+            .where(
+                Inspector.active,
+                Inspector.role == Role.COUNTY_ADMIN.value,
+                Inspector.region_code == region,
+            )
+            .order_by(Inspector.cert_no)
+        )
+    )
+
+
 async def city_admins(session: AsyncSession) -> set[str]:
     return set(
         await session.scalars(

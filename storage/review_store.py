@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -47,6 +48,8 @@ class Version:
     version: int
     state: ResultState
     submitted_by: str
+    assignment_id: int = 0
+    answers: dict[str, Any] | None = None  # the form's, as submitted (to open it again)
 
 
 async def states_of(session: AsyncSession, result_ids: Iterable[int]) -> dict[int, ResultState]:
@@ -166,17 +169,39 @@ async def verdicts(session: AsyncSession, result_id: int) -> list[MemberVerdict]
     return [MemberVerdict(r.cert_no, Verdict(r.verdict), r.reason, as_utc(r.at)) for r in rows]
 
 
+_VERSION_COLUMNS = (
+    InspectionResult.id,
+    InspectionResult.version,
+    InspectionResult.submitted_by,
+    InspectionResult.assignment_id,
+    InspectionResult.answers,
+)
+
+
+async def _version(session: AsyncSession, row: Any) -> Version | None:
+    if row is None:
+        return None
+    state = await state_of(session, row[0])
+    answers = dict(row[4]) if row[4] is not None else None
+    return Version(row[0], row[1], state or ResultState.SUBMITTED, row[2], row[3], answers)
+
+
 async def latest_version(session: AsyncSession, assignment_id: int) -> Version | None:
     """The assignment's latest result version, with where it stands."""
     row = (
         await session.execute(
-            select(InspectionResult.id, InspectionResult.version, InspectionResult.submitted_by)
+            select(*_VERSION_COLUMNS)
             .where(InspectionResult.assignment_id == assignment_id)
             .order_by(InspectionResult.version.desc())
             .limit(1)
         )
     ).first()
-    if row is None:
-        return None
-    state = await state_of(session, row[0])
-    return Version(row[0], row[1], state or ResultState.SUBMITTED, row[2])
+    return await _version(session, row)
+
+
+async def version_of(session: AsyncSession, result_id: int) -> Version | None:
+    """One result version by its id, with where it stands (None: no such version)."""
+    row = (
+        await session.execute(select(*_VERSION_COLUMNS).where(InspectionResult.id == result_id))
+    ).first()
+    return await _version(session, row)

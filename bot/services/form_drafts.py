@@ -16,7 +16,13 @@ from spotcheck.states import FormKind
 from storage import draft_store
 from storage.draft_store import Draft
 
-CANCELLED_BY_COMMAND = (FormKind.DRAW, FormKind.RECUSAL, FormKind.IMPORT)
+CANCELLED_BY_COMMAND = (
+    FormKind.DRAW,
+    FormKind.RECUSAL,
+    FormKind.IMPORT,
+    FormKind.OBJECTION,  # 有异议 waiting for its reason
+    FormKind.RETURN,  # 退回 waiting for its reason
+)
 
 
 async def restart(

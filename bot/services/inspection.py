@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import AppContext
-from bot.services import assignments, result_cards
+from bot.services import assignments, review
 from bot.services.identity import Person
 from bot.services.problems import ServiceProblem
 from spotcheck import form
@@ -41,10 +41,11 @@ from spotcheck.inspection import (
     inspection_form,
 )
 from spotcheck.states import FormKind, MemberState
-from storage import account_store, assignment_store, draft_store, result_store
+from storage import account_store, assignment_store, draft_store, result_store, review_store
 from storage.audit import audit
 from storage.draft_store import Draft, Stamp
 from storage.evidence_store import ImageRefused, PhotoLimits, RefusalKind, inspect_image, store
+from storage.models import utcnow
 from storage.result_store import CheckinInput, FollowUpInput, ItemInput, ResultExists, ResultInput
 
 FORM = inspection_form()
@@ -246,6 +247,9 @@ async def start(
             FORM, **{ITEMS: [list(pair) for pair in items], CHECK_DAY: today.isoformat()}
         )
         first = form.next_question(FORM, answers)
+        latest = await review_store.latest_version(session, assignment_id)
+        if latest is not None and latest.answers is not None:  # sent back: start from it
+            answers, first = latest.answers, None
         opened = await draft_store.open_draft(
             session,
             person.user_id,
@@ -498,8 +502,8 @@ async def submit(ctx: AppContext, person: Person, at: Stamp) -> str:
                 new={"assignment": assignment_id, "cert_no": person.cert_no},
             )
         )
-        # The team and its lead get the result card in the same transaction as the result.
-        await result_cards.enqueue_result_cards(session, ctx, assignment_id)
+        # The team gets the result card (the others with 确认 / 有异议) in the same transaction.
+        await review.submitted(session, ctx, result_id, utcnow())
         return name
 
 
@@ -539,6 +543,7 @@ def result_input(
         ),
         submitted_by=submitted_by,
         checked_on=date.fromisoformat(str(answers[CHECK_DAY])),
+        answers=answers,
         follow_ups=tuple(
             FollowUpInput(
                 kind,

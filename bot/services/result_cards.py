@@ -1,7 +1,8 @@
 """The result card (检查结果): what was recorded on site, shown to those who may see it.
 
-Pushed to the team in force (the lead among them, the submitter too, as his confirmation) when
-a result is submitted, through the outbox in the submitting transaction; shown again by
+Pushed to the team in force when a result version is submitted, and to its reviewer when it
+goes to review (bot/services/review.py, with their buttons), through the outbox in the same
+transaction; shown again by
 /task_<id> to the team, the city admins and the county admins of the target's county. The
 card is a text and the photos' thumbnails: albums of up to ten (Telegram's media group takes
 2–10), a lone photo on its own. The thumbnails are read from the evidence directory when sent.
@@ -49,7 +50,7 @@ class ResultCard:
         return rows
 
 
-async def _card(
+async def card_of_view(
     session: AsyncSession, ctx: AppContext, texts: Texts, view: ResultView
 ) -> ResultCard:
     target = await assignment_store.target(session, view.credit_code)
@@ -58,7 +59,14 @@ async def _card(
         view.submitted_by, view.submitted_by
     )
     lines = [
-        texts.card_head(target.name, view.credit_code, view.assignment_id, view.quarter),
+        texts.card_head(
+            target.name,
+            view.credit_code,
+            view.assignment_id,
+            view.quarter,
+            texts.result_state(view.state),
+            view.version,
+        ),
         texts.card_category(texts.category_name(view.category)),
     ]
     if view.checkin is not None:
@@ -128,7 +136,7 @@ async def enqueue_result_cards(session: AsyncSession, ctx: AppContext, assignmen
             continue
         language = account.language
         if language not in cards:
-            cards[language] = await _card(session, ctx, texts_for(language), view)
+            cards[language] = await card_of_view(session, ctx, texts_for(language), view)
         session.add_all(cards[language].outbox_rows(account.chat_id))
     return sum(1 for m in team if m.person_key in accounts)
 
@@ -144,4 +152,4 @@ async def card_for(ctx: AppContext, person: Person, assignment_id: int) -> Resul
         on_team = await assignment_store.membership(session, assignment_id, person.cert_no)
         if not may_see_result(person.role, person.region, on_team is not None, view.region_code):
             return None
-        return await _card(session, ctx, texts_for(person.language), view)
+        return await card_of_view(session, ctx, texts_for(person.language), view)

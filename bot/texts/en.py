@@ -7,6 +7,7 @@ from datetime import date
 from typing import ClassVar
 
 from bot.texts.zh import Texts
+from spotcheck.inspection import ResultState
 from spotcheck.roles import Role
 from spotcheck.states import TaskState
 
@@ -315,9 +316,27 @@ class EnglishTexts(Texts):
 
     # --- issue 15: result cards, task states, draft expiry ---
 
-    def card_head(self, target_name: str, credit_code: str, task: int, quarter: str) -> str:
+    def card_head(
+        self,
+        target_name: str,
+        credit_code: str,
+        task: int,
+        quarter: str,
+        state: str = "submitted",
+        version: int = 1,
+    ) -> str:
         head = f"[Inspection result] {target_name} ({credit_code})"
-        return f"{head}\nTask {task} · {quarter} · submitted"
+        again = f" · version {version}" if version > 1 else ""
+        return f"{head}\nTask {task} · {quarter} · {state}{again}"
+
+    def result_state(self, state: ResultState) -> str:
+        return {
+            ResultState.SUBMITTED: "submitted",
+            ResultState.OBJECTED: "objected to",
+            ResultState.PENDING_REVIEW: "pending review",
+            ResultState.RETURNED: "returned",
+            ResultState.PASSED: "passed",
+        }[state]
 
     def card_category(self, category: str) -> str:
         return f"Result: {category}"

@@ -1120,8 +1120,19 @@ class Texts:
 
     # --- issue 15: result cards, task states, draft expiry ---
 
-    def card_head(self, target_name: str, credit_code: str, task: int, quarter: str) -> str:
-        return f"【检查结果】{target_name}（{credit_code}）\n任务 {task} · {quarter} · 已提交"
+    def card_head(
+        self,
+        target_name: str,
+        credit_code: str,
+        task: int,
+        quarter: str,
+        state: str = "已提交",
+        version: int = 1,
+    ) -> str:
+        again = f" · 第 {version} 版" if version > 1 else ""
+        return (
+            f"【检查结果】{target_name}（{credit_code}）\n任务 {task} · {quarter} · {state}{again}"
+        )
 
     def card_category(self, category: str) -> str:
         return f"结论：{category}"
@@ -1239,6 +1250,76 @@ class Texts:
 
     def card_checked_in_at(self, at: str) -> str:
         return f"签到时间：{at}"
+
+    # --- issue 10: two-person confirmation and the review chain ---
+
+    def confirm_button(self) -> str:
+        return "确认"
+
+    def object_button(self) -> str:
+        return "有异议"
+
+    def pass_button(self) -> str:
+        return "通过"
+
+    def return_button(self) -> str:
+        return "退回"
+
+    def confirm_prompt(self, target_name: str, version: int) -> str:
+        again = f"（第 {version} 版）" if version > 1 else ""
+        return f"请核对同组提交的「{target_name}」检查结果{again}：无误请点「确认」，有问题请点「有异议」并写明理由。"
+
+    def review_prompt(self, target_name: str, version: int) -> str:
+        again = f"（第 {version} 版）" if version > 1 else ""
+        return f"【待审核】「{target_name}」检查结果{again}已经同组确认，请审核：「通过」或「退回」（需写明理由）。"
+
+    def confirm_progress(
+        self, target_name: str, done: list[str], waiting: list[str], state: ResultState
+    ) -> str:
+        line = f"确认进度（{target_name}）：已确认 {'、'.join(done) or '无'}"
+        if waiting:
+            line += f"；未确认 {'、'.join(waiting)}"
+        if state is ResultState.PENDING_REVIEW:
+            line += "。已送审核。"
+        return line + ("" if line.endswith("。") else "。")
+
+    def confirmed(self, target_name: str, state: ResultState) -> str:
+        sent = "，已送审核" if state is ResultState.PENDING_REVIEW else ""
+        return f"已确认「{target_name}」的检查结果{sent}。"
+
+    def reason_ask(self, target_name: str, returning: bool, minutes: int) -> str:
+        what = "退回" if returning else "有异议"
+        return f"{what}：「{target_name}」。请在 {minutes} 分钟内直接回复理由；发送 /cancel 放弃。"
+
+    def result_passed(self, target_name: str, reviewer: str) -> str:
+        return f"【审核通过】「{target_name}」的检查结果已由 {reviewer} 审核通过。"
+
+    def passed_done(self, target_name: str) -> str:
+        return f"已通过「{target_name}」的检查结果。"
+
+    def result_sent_back(self, target_name: str, who: str, reason: str, to: ResultState) -> str:
+        what = "审核退回" if to is ResultState.RETURNED else "提出异议"
+        return (
+            f"「{target_name}」的检查结果被 {who} {what}（{reason}），已退回提交人修改后重新提交。"
+        )
+
+    def result_sent_back_to_submitter(
+        self, target_name: str, who: str, reason: str, to: ResultState, reopened: bool
+    ) -> str:
+        what = "审核退回" if to is ResultState.RETURNED else "提出异议"
+        how = (
+            "您的检查表已重新打开（保留原填写内容），发送 /resume 查看、修改后再次提交。"
+            if reopened
+            else "请在 /report 中重新开始检查（保留原填写内容），修改后再次提交。"
+        )
+        return f"【{what}】「{target_name}」的检查结果被 {who} {what}：{reason}\n{how}"
+
+    def sent_back_done(self, target_name: str, to: ResultState) -> str:
+        what = "审核退回" if to is ResultState.RETURNED else "提出异议"
+        return f"已{what}「{target_name}」的检查结果，提交人已收到通知。"
+
+    def reason_lapsed(self, target_name: str, minutes: int) -> str:
+        return f"「{target_name}」的理由超过 {minutes} 分钟未填写，已作废，本条消息未作为理由。请重新点按钮。"
 
 
 class _Fields(dict[str, object]):
