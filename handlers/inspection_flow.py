@@ -269,7 +269,7 @@ async def on_step(update: Update, context: Context, person: Person) -> None:
             raise InspectionProblem("stale")
         at = Stamp(step.draft, step.version)
         if step.key == REVIEW_KEY and step.value == SUBMIT_VALUE:
-            target = await inspection.submit(ctx, person, at)
+            target = await inspection.submit(ctx, person, at, now(context))
             context.bot_data.outbox.wake()
             await query.answer()
             await reply(update, texts_of(update, context).inspection_submitted(target))

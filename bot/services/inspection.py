@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
@@ -45,7 +45,6 @@ from storage import account_store, assignment_store, draft_store, result_store, 
 from storage.audit import audit
 from storage.draft_store import Draft, Stamp
 from storage.evidence_store import ImageRefused, PhotoLimits, RefusalKind, inspect_image, store
-from storage.models import utcnow
 from storage.result_store import CheckinInput, FollowUpInput, ItemInput, ResultExists, ResultInput
 
 FORM = inspection_form()
@@ -471,8 +470,9 @@ async def add_photo(
 # ---- submitting and discarding -------------------------------------------------------------
 
 
-async def submit(ctx: AppContext, person: Person, at: Stamp) -> str:
-    """提交: the result written and the draft discarded in one transaction; the target's name.
+async def submit(ctx: AppContext, person: Person, at: Stamp, now: datetime) -> str:
+    """提交 at ``now`` (the bot's clock, which the review chain's reminders count from): the
+    result written and the draft discarded in one transaction; the target's name.
     After it the result cannot change: a second 提交 finds no draft (stale)."""
     async with ctx.sessions() as session, session.begin():
         draft = await _mine(session, person)
@@ -486,7 +486,10 @@ async def submit(ctx: AppContext, person: Person, at: Stamp) -> str:
             raise InspectionProblem("not_yours", assignment=assignment_id)
         name, lat, lon = await _target_of(session, assignment_id)
         radius = ctx.config.inspection.checkin_radius_m
-        data = result_input(answers, assignment_id, (lat, lon), radius, person.cert_no)
+        data = replace(
+            result_input(answers, assignment_id, (lat, lon), radius, person.cert_no),
+            submitted_at=now,
+        )
         if not await draft_store.discard(session, draft.id, at.version):
             raise InspectionProblem("stale")
         try:
@@ -503,7 +506,7 @@ async def submit(ctx: AppContext, person: Person, at: Stamp) -> str:
             )
         )
         # The team gets the result card (the others with 确认 / 有异议) in the same transaction.
-        await review.submitted(session, ctx, result_id, utcnow())
+        await review.submitted(session, ctx, result_id, now)
         return name
 
 
