@@ -18,9 +18,8 @@ a passed one may be followed by an amendment. Versions are never changed.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
 from enum import StrEnum
 
 from spotcheck.inspection import ResultState
@@ -109,24 +108,12 @@ class Overdue(StrEnum):
     ESCALATE = "escalate"  # tell the county admins
 
 
-def workdays_between(start: date, end: date, is_workday: Callable[[date], bool]) -> int:
-    """Working days after ``start`` up to and including ``end`` (0 when end ≤ start)."""
-    count, day = 0, start
-    while day < end:
-        day += timedelta(days=1)
-        count += is_workday(day)
-    return count
-
-
-def review_overdue(
-    waiting_since: date, today: date, after_workdays: int, is_workday: Callable[[date], bool]
-) -> Overdue:
-    """A result waiting for review since ``waiting_since`` (the local day it went to 待审核):
-    the reviewer is reminded once it has waited ``after_workdays`` working days, and the
-    county admins are told after twice as many."""
-    waited = workdays_between(waiting_since, today, is_workday)
-    if waited >= 2 * after_workdays:
+def review_overdue(waited_workdays: int, after_workdays: int) -> Overdue:
+    """A result that has waited for review ``waited_workdays`` working days (the official
+    calendar's count after the day it went to 待审核): the reviewer is reminded once it has
+    waited ``after_workdays``, and the county admins are told after twice as many."""
+    if waited_workdays >= 2 * after_workdays:
         return Overdue.ESCALATE
-    if waited >= after_workdays:
+    if waited_workdays >= after_workdays:
         return Overdue.REMIND
     return Overdue.NO
