@@ -12,9 +12,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, ScalarSelect, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from spotcheck.inspection import ResultState
 from spotcheck.review import Verdict, may_move
@@ -180,3 +181,45 @@ async def latest_version(session: AsyncSession, assignment_id: int) -> Version |
         return None
     state = await state_of(session, row[0])
     return Version(row[0], row[1], state or ResultState.SUBMITTED, row[2])
+
+
+# --- issue 10: stages everywhere ---
+
+
+def latest_state_of(
+    assignment_id: ColumnElement[int] | InstrumentedAttribute[int],
+) -> ScalarSelect[str]:
+    """The state of the assignment's latest result version, as a column correlated on
+    ``assignment_id`` (NULL without a result): one query lists many assignments' stages. The
+    version's last transition, else the state written with it."""
+    last_step = (
+        select(ResultTransition.to_state)
+        .where(ResultTransition.result_id == InspectionResult.id)
+        .order_by(ResultTransition.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    return (
+        select(func.coalesce(last_step, InspectionResult.state))
+        .where(InspectionResult.assignment_id == assignment_id)
+        .order_by(InspectionResult.version.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+async def latest_states(
+    session: AsyncSession, assignment_ids: Iterable[int]
+) -> dict[int, ResultState]:
+    """Each of these assignments' latest result version's state (those with a result)."""
+    ids = sorted(set(assignment_ids))
+    if not ids:
+        return {}
+    rows = await session.execute(
+        select(InspectionResult.assignment_id, InspectionResult.id, InspectionResult.state)
+        .where(InspectionResult.assignment_id.in_(ids))
+        .order_by(InspectionResult.version)
+    )
+    latest = {a: (r, s) for a, r, s in rows}
+    states = await states_of(session, [r for r, _ in latest.values()])
+    return {a: states.get(r, ResultState(s)) for a, (r, s) in latest.items()}

@@ -138,6 +138,9 @@ class EnglishTexts(Texts):
             TaskState.ACCEPTED: "accepted",
             TaskState.INSPECTING: "being inspected",
             TaskState.SUBMITTED: "submitted",
+            TaskState.PENDING_REVIEW: "pending review",
+            TaskState.RETURNED: "returned",
+            TaskState.PASSED: "passed",
         }
         return (
             f"{i}. {quarter} {name}{' (lead)' if lead else ''} — due {due},"

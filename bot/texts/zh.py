@@ -441,6 +441,9 @@ class Texts:
             TaskState.ACCEPTED: "已接受",
             TaskState.INSPECTING: "检查中",
             TaskState.SUBMITTED: "已提交",
+            TaskState.PENDING_REVIEW: "待审核",
+            TaskState.RETURNED: "退回",
+            TaskState.PASSED: "通过",
         }
         lead_mark = "（组长）" if lead else ""
         shown = states.get(state, state)
