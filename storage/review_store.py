@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, ScalarSelect, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from spotcheck.inspection import ResultState
 from spotcheck.review import Verdict, may_move
@@ -192,17 +192,20 @@ def latest_state_of(
     """The state of the assignment's latest result version, as a column correlated on
     ``assignment_id`` (NULL without a result): one query lists many assignments' stages. The
     version's last transition, else the state written with it."""
+    version = aliased(InspectionResult)  # its own: the caller may join results too
+    step = aliased(ResultTransition)
     last_step = (
-        select(ResultTransition.to_state)
-        .where(ResultTransition.result_id == InspectionResult.id)
-        .order_by(ResultTransition.id.desc())
+        select(step.to_state)
+        .where(step.result_id == version.id)
+        .order_by(step.id.desc())
         .limit(1)
+        .correlate(version)
         .scalar_subquery()
     )
     return (
-        select(func.coalesce(last_step, InspectionResult.state))
-        .where(InspectionResult.assignment_id == assignment_id)
-        .order_by(InspectionResult.version.desc())
+        select(func.coalesce(last_step, version.state))
+        .where(version.assignment_id == assignment_id)
+        .order_by(version.version.desc())
         .limit(1)
         .scalar_subquery()
     )

@@ -13,6 +13,7 @@ from spotcheck.quota import TaskKind
 from spotcheck.regions import CityRegions
 from spotcheck.reminders import Duty
 from spotcheck.roles import STRANGER_COMMANDS, Role, commands_for
+from spotcheck.stages import StageCounts
 from spotcheck.states import TaskState
 from storage.cells import CellProblem, Located
 from storage.excel import SheetProblem, SheetProblemKind
@@ -1242,6 +1243,33 @@ class Texts:
 
     def card_checked_in_at(self, at: str) -> str:
         return f"签到时间：{at}"
+
+    # --- issue 10: stages everywhere ---
+
+    def task_stage(self, state: TaskState) -> str:
+        return {
+            TaskState.TO_ACCEPT: "待接受",
+            TaskState.ACCEPTED: "已接受",
+            TaskState.INSPECTING: "检查中",
+            TaskState.SUBMITTED: "已提交",
+            TaskState.PENDING_REVIEW: "待审核",
+            TaskState.RETURNED: "退回",
+            TaskState.PASSED: "通过",
+        }[state]
+
+    def stage_counts(self, counts: StageCounts) -> str:
+        """Every stage with its count, then the follow-ups open and overdue."""
+        stages = " · ".join(f"{self.task_stage(s)} {n}" for s, n in counts.stages)
+        return (
+            f"阶段：{stages}\n后续处置：未完结 {counts.open_follow_ups}，"
+            f"逾期 {counts.overdue_follow_ups}"
+        )
+
+    def county_stages(self, counts: StageCounts) -> str:
+        return f"本区县对象现场检查（市、县两级）{counts.total} 家\n{self.stage_counts(counts)}"
+
+    def statistics_numbers(self, quarter: str, counts: StageCounts) -> str:
+        return f"本区县 {quarter} 现场检查 {counts.total} 家\n{self.stage_counts(counts)}"
 
 
 class _Fields(dict[str, object]):
