@@ -273,7 +273,7 @@ class Texts:
             "empty_plan": "按所选条件没有要抽取的检查对象，未生成抽查记录。",
             "bad_out": f"无法写入记录文件 {d.get('path')}（目录不存在或无权限），未抽取。",
             "bad_experts": "专家人数不能为负数。",
-            "bad_filter": f"筛选条件“{d.get('filter')}”无法识别，应为 industry=…、tag=…、permit=… 或 region=…。",
+            "bad_filter": f"筛选条件“{d.get('filter')}”无法识别，应为 industry=…、tag=…、permit=…、region=… 或 violation=within:天数。",
             "bad_joint": "联合检查需要写明参与方：内部联合至少两个处室，部门联合至少一个部门。",
             "no_quarter": "缺少 --quarter：请写明季度，如 --quarter 2024Q1。",
             "no_level": "缺少 --level：请写明抽查层级，--level city（市级）或 --level county（县级）。",
