@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -40,7 +41,10 @@ def add_parsers(commands: Any) -> None:
     draw.add_argument("--region", help="区县行政区划代码")
     draw.add_argument("--class", dest="cls", choices=[c.value for c in SupervisionClass])
     draw.add_argument(
-        "--filter", action="append", default=[], help="定向条件 industry=… tag=… permit=… region=…"
+        "--filter",
+        action="append",
+        default=[],
+        help="定向条件 industry=… tag=… permit=… region=… violation=within:天数",
     )
     draw.add_argument("--seed", help="事先公布的公开种子文本（如彩票开奖号码）")
     draw.add_argument("--commitment", type=int, help="draw commit 生成的熵承诺编号")
@@ -68,14 +72,29 @@ def add_parsers(commands: Any) -> None:
     verify.add_argument("record", help="记录 JSON 文件，或数据库中的记录号")
 
 
+_WITHIN = re.compile(r"within:([0-9]{1,5})")
+
+
+def _violation_days(item: str, text: str) -> int:
+    """`violation=within:365`: targets with a violation within 365 days before the quarter."""
+    found = _WITHIN.fullmatch(text.strip())
+    if found is None or int(found.group(1)) == 0:
+        raise DrawProblem("bad_filter", filter=item)
+    return int(found.group(1))
+
+
 def _request(args: argparse.Namespace) -> DrawRequest:
     if not args.quarter:
         raise DrawProblem("no_quarter")
     if not args.level:
         raise DrawProblem("no_level")
     values: dict[str, set[str]] = {}
+    within: int | None = None
     for item in args.filter:
         key, _, text = item.partition("=")
+        if key == "violation":
+            within = _violation_days(item, text)
+            continue
         if key not in _FILTER_KEYS or not text.strip():
             raise DrawProblem("bad_filter", filter=item)
         values.setdefault(_FILTER_KEYS[key], set()).update(
@@ -101,7 +120,9 @@ def _request(args: argparse.Namespace) -> DrawRequest:
         actor="cli",
         region=args.region,
         supervision_class=SupervisionClass(args.cls) if args.cls else None,
-        filters=DrawFilters(**{k: frozenset(v) for k, v in values.items()}),
+        filters=DrawFilters(
+            **{k: frozenset(v) for k, v in values.items()}, violation_within_days=within
+        ),
         seed_text=args.seed,
         commitment_id=args.commitment,
         joint=joint,

@@ -115,17 +115,28 @@ class DrawFilters:
     """Conditions of a directed draw (定向抽查); all empty means undirected (不定向).
 
     A target passes when, for every non-empty condition, it matches one of its values (for
-    tags: carries at least one of them).
+    tags: carries at least one of them). ``violation_within_days`` keeps the targets with a
+    violation found within that many days before the quarter (违法记录: a passed check that
+    found a problem); the service resolves them into ``violators`` before the draw, and the
+    record keeps both, so the draw is recomputed from the record alone.
     """
 
     industries: frozenset[str] = frozenset()
     tags: frozenset[str] = frozenset()
     permit_categories: frozenset[str] = frozenset()
     regions: frozenset[str] = frozenset()
+    violation_within_days: int | None = None
+    violators: frozenset[str] = frozenset()  # credit codes: resolved for the draw
 
     @property
     def directed(self) -> bool:
-        return bool(self.industries or self.tags or self.permit_categories or self.regions)
+        return bool(
+            self.industries
+            or self.tags
+            or self.permit_categories
+            or self.regions
+            or self.violation_within_days is not None
+        )
 
     def admits(self, target: TargetCandidate) -> bool:
         return (
@@ -133,15 +144,24 @@ class DrawFilters:
             and (not self.tags or not self.tags.isdisjoint(target.tags))
             and (not self.permit_categories or target.permit_category in self.permit_categories)
             and (not self.regions or target.region in self.regions)
+            and (self.violation_within_days is None or target.credit_code in self.violators)
         )
 
-    def to_json(self) -> dict[str, list[str]]:
-        return {
+    def to_json(self) -> dict[str, object]:
+        """The filters as records hold them; ``violation`` only when set, so records without
+        it read (and hash) as before."""
+        filters: dict[str, object] = {
             "industries": sorted(self.industries),
             "tags": sorted(self.tags),
             "permit_categories": sorted(self.permit_categories),
             "regions": sorted(self.regions),
         }
+        if self.violation_within_days is not None:
+            filters["violation"] = {
+                "within_days": self.violation_within_days,
+                "credit_codes": sorted(self.violators),
+            }
+        return filters
 
 
 class ExclusionReason(StrEnum):

@@ -679,6 +679,22 @@ def _joint(params: object) -> JointCheck:
         raise RecordError("parameters.joint") from None
 
 
+def _filters(filters: object) -> DrawFilters:
+    path = "parameters.filters"
+    present = isinstance(filters, dict) and "violation" in filters  # records before it lack it
+    violation = _get(filters, "violation", path, dict) if present else None
+    within = None if violation is None else _get(violation, "within_days", f"{path}.violation", int)
+    violators = () if violation is None else _texts(violation, "credit_codes", f"{path}.violation")
+    return DrawFilters(
+        industries=frozenset(_texts(filters, "industries", path)),
+        tags=frozenset(_texts(filters, "tags", path)),
+        permit_categories=frozenset(_texts(filters, "permit_categories", path)),
+        regions=frozenset(_texts(filters, "regions", path)),
+        violation_within_days=within,
+        violators=frozenset(violators),
+    )
+
+
 def _draw_inputs(record: Mapping[str, object], seed: SeedInput) -> DrawInputs:
     params = _get(dict(record), "parameters", "", dict)
     filters = _get(params, "filters", "parameters", dict)
@@ -702,12 +718,7 @@ def _draw_inputs(record: Mapping[str, object], seed: SeedInput) -> DrawInputs:
         rules=_rules(params),
         region=_opt(params, "region", "parameters", str),
         supervision_class=supervision_class,
-        filters=DrawFilters(
-            industries=frozenset(_texts(filters, "industries", "parameters.filters")),
-            tags=frozenset(_texts(filters, "tags", "parameters.filters")),
-            permit_categories=frozenset(_texts(filters, "permit_categories", "parameters.filters")),
-            regions=frozenset(_texts(filters, "regions", "parameters.filters")),
-        ),
+        filters=_filters(filters),
         ratios=ratios,
         multipliers=multipliers,
         joint=_joint(params),

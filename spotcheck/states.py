@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from spotcheck.inspection import ResultState
+
 
 class AssignmentState(StrEnum):
     """An assignment (one task of a draw). Any state but SUPERSEDED is in force."""
@@ -70,19 +72,34 @@ class FormKind(StrEnum):
 
 class TaskState(StrEnum):
     """Where one of an inspector's assignments stands, as /tasks shows it (not stored: read
-    from his place on the team, the assignment's inspection draft and its result)."""
+    from his place on the team, the assignment's inspection draft and the review state of its
+    latest result version)."""
 
     TO_ACCEPT = "to_accept"  # 待接受
     ACCEPTED = "accepted"  # 已接受
     INSPECTING = "inspecting"  # 检查中: an inspection draft is open for it
-    SUBMITTED = "submitted"  # 已提交: the result is in
+    SUBMITTED = "submitted"  # 已提交: the latest version waits for the members' confirmation
+    PENDING_REVIEW = "pending_review"  # 待审核
+    RETURNED = "returned"  # 退回: the latest version was objected to or returned, not resent
+    PASSED = "passed"  # 通过
 
     @classmethod
-    def of(cls, member: MemberState, drafting: bool, submitted: bool) -> TaskState:
-        """A result outranks a draft (a submitted form leaves none), a draft his acceptance
-        (a teammate may be filling it while he has not accepted yet)."""
-        if submitted:
-            return cls.SUBMITTED
+    def of(cls, member: MemberState, drafting: bool, result: ResultState | None) -> TaskState:
+        """The latest result version's state outranks a draft (a version sent back keeps its
+        draft open until it is resubmitted, and is 退回 until then; a resubmitted version
+        shows its own state), a draft his acceptance (a teammate may be filling it while he
+        has not accepted yet)."""
+        if result is not None:
+            return _OF_RESULT[result]
         if drafting:
             return cls.INSPECTING
         return cls.ACCEPTED if member == MemberState.ACCEPTED else cls.TO_ACCEPT
+
+
+_OF_RESULT = {
+    ResultState.SUBMITTED: TaskState.SUBMITTED,
+    ResultState.OBJECTED: TaskState.RETURNED,  # 有异议
+    ResultState.PENDING_REVIEW: TaskState.PENDING_REVIEW,
+    ResultState.RETURNED: TaskState.RETURNED,  # 审核退回
+    ResultState.PASSED: TaskState.PASSED,
+}

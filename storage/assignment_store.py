@@ -28,12 +28,11 @@ from sqlalchemy.orm import aliased
 
 from spotcheck.quota import TaskKind
 from spotcheck.states import AssignmentState, ConflictSource, FormKind, MemberState, PersonKind
-from storage import draft_store
+from storage import draft_store, review_store
 from storage.bot_models import TelegramAccount
 from storage.draft_models import FormDraft
 from storage.draw_models import Assignment, AssignmentMember, Conflict
 from storage.models import InspectionItem, Target
-from storage.result_models import InspectionResult
 
 
 def assignment_in_force(assignment: type[Assignment] = Assignment) -> ColumnElement[bool]:
@@ -135,13 +134,6 @@ def inspection_drafted() -> ColumnElement[bool]:
     )
 
 
-def result_submitted() -> ColumnElement[bool]:
-    """The assignment has its result (已提交)."""
-    return (
-        select(InspectionResult.id).where(InspectionResult.assignment_id == Assignment.id).exists()
-    )
-
-
 # Built once: /tasks runs it through the point reads, and building costs more than running.
 TASKS_OF = (
     select(
@@ -153,7 +145,7 @@ TASKS_OF = (
         AssignmentMember.state,
         AssignmentMember.is_lead,
         inspection_drafted(),
-        result_submitted(),
+        review_store.latest_state_of(Assignment.id),
     )
     .join(AssignmentMember, AssignmentMember.assignment_id == Assignment.id)
     .join(Target, Target.credit_code == Assignment.credit_code)
@@ -165,7 +157,7 @@ TASKS_OF = (
     .order_by(Assignment.due_date, Assignment.id)
 )
 """An inspector's tasks in force (bind ``cert_no``), by due date, with whether each has an
-inspection draft open and a result."""
+inspection draft open and the state of its latest result version (None without one)."""
 
 
 async def teams_to_push(

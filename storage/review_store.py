@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, ScalarSelect, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from spotcheck.inspection import ResultState
 from spotcheck.review import Verdict, may_move
@@ -205,3 +206,48 @@ async def version_of(session: AsyncSession, result_id: int) -> Version | None:
         await session.execute(select(*_VERSION_COLUMNS).where(InspectionResult.id == result_id))
     ).first()
     return await _version(session, row)
+
+
+# --- issue 10: stages everywhere ---
+
+
+def latest_state_of(
+    assignment_id: ColumnElement[int] | InstrumentedAttribute[int],
+) -> ScalarSelect[str]:
+    """The state of the assignment's latest result version, as a column correlated on
+    ``assignment_id`` (NULL without a result): one query lists many assignments' stages. The
+    version's last transition, else the state written with it."""
+    version = aliased(InspectionResult)  # its own: the caller may join results too
+    step = aliased(ResultTransition)
+    last_step = (
+        select(step.to_state)
+        .where(step.result_id == version.id)
+        .order_by(step.id.desc())
+        .limit(1)
+        .correlate(version)
+        .scalar_subquery()
+    )
+    return (
+        select(func.coalesce(last_step, version.state))
+        .where(version.assignment_id == assignment_id)
+        .order_by(version.version.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+async def latest_states(
+    session: AsyncSession, assignment_ids: Iterable[int]
+) -> dict[int, ResultState]:
+    """Each of these assignments' latest result version's state (those with a result)."""
+    ids = sorted(set(assignment_ids))
+    if not ids:
+        return {}
+    rows = await session.execute(
+        select(InspectionResult.assignment_id, InspectionResult.id, InspectionResult.state)
+        .where(InspectionResult.assignment_id.in_(ids))
+        .order_by(InspectionResult.version)
+    )
+    latest = {a: (r, s) for a, r, s in rows}
+    states = await states_of(session, [r for r, _ in latest.values()])
+    return {a: states.get(r, ResultState(s)) for a, (r, s) in latest.items()}

@@ -46,6 +46,7 @@ class Column:
     required: bool = True
     text: bool = False  # formatted as text in Excel so that codes keep their digits
     with_format: bool = False  # the reader also takes the cell's number format
+    derived: bool = False  # written by export from the record, read as nothing on import
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,11 @@ class SheetSpec:
     @property
     def headers(self) -> list[str]:
         return [c.header for c in self.columns]
+
+    @property
+    def template_headers(self) -> list[str]:
+        """What a blank template asks for: no derived column (nothing to fill in)."""
+        return [c.header for c in self.columns if not c.derived]
 
     @property
     def required_headers(self) -> list[str]:
@@ -107,9 +113,23 @@ def _targets(regions: CityRegions) -> SheetSpec:
             Column(
                 "纬度", "latitude", partial(cells.coordinate, low=3.0, high=54.0), required=False
             ),
+            # issue 10: the target's record, from its passed checks (export only)
+            Column(LAST_CHECKED, LAST_CHECKED_FIELD, _ignored, required=False, derived=True),
+            Column(LAST_VIOLATION, LAST_VIOLATION_FIELD, _ignored, required=False, derived=True),
         ),
         check_row=partial(_target_row, regions=regions),
     )
+
+
+# --- issue 10: violations feed the record ---
+
+LAST_CHECKED, LAST_CHECKED_FIELD = "最近检查日期", "_last_checked"
+LAST_VIOLATION, LAST_VIOLATION_FIELD = "最近发现问题", "_last_violation"
+
+
+def _ignored(_value: Any) -> None:
+    """A derived column read back: whatever it holds, nothing (the record is the database's)."""
+    return None
 
 
 def _class_label(value: str) -> str:
@@ -122,6 +142,8 @@ def _target_row(values: dict[str, Any], regions: CityRegions) -> list[tuple[str,
         values.pop("_classes"), values["positive_list"]
     ).value
     county = values.pop("_county")
+    values.pop(LAST_CHECKED_FIELD, None)
+    values.pop(LAST_VIOLATION_FIELD, None)
     if county and not regions.name_matches(values["region_code"], county):
         return [("所属区县", CellError(CellProblem.COUNTY_MISMATCH, county))]
     return []

@@ -167,7 +167,7 @@ def test_second_draw_is_refused_and_an_amendment_with_reason_is_drawn(
         ),
         (
             [*COUNTY_DRAW, "--filter", "colour=red"],
-            "筛选条件“colour=red”无法识别，应为 industry=…、tag=…、permit=… 或 region=…。",
+            "筛选条件“colour=red”无法识别，应为 industry=…、tag=…、permit=…、region=… 或 violation=within:天数。",
         ),
     ],
 )

@@ -46,15 +46,18 @@ OPENS_SUMMARY = (
 AHEAD_SUMMARY = (
     "【报送提醒】{county}：2024Q1 季度工作总结将于 2024-03-27 至 2024-03-29 报送，请提前准备。"
 )
+# The statistics reminder names the county's numbers: none checked yet.
+NO_CHECKS_2024Q1 = "\n本区县 2024Q1 现场检查 0 家\n阶段：待接受 0 · 已接受 0 · 检查中 0 · 已提交 0 · 待审核 0 · 退回 0 · 通过 0\n后续处置：未完结 0，逾期 0"
 AHEAD_STATISTICS = (
     "【报送提醒】{county}：2024Q1 季度统计表将于 2024-04-01 至 2024-04-03 报送，请提前准备。"
+    + NO_CHECKS_2024Q1
 )
 DUE_SUMMARY = (
     "【报送提醒】{county}：今天是 2024Q1 季度工作总结报送的最后一天（2024-03-27 至 2024-03-29）。"
 )
 OPENS_STATISTICS = (
     "【报送提醒】{county}：2024Q1 季度统计表报送期已开始（2024-04-01 至 2024-04-03）。"
-    "报送后请点“已报送”或直接上传文件。"
+    "报送后请点“已报送”或直接上传文件。" + NO_CHECKS_2024Q1
 )
 LATE_SUMMARY = "【逾期】{county} 尚未报送 2024Q1 季度工作总结（报送期 2024-03-27 至 2024-03-29）。"
 LATE_STATISTICS = "【逾期】{county} 尚未报送 2024Q1 季度统计表（报送期 2024-04-01 至 2024-04-03）。"
@@ -406,7 +409,8 @@ async def test_reminders_in_a_guessed_year_say_so_and_firm_ones_do_not(ctx: AppC
         "【报送提醒】竞秀区：2026Q4 季度工作总结报送期已开始（2026-12-29 至 2026-12-31）。"
         "报送后请点“已报送”或直接上传文件。",
         "【报送提醒】竞秀区：2026Q4 季度统计表将于 2027-01-04 至 2027-01-06"
-        "（暂定，节假日安排未发布） 报送，请提前准备。",
+        "（暂定，节假日安排未发布） 报送，请提前准备。"
+        + NO_CHECKS_2024Q1.replace("2024Q1", "2026Q4"),
     ]
 
 
@@ -507,6 +511,7 @@ async def test_submit_upload_picks_the_statistics_in_the_statistics_window(
     await reporting.send_reminders(ctx, at(2024, 4, 3))
     assert await said(ctx, 7002, "【报送提醒】莲池区：今天是") == [
         "【报送提醒】莲池区：今天是 2024Q1 季度统计表报送的最后一天（2024-04-01 至 2024-04-03）。"
+        + NO_CHECKS_2024Q1
     ]
     for chat in (7001, 7003):
         assert await said(ctx, chat, "【报送提醒】竞秀区：今天是") == []
@@ -727,8 +732,9 @@ async def test_send_lead_digests_only_when_progress_changed_and_daily_while_over
 
     first = await digests.send_lead_digests(ctx, at(2024, 3, 20, 8, 30))
     assert first == len(leads)
+    waiting = stages_line(to_accept=len(groups))
     assert await lead_texts(ctx, chat) == [
-        f"【组长日报】您带的检查组 {len(groups)} 个\n接受 ░░░░░░░░░░ 0/{len(people_in)} 人次"
+        f"【组长日报】您带的检查组 {len(groups)} 个\n接受 ░░░░░░░░░░ 0/{len(people_in)} 人次\n{waiting}"
     ]
     assert await digests.send_lead_digests(ctx, at(2024, 3, 20, 8, 30)) == 0
     assert await digests.send_lead_digests(ctx, at(2024, 3, 21, 8, 30)) == 0  # nothing changed
@@ -737,7 +743,8 @@ async def test_send_lead_digests_only_when_progress_changed_and_daily_while_over
     assert await digests.send_lead_digests(ctx, at(2024, 3, 22, 8, 30)) >= 1
     accepted_bar = bar(1, len(people_in))
     assert (await lead_texts(ctx, chat))[-1] == (
-        f"【组长日报】您带的检查组 {len(groups)} 个\n接受 {accepted_bar} 1/{len(people_in)} 人次"
+        f"【组长日报】您带的检查组 {len(groups)} 个\n接受 {accepted_bar} 1/{len(people_in)} 人次\n"
+        + waiting  # a group is 已接受 once all its members have accepted
     )
     assert await digests.send_lead_digests(ctx, at(2024, 3, 25, 8, 30)) == 0
     # past the due date (03-31) without a check: every day, saying how many are overdue
@@ -747,8 +754,27 @@ async def test_send_lead_digests_only_when_progress_changed_and_daily_while_over
     assert await digests.send_lead_digests(ctx, at(2024, 4, 2, 8, 30)) == len(leads)
     overdue = await lead_texts(ctx, chat)
     assert len(overdue) == before + 2
-    assert overdue[-1].endswith(f"\n逾期未检查：{len(groups)} 家")
+    assert overdue[-1].endswith(f"\n逾期未检查：{len(groups)} 家\n{waiting}")
     assert overdue[-1] == overdue[-2]
+
+
+def stages_line(
+    to_accept: int = 0, open_follow_ups: int = 0, overdue_follow_ups: int = 0, **more: int
+) -> str:
+    """The digests' stage lines (more: accepted, inspecting, submitted, pending_review,
+    returned, passed)."""
+    names = {
+        "accepted": "已接受",
+        "inspecting": "检查中",
+        "submitted": "已提交",
+        "pending_review": "待审核",
+        "returned": "退回",
+        "passed": "通过",
+    }
+    counts = " · ".join(
+        [f"待接受 {to_accept}", *(f"{w} {more.get(k, 0)}" for k, w in names.items())]
+    )
+    return f"阶段：{counts}\n后续处置：未完结 {open_follow_ups}，逾期 {overdue_follow_ups}"
 
 
 def bar(done: int, total: int) -> str:
@@ -797,6 +823,8 @@ async def test_send_county_digests_weekly_with_drawn_against_the_minimum(ctx: Ap
         f"特殊 ██████████ {drawn_special}/{minimum[SupervisionClass.SPECIAL]}✓",
         f"重点 ░░░░░░░░░░ 0/{minimum[SupervisionClass.KEY]}",
         f"一般 ░░░░░░░░░░ 0/{minimum[SupervisionClass.GENERAL]}",
+        f"本区县对象现场检查（市、县两级）{drawn_special} 家",
+        stages_line(to_accept=drawn_special),
     ]
     monday = at(2024, 3, 18, 8, 30)
     assert await digests.send_county_digests(ctx, monday) == 1  # one bound county admin

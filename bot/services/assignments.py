@@ -19,6 +19,7 @@ from spotcheck import form
 from spotcheck.chat_forms import RECUSAL
 from spotcheck.draw import DrawRefused, Refusal
 from spotcheck.form import Invalid
+from spotcheck.inspection import ResultState
 from spotcheck.states import ConflictSource, FormKind, MemberState, TaskState
 from storage import account_store, assignment_store, draft_store, draw_store
 from storage.audit import audit, chat_actor
@@ -293,11 +294,11 @@ async def tasks_of(ctx: AppContext, person: Person) -> list[Task]:
             name,
             code,
             due,
-            TaskState.of(MemberState(state), drafting, done),
+            TaskState.of(MemberState(state), drafting, ResultState(result) if result else None),
             lead,
             MemberState(state),
         )
-        for id_, quarter, name, code, due, state, lead, drafting, done in rows
+        for id_, quarter, name, code, due, state, lead, drafting, result in rows
     ]
 
 

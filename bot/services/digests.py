@@ -4,7 +4,7 @@ overdue), weekly the county admins' quota progress, and inspectors' assignments 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,13 +14,14 @@ from bot.services import outbox
 from bot.services.identity import Person
 from bot.services.minimums import class_minimums
 from bot.services.reporting import once
-from bot.texts import texts_for
+from bot.texts import Texts, texts_for
 from spotcheck.classes import SupervisionClass
 from spotcheck.deadlines import Quarter
 from spotcheck.quota import Level
 from spotcheck.roles import Role
+from spotcheck.stages import StageCounts
 from spotcheck.states import MemberState
-from storage import account_store, assignment_store
+from storage import account_store, assignment_store, stage_store
 
 
 @dataclass(frozen=True)
@@ -32,9 +33,15 @@ class GroupProgress:
     waiting: int
     accepted: int
     overdue: int
+    stages: StageCounts = field(default_factory=StageCounts)  # and their follow-ups
 
     def fingerprint(self) -> str:
         return hashlib.sha256(repr(self).encode()).hexdigest()[:16]
+
+    @property
+    def late(self) -> bool:
+        """A check or a follow-up is overdue: the digest goes out every day."""
+        return bool(self.overdue or self.stages.overdue_follow_ups)
 
 
 async def lead_progress(session: AsyncSession, cert_no: str, today: date) -> GroupProgress:
@@ -49,12 +56,24 @@ async def lead_progress(session: AsyncSession, cert_no: str, today: date) -> Gro
         for r in rows
         if r.due_date is not None and r.due_date < today and r.checked_on is None
     }
+    quarter = str(Quarter.containing(today))
     return GroupProgress(
         groups=len(groups),
         waiting=sum(1 for r in rows if r.state == MemberState.ASSIGNED),
         accepted=sum(1 for r in rows if r.state == MemberState.ACCEPTED),
         overdue=len(overdue),
+        stages=await stage_store.counts(
+            session,
+            stage_store.led_now(cert_no, quarter, today),
+            today,
+            follow_ups_of=stage_store.led_by(cert_no),
+        ),
     )
+
+
+def lead_text(texts: Texts, progress: GroupProgress) -> str:
+    lead = texts.lead_digest(progress.groups, progress.waiting, progress.accepted, progress.overdue)
+    return f"{lead}\n{texts.stage_counts(progress.stages)}"
 
 
 async def send_lead_digests(ctx: AppContext, now: datetime) -> int:
@@ -67,10 +86,8 @@ async def send_lead_digests(ctx: AppContext, now: datetime) -> int:
             progress = await lead_progress(session, cert, today)
             if progress.groups == 0:
                 continue
-            key = progress.fingerprint() + (f":{today.isoformat()}" if progress.overdue else "")
-            text = texts_for(account.language).lead_digest(
-                progress.groups, progress.waiting, progress.accepted, progress.overdue
-            )
+            key = progress.fingerprint() + (f":{today.isoformat()}" if progress.late else "")
+            text = lead_text(texts_for(account.language), progress)
             queued += await once(
                 session, "lead_digest", key, cert, outbox.message(account.chat_id, text)
             )
@@ -99,6 +116,39 @@ async def county_progress(
     ]
 
 
+async def county_stages(
+    session: AsyncSession, county: str, quarter: Quarter, today: date
+) -> StageCounts:
+    """The stages of the quarter's on-site checks of the county's targets (city and county
+    level), and the follow-ups still open of any quarter's."""
+    return await stage_store.counts(
+        session,
+        stage_store.of_county(county, str(quarter)),
+        today,
+        follow_ups_of=stage_store.of_county(county),
+    )
+
+
+async def county_text(
+    ctx: AppContext,
+    session: AsyncSession,
+    texts: Texts,
+    county: str,
+    quarter: Quarter,
+    today: date,
+) -> str:
+    """The county admin's digest: the county-level draws against the minimums, then the
+    stages of the county's checks."""
+    progress = await county_progress(ctx, session, county, quarter)
+    drawn = texts.county_digest(
+        texts.region_name(ctx.config.regions, county),
+        str(quarter),
+        [(p.supervision_class, p.drawn, p.minimum) for p in progress],
+    )
+    stages = await county_stages(session, county, quarter, today)
+    return f"{drawn}\n{texts.county_stages(stages)}"
+
+
 async def send_county_digests(ctx: AppContext, now: datetime) -> int:
     """Weekly: each county admin's quota progress for the quarter, per class."""
     local = now.astimezone(ctx.config.timezone)
@@ -109,12 +159,8 @@ async def send_county_digests(ctx: AppContext, now: datetime) -> int:
         for cert, _, county, account in await account_store.bound_people(
             session, Role.COUNTY_ADMIN
         ):
-            progress = await county_progress(ctx, session, county, quarter)
-            texts = texts_for(account.language)
-            text = texts.county_digest(
-                texts.region_name(ctx.config.regions, county),
-                str(quarter),
-                [(p.supervision_class, p.drawn, p.minimum) for p in progress],
+            text = await county_text(
+                ctx, session, texts_for(account.language), county, quarter, local.date()
             )
             queued += await once(
                 session,
@@ -150,19 +196,10 @@ async def digest_for(ctx: AppContext, person: Person, now: datetime) -> str:
         parts = []
         progress = await lead_progress(session, person.cert_no, local.date())
         if progress.groups:
-            parts.append(
-                texts.lead_digest(
-                    progress.groups, progress.waiting, progress.accepted, progress.overdue
-                )
-            )
+            parts.append(lead_text(texts, progress))
         if person.role is Role.COUNTY_ADMIN:
             quarter = Quarter.containing(local.date())
-            rows = await county_progress(ctx, session, person.region, quarter)
             parts.append(
-                texts.county_digest(
-                    texts.region_name(ctx.config.regions, person.region),
-                    str(quarter),
-                    [(p.supervision_class, p.drawn, p.minimum) for p in rows],
-                )
+                await county_text(ctx, session, texts, person.region, quarter, local.date())
             )
     return "\n\n".join(parts) or texts.digest_empty()

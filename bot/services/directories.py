@@ -17,14 +17,23 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.services.collector import collector_paused
 from bot.services.progress import Progress
-from bot.texts import Texts
+from bot.texts import Texts, texts_for
 from spotcheck.regions import CityRegions
 from spotcheck.roles import Role, may_write_person
-from storage import excel
+from storage import excel, violation_store
 from storage.cells import CellProblem, Located
 from storage.directory_store import DirectoryChange, apply_changes, current_rows, plan_changes
 from storage.excel import SheetProblem, SheetRejected
-from storage.sheets import KINDS, ParsedSheet, SheetSpec, export_row, parse_rows, sheet_spec
+from storage.sheets import (
+    KINDS,
+    LAST_CHECKED_FIELD,
+    LAST_VIOLATION_FIELD,
+    ParsedSheet,
+    SheetSpec,
+    export_row,
+    parse_rows,
+    sheet_spec,
+)
 
 # Progress is told in rows; an import tells it from the worker thread that reads the sheet.
 PROGRESS_ROWS = 500  # how often, in rows
@@ -251,6 +260,8 @@ async def export_directory(
     spec = sheet_spec(kind, regions)
     async with sessions() as session:
         rows = [values for _, active, values in await current_rows(session, spec) if active]
+        if kind == "targets":
+            await _with_record(session, rows)
     written = (export_row(spec, values, regions) for values in rows)
     excel.write_sheet(
         path,
@@ -263,12 +274,30 @@ async def export_directory(
     return len(rows)
 
 
+async def _with_record(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Each target's 最近检查日期 (its latest passed on-site check) and 最近发现问题 (the latest
+    violation: its day and category, e.g. "2026-11-03 发现问题已责令改正"), in place."""
+    checked = await violation_store.last_checked(session)
+    violations = await violation_store.latest_violations(session)
+    texts = texts_for(None)  # the sheets are Chinese, whoever exports them
+    for values in rows:
+        code = values["credit_code"]
+        day = checked.get(code)
+        values[LAST_CHECKED_FIELD] = day.isoformat() if day else None
+        found = violations.get(code)
+        values[LAST_VIOLATION_FIELD] = (
+            None
+            if found is None
+            else f"{found.checked_on.isoformat()} {texts.category_name(found.category)}"
+        )
+
+
 def write_template(regions: CityRegions, kind: str, path: Path) -> None:
     spec = sheet_spec(kind, regions)
     excel.write_sheet(
         path,
         spec.title,
-        spec.headers,
+        spec.template_headers,
         [],
         text_columns=spec.text_headers,
         required=spec.required_headers,

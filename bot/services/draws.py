@@ -45,7 +45,7 @@ from spotcheck.record import (
     verify_record,
 )
 from spotcheck.states import MemberState, PersonKind, RecordKind
-from storage import draw_store
+from storage import draw_store, violation_store
 from storage.audit import audit
 from storage.draw_models import DrawCommitment, DrawPlan
 from storage.models import utcnow
@@ -162,6 +162,11 @@ async def _inputs(
     for code in drawn & in_scope:
         exclusions.setdefault(code, ExclusionReason.ALREADY_DRAWN)
     filters, region = request.filters, request.region
+    if filters.violation_within_days is not None:
+        # 违法记录: the targets in scope with a violation found within N days before the quarter
+        since = quarter.first_day - timedelta(days=filters.violation_within_days)
+        found = await violation_store.violators_since(session, since, quarter.first_day)
+        filters = replace(filters, violators=frozenset(found & in_scope))
     if request.level is Level.CITY and region is not None:
         # A city-level draw covers the whole city; naming a county narrows it as a filter.
         filters, region = replace(filters, regions=filters.regions | {region}), None

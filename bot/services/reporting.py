@@ -19,8 +19,9 @@ from bot.texts import texts_for
 from spotcheck.deadlines import Quarter, QuarterDeadlines, year_deadlines
 from spotcheck.reminders import Duty, Reminder, Stage, duty_window, reminders_due
 from spotcheck.roles import Role
+from spotcheck.stages import StageCounts
 from spotcheck.workdays import WorkdayCalendar
-from storage import account_store, reporting_store
+from storage import account_store, reporting_store, stage_store
 from storage.audit import audit
 from storage.bot_models import OutboxMessage, TelegramAccount
 from storage.lengths import fit_file_name, length_of
@@ -102,7 +103,8 @@ async def send_reminders(ctx: AppContext, now: datetime) -> int:
                         inspector.role == Role.COUNTY_ADMIN.value
                         and inspector.region_code == county
                     ):
-                        message = _reminder_message(account, reminder, county_name)
+                        numbers = await _statistics_numbers(session, reminder, county, day)
+                        message = _reminder_message(account, reminder, county_name, numbers)
                         key = f"{reminder.key}:{county}"
                         queued += await once(session, "report", key, inspector.cert_no, message)
         for inspector, account in people:
@@ -136,8 +138,22 @@ async def _escalate(
     return queued
 
 
+async def _statistics_numbers(
+    session: AsyncSession, reminder: Reminder, county: str, today: date
+) -> StageCounts | None:
+    """For the statistics duty: the stages of the quarter's on-site checks of the county's
+    targets and their follow-ups open and overdue (None for the summary)."""
+    if reminder.duty is not Duty.STATISTICS:
+        return None
+    where = stage_store.of_county(county, str(reminder.quarter))
+    return await stage_store.counts(session, where, today)
+
+
 def _reminder_message(
-    account: TelegramAccount, reminder: Reminder, county_name: str
+    account: TelegramAccount,
+    reminder: Reminder,
+    county_name: str,
+    numbers: StageCounts | None = None,
 ) -> OutboxMessage:
     texts = texts_for(account.language)
     text = texts.report_reminder(
@@ -148,6 +164,8 @@ def _reminder_message(
         reminder.window,
         reminder.provisional,
     )
+    if numbers is not None:  # the statistics: the county's numbers for the quarter
+        text = f"{text}\n{texts.statistics_numbers(str(reminder.quarter), numbers)}"
     if reminder.stage is Stage.AHEAD:
         return outbox.message(account.chat_id, text)  # nothing to submit before the window
     button = (

@@ -9,6 +9,7 @@ from typing import ClassVar
 from bot.texts.zh import Texts
 from spotcheck.inspection import ResultState
 from spotcheck.roles import Role
+from spotcheck.stages import StageCounts
 from spotcheck.states import TaskState
 
 
@@ -139,6 +140,9 @@ class EnglishTexts(Texts):
             TaskState.ACCEPTED: "accepted",
             TaskState.INSPECTING: "being inspected",
             TaskState.SUBMITTED: "submitted",
+            TaskState.PENDING_REVIEW: "pending review",
+            TaskState.RETURNED: "returned",
+            TaskState.PASSED: "passed",
         }
         return (
             f"{i}. {quarter} {name}{' (lead)' if lead else ''} — due {due},"
@@ -420,3 +424,32 @@ class EnglishTexts(Texts):
 
     def card_checked_in_at(self, at: str) -> str:
         return f"Checked in at {at}"
+
+    # --- issue 10: stages everywhere ---
+
+    def task_stage(self, state: TaskState) -> str:
+        return {
+            TaskState.TO_ACCEPT: "to accept",
+            TaskState.ACCEPTED: "accepted",
+            TaskState.INSPECTING: "being inspected",
+            TaskState.SUBMITTED: "submitted",
+            TaskState.PENDING_REVIEW: "pending review",
+            TaskState.RETURNED: "returned",
+            TaskState.PASSED: "passed",
+        }[state]
+
+    def stage_counts(self, counts: StageCounts) -> str:
+        stages = " · ".join(f"{self.task_stage(s)} {n}" for s, n in counts.stages)
+        return (
+            f"Stages: {stages}\nFollow-ups: {counts.open_follow_ups} open,"
+            f" {counts.overdue_follow_ups} overdue"
+        )
+
+    def county_stages(self, counts: StageCounts) -> str:
+        return (
+            f"On-site checks of the county's targets (city and county level): {counts.total}\n"
+            f"{self.stage_counts(counts)}"
+        )
+
+    def statistics_numbers(self, quarter: str, counts: StageCounts) -> str:
+        return f"On-site checks in {quarter}: {counts.total}\n{self.stage_counts(counts)}"

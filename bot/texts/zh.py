@@ -13,6 +13,7 @@ from spotcheck.quota import TaskKind
 from spotcheck.regions import CityRegions
 from spotcheck.reminders import Duty
 from spotcheck.roles import STRANGER_COMMANDS, Role, commands_for
+from spotcheck.stages import StageCounts
 from spotcheck.states import TaskState
 from storage.cells import CellProblem, Located
 from storage.excel import SheetProblem, SheetProblemKind
@@ -272,7 +273,7 @@ class Texts:
             "empty_plan": "按所选条件没有要抽取的检查对象，未生成抽查记录。",
             "bad_out": f"无法写入记录文件 {d.get('path')}（目录不存在或无权限），未抽取。",
             "bad_experts": "专家人数不能为负数。",
-            "bad_filter": f"筛选条件“{d.get('filter')}”无法识别，应为 industry=…、tag=…、permit=… 或 region=…。",
+            "bad_filter": f"筛选条件“{d.get('filter')}”无法识别，应为 industry=…、tag=…、permit=…、region=… 或 violation=within:天数。",
             "bad_joint": "联合检查需要写明参与方：内部联合至少两个处室，部门联合至少一个部门。",
             "no_quarter": "缺少 --quarter：请写明季度，如 --quarter 2024Q1。",
             "no_level": "缺少 --level：请写明抽查层级，--level city（市级）或 --level county（县级）。",
@@ -441,6 +442,9 @@ class Texts:
             TaskState.ACCEPTED: "已接受",
             TaskState.INSPECTING: "检查中",
             TaskState.SUBMITTED: "已提交",
+            TaskState.PENDING_REVIEW: "待审核",
+            TaskState.RETURNED: "退回",
+            TaskState.PASSED: "通过",
         }
         lead_mark = "（组长）" if lead else ""
         shown = states.get(state, state)
@@ -1320,6 +1324,33 @@ class Texts:
 
     def reason_lapsed(self, target_name: str, minutes: int) -> str:
         return f"「{target_name}」的理由超过 {minutes} 分钟未填写，已作废，本条消息未作为理由。请重新点按钮。"
+
+    # --- issue 10: stages everywhere ---
+
+    def task_stage(self, state: TaskState) -> str:
+        return {
+            TaskState.TO_ACCEPT: "待接受",
+            TaskState.ACCEPTED: "已接受",
+            TaskState.INSPECTING: "检查中",
+            TaskState.SUBMITTED: "已提交",
+            TaskState.PENDING_REVIEW: "待审核",
+            TaskState.RETURNED: "退回",
+            TaskState.PASSED: "通过",
+        }[state]
+
+    def stage_counts(self, counts: StageCounts) -> str:
+        """Every stage with its count, then the follow-ups open and overdue."""
+        stages = " · ".join(f"{self.task_stage(s)} {n}" for s, n in counts.stages)
+        return (
+            f"阶段：{stages}\n后续处置：未完结 {counts.open_follow_ups}，"
+            f"逾期 {counts.overdue_follow_ups}"
+        )
+
+    def county_stages(self, counts: StageCounts) -> str:
+        return f"本区县对象现场检查（市、县两级）{counts.total} 家\n{self.stage_counts(counts)}"
+
+    def statistics_numbers(self, quarter: str, counts: StageCounts) -> str:
+        return f"本区县 {quarter} 现场检查 {counts.total} 家\n{self.stage_counts(counts)}"
 
 
 class _Fields(dict[str, object]):

@@ -41,12 +41,15 @@ OPENS_SUMMARY = (
 AHEAD_SUMMARY = (
     "【报送提醒】竞秀区：2024Q1 季度工作总结将于 2024-03-27 至 2024-03-29 报送，请提前准备。"
 )
+# The statistics reminder names the county's numbers: none checked yet.
+NO_CHECKS_2024Q1 = "\n本区县 2024Q1 现场检查 0 家\n阶段：待接受 0 · 已接受 0 · 检查中 0 · 已提交 0 · 待审核 0 · 退回 0 · 通过 0\n后续处置：未完结 0，逾期 0"
 AHEAD_STATISTICS = (
     "【报送提醒】竞秀区：2024Q1 季度统计表将于 2024-04-01 至 2024-04-03 报送，请提前准备。"
+    + NO_CHECKS_2024Q1
 )
 OPENS_STATISTICS = (
     "【报送提醒】竞秀区：2024Q1 季度统计表报送期已开始（2024-04-01 至 2024-04-03）。"
-    "报送后请点“已报送”或直接上传文件。"
+    "报送后请点“已报送”或直接上传文件。" + NO_CHECKS_2024Q1
 )
 SUMMARY_REGISTERED = "已登记：2024Q1 季度工作总结已报送，相关提醒停止。"
 STATISTICS_REGISTERED = "已登记：2024Q1 季度统计表已报送，相关提醒停止。"
@@ -341,7 +344,9 @@ async def test_digests_arrive_for_the_lead_and_the_county_admin(
         groups = {m.assignment_id for m in members if m.is_lead and m.person_key == lead}
         in_groups = [m for m in members if m.assignment_id in groups]
         digest = (
-            f"【组长日报】您带的检查组 {len(groups)} 个\n接受 ░░░░░░░░░░ 0/{len(in_groups)} 人次"
+            f"【组长日报】您带的检查组 {len(groups)} 个\n接受 ░░░░░░░░░░ 0/{len(in_groups)} 人次\n"
+            f"阶段：待接受 {len(groups)} · 已接受 0 · 检查中 0 · 已提交 0 · 待审核 0 · 退回 0 · 通过 0\n"
+            "后续处置：未完结 0，逾期 0"
         )
         # on demand
         await bot.send(people[lead], "/digest")
@@ -363,6 +368,11 @@ async def test_digests_arrive_for_the_lead_and_the_county_admin(
         assert weekly.startswith("【周报】竞秀区 2024Q1 县级抽查进度\n")
         assert f"\n特殊 ██████████ {drawn}/{drawn}✓\n" in weekly
         assert weekly.splitlines()[2].startswith("重点 ░░░░░░░░░░ 0/")
+        assert weekly.endswith(
+            f"\n本区县对象现场检查（市、县两级）{drawn} 家\n"
+            f"阶段：待接受 {drawn} · 已接受 0 · 检查中 0 · 已提交 0 · 待审核 0 · 退回 0 · 通过 0\n"
+            "后续处置：未完结 0，逾期 0"
+        )
         await bot.send(county_admin, "/digest")
         assert bot.fake.last_text(county_admin.id) == weekly
     keep_transcript(bot, "2024-03-18 (Mon) 08:30: digests", start)
