@@ -124,6 +124,16 @@ class InspectionConfig:
     draft_warning_hours: int = 48  # … and its holder warned after this
 
 
+# --- issue 10: follow-ups ---
+
+
+@dataclass(frozen=True)
+class FollowUpsConfig:
+    """后续处理: a 责令整改 is reminded this many days before its deadline, and on the day."""
+
+    remind_days_before: int = 3
+
+
 @dataclass(frozen=True)
 class Config:
     database_url: str
@@ -138,6 +148,7 @@ class Config:
     invite_ttl_hours: int = 72
     limits: LimitsConfig = field(default_factory=LimitsConfig)
     inspection: InspectionConfig = field(default_factory=InspectionConfig)
+    follow_ups: FollowUpsConfig = field(default_factory=FollowUpsConfig)  # issue 10
     source: str = "defaults"
     extras: dict[str, Any] = field(default_factory=dict)
 
@@ -156,6 +167,7 @@ _SECTIONS: dict[str, set[str]] = {
         "limits",
         "retention",
         "inspection",
+        "follow_ups",  # issue 10
     },
     "telegram": {f for f in TelegramConfig.__dataclass_fields__},
     "database": {"url"},
@@ -176,6 +188,7 @@ _SECTIONS: dict[str, set[str]] = {
     "limits": {f for f in LimitsConfig.__dataclass_fields__},
     "retention": {"outbox_days", "handled_updates_days", "strangers_days", "prune_at"},
     "inspection": {f for f in InspectionConfig.__dataclass_fields__},
+    "follow_ups": {f for f in FollowUpsConfig.__dataclass_fields__},  # issue 10
 }
 
 
@@ -239,6 +252,7 @@ def _build(raw: dict[str, Any], env: Mapping[str, str], source: str) -> Config:
     limits = section.table("limits")
     retention = section.table("retention")
     inspection = section.table("inspection")
+    follow_ups = section.table("follow_ups")  # issue 10
 
     mode = telegram.text("mode", "polling")
     if mode not in ("polling", "webhook"):
@@ -299,6 +313,9 @@ def _build(raw: dict[str, Any], env: Mapping[str, str], source: str) -> Config:
             prune_at=retention.clock("prune_at", "03:30"),
         ),
         inspection=_inspection(inspection),
+        follow_ups=FollowUpsConfig(  # issue 10
+            remind_days_before=follow_ups.integer("remind_days_before", 3, minimum=0),
+        ),
         source=source,
     )
 

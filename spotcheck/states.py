@@ -64,6 +64,8 @@ class FormKind(StrEnum):
     RECUSAL = "recusal"  # the reason for a 申请回避
     IMPORT = "import"  # the /import form: which directory his next file is
     INSPECTION = "inspection"  # the on-site result of one assignment (form_drafts only)
+    # --- issue 10: follow-ups ---
+    FOLLOW_UP = "follow_up"  # 办结: closing one follow-up (its note and correction photos)
 
 
 class TaskState(StrEnum):
