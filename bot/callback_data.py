@@ -7,7 +7,8 @@ it (回避), ``sb`` a county's summary or statistics marked as sent (``sb:<quart
 answer to a form: a step of /draw, the directory of a file sent for /import, a question of the
 form engine (``fm:<form kind>:<draft id>:<draft version>:<question key>:<value>``, the id and
 the version in base 36; long values by index),
-``is`` start (or continue) the inspection form of an assignment (``is:<assignment id>``).
+``is`` start (or continue) the inspection form of an assignment (``is:<assignment id>``),
+``fu`` 办结: start closing a follow-up (``fu:<follow-up id>``).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from spotcheck.numerals import parse_decimal
 
 VERSION = "1"
 MAX_BYTES = 64
-ACTIONS = frozenset({"ok", "rc", "sb", "qa", "fm", "is"})
+ACTIONS = frozenset({"ok", "rc", "sb", "qa", "fm", "is", "fu"})
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,13 @@ def as_int(text: str) -> int | None:
 # --- issue 15: form engine ---
 
 # A form's kind in two letters (the drafts table's kind in full).
-FORM_KINDS = {"in": "inspection", "dw": "draw", "rc": "recusal", "im": "import"}
+FORM_KINDS = {
+    "in": "inspection",
+    "dw": "draw",
+    "rc": "recusal",
+    "im": "import",
+    "fu": "follow_up",  # issue 10: 办结 of a follow-up
+}
 _FORM_CODES = {kind: code for code, kind in FORM_KINDS.items()}
 # A question key (``category``, ``item.12``) and a value (an option's code or an index): short
 # enough that the longest step, with the largest draft id and version, fits in 64 bytes.
@@ -142,3 +149,11 @@ def parse_form_step(data: str | None) -> FormStep | None:
 def start_inspection(assignment_id: int) -> str:
     """开始检查 on an accepted assignment (or 继续填写 from /report)."""
     return encode("is", assignment_id)
+
+
+# --- issue 10: follow-ups ---
+
+
+def close_follow_up(follow_up_id: int) -> str:
+    """办结 on an open follow-up (/followups, or its deadline reminder)."""
+    return encode("fu", follow_up_id)

@@ -7,7 +7,15 @@ from telegram.ext import CallbackQueryHandler
 
 from bot import callback_data
 from bot.services import assignments
-from handlers import ask, directory_import, draw_flow, inspection_flow, reporting, tasks
+from handlers import (
+    ask,
+    directory_import,
+    draw_flow,
+    follow_up_flow,
+    inspection_flow,
+    reporting,
+    tasks,
+)
 from handlers.common import App, Context, app_context, caller, texts_of
 from spotcheck.states import FormKind
 
@@ -36,6 +44,11 @@ async def on_button(update: Update, context: Context) -> None:
         await inspection_flow.on_step(update, context, person)
     elif action == "is":
         await inspection_flow.on_start(update, context, person, args)
+    # --- issue 10: follow-ups ---
+    elif action == "fu":
+        await follow_up_flow.on_close(update, context, person, args)
+    elif step is not None and step.kind == FormKind.FOLLOW_UP:
+        await follow_up_flow.on_step(update, context, person, step)
     else:
         user = update.effective_user
         await assignments.log_refused(

@@ -16,7 +16,12 @@ from spotcheck.states import FormKind
 from storage import draft_store
 from storage.draft_store import Draft
 
-CANCELLED_BY_COMMAND = (FormKind.DRAW, FormKind.RECUSAL, FormKind.IMPORT)
+CANCELLED_BY_COMMAND = (
+    FormKind.DRAW,
+    FormKind.RECUSAL,
+    FormKind.IMPORT,
+    FormKind.FOLLOW_UP,  # issue 10: a 办结 half done (its photos stay, as evidence)
+)
 
 
 async def restart(
@@ -53,7 +58,7 @@ def lapsed(draft: Draft, wait_minutes: int, now: datetime) -> bool:
 
 
 async def cancel(ctx: AppContext, person: Person) -> bool:
-    """/cancel: his /draw, 申请回避 and /import drafts dropped; whether there was one."""
+    """/cancel: his /draw, 申请回避, /import and 办结 drafts dropped; whether there was one."""
     async with ctx.sessions() as session, session.begin():
         had = False
         for kind in CANCELLED_BY_COMMAND:
