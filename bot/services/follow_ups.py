@@ -106,6 +106,18 @@ async def _closable(session: AsyncSession, person: Person, follow_up_id: int) ->
     raise FollowUpProblem("not_yours", follow_up=follow_up_id)
 
 
+async def _closable_or_drop(session: AsyncSession, person: Person, draft: Draft) -> OpenFollowUp:
+    """The follow-up his draft closes, if it is still his to close; else the draft is dropped
+    (committed) with the refusal — closed by a teammate meanwhile, the result sent back, he off
+    the team — so his next message is not taken for it again."""
+    try:
+        return await _closable(session, person, int(draft.subject))
+    except FollowUpProblem:
+        await draft_store.discard(session, draft.id)
+        await session.commit()
+        raise
+
+
 def _question(draft: Draft) -> Question | None:
     return form.find(CLOSING, draft.data, draft.question) if draft.question else None
 
@@ -164,7 +176,7 @@ async def answer_note(ctx: AppContext, person: Person, text: str, now: datetime)
         question = _question(draft) if draft is not None else None
         if draft is None or question is None or question.key != NOTE:
             raise FollowUpProblem("stale")
-        follow_up = await _closable(session, person, int(draft.subject))
+        follow_up = await _closable_or_drop(session, person, draft)
         verdict = form.accept(question, text, draft.data)
         if isinstance(verdict, Invalid):
             raise FollowUpProblem("invalid", reason_key=verdict.reason_key, detail=verdict.detail)
@@ -195,7 +207,7 @@ async def add_photo(
         question = _question(draft) if draft is not None else None
         if draft is None or question is None or question.kind is not InputKind.PHOTOS:
             raise FollowUpProblem("no_photo_expected")
-        follow_up = await _closable(session, person, int(draft.subject))
+        follow_up = await _closable_or_drop(session, person, draft)
         known = await result_store.evidence_by_file(
             session, follow_up.assignment_id, photo.file_unique_id
         )
@@ -279,7 +291,7 @@ async def finish(ctx: AppContext, person: Person, at: Stamp, key: str, now: date
         draft = await _draft(session, person)
         if draft is None or draft.id != at.draft or draft.question != key:
             raise FollowUpProblem("stale")
-        follow_up = await _closable(session, person, int(draft.subject))
+        follow_up = await _closable_or_drop(session, person, draft)
         answers = draft.data
         question = _question(draft)
         if question is not None:
@@ -297,6 +309,7 @@ async def finish(ctx: AppContext, person: Person, at: Stamp, key: str, now: date
             raise FollowUpProblem("stale")
         note = str(answers[NOTE])
         if not await follow_up_store.close(session, follow_up.id, person.cert_no, now, note):
+            await session.commit()  # a teammate closed it a moment ago: his draft goes too
             raise FollowUpProblem("closed")
         photos = list(answers.get(PHOTOS) or [])
         session.add(

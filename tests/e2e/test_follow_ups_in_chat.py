@@ -251,16 +251,22 @@ async def test_a_follow_up_of_a_result_sent_back_cannot_be_closed(
     [result] = await bot.all(select(InspectionResult))
     async with bot.running():
         await bot.send(task.user, "/followups")
-        entry = listed(bot, task.user)[0]
+        rectify, transfer = listed(bot, task.user)
+        await bot.press(task.user, "办结", rectify)
+        assert bot.fake.last_text(task.user.id).endswith(ASK_NOTE)  # type: ignore[union-attr]
         async with bot.ctx.sessions() as session, session.begin():  # a teammate objects
             assert await review_store.move(
                 session, result.id, ResultState.OBJECTED, "other", QUIET_MOMENT, "照片不清"
             )
-        pressed = await bot.press(task.user, "办结", entry)
+        await bot.send(task.user, NOTE)  # the note of a follow-up no longer in force
+        assert bot.fake.last_text(task.user.id) == NOT_YOURS
+        assert await bot.all(select(FormDraft)) == []  # dropped: the next text is no note
+        pressed = await bot.press(task.user, "办结", transfer)
         assert alert(bot.fake.callback_answer(pressed)) == ALERT_NOT_YOURS
         await bot.send(task.user, "/followups")
         assert bot.fake.last_text(task.user.id) == "您没有未完结的后续处理。"
     assert await bot.all(select(FormDraft)) == []
+    assert [f.state for f in await follow_ups(bot)] == ["open", "open"]
 
 
 # --- reminders -------------------------------------------------------------------------------
