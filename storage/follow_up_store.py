@@ -129,10 +129,17 @@ async def open_in_force(
     ]
 
 
-async def closed(session: AsyncSession, follow_up_id: int) -> ClosedFollowUp | None:
-    """The follow-up, if it is closed."""
-    row = await session.get(FollowUp, follow_up_id)
-    if row is None or row.state != FollowUpState.CLOSED or row.closed_at is None:
+async def closed(session: AsyncSession, follow_up_id: int, member: str) -> ClosedFollowUp | None:
+    """The follow-up, if it is closed and ``member`` has accepted his place on its team in
+    force (to anyone else it does not say whether it exists)."""
+    row = await session.scalar(
+        select(FollowUp)
+        .join(InspectionResult, InspectionResult.id == FollowUp.result_id)
+        .join(Assignment, Assignment.id == InspectionResult.assignment_id)
+        .where(FollowUp.id == follow_up_id, FollowUp.state == FollowUpState.CLOSED.value)
+        .where(assignment_in_force(), _accepted_member(member))
+    )
+    if row is None or row.closed_at is None:
         return None
     return ClosedFollowUp(row.id, row.closed_by or "", as_utc(row.closed_at), row.close_note)
 

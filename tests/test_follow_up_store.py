@@ -106,7 +106,8 @@ async def test_two_closing_at_once_close_it_once(ctx: AppContext) -> None:
     assert sorted(outcomes) == [False, True]
     async with ctx.sessions() as session:
         row = (await session.scalars(select(FollowUp).where(FollowUp.id == rectify.id))).one()
-        done = await follow_up_store.closed(session, rectify.id)
+        done = await follow_up_store.closed(session, rectify.id, SUBMITTER)
+        assert await follow_up_store.closed(session, rectify.id, STRANGER) is None
         assert await open_kinds(session) == [FollowUpKind.TRANSFER]
     winner = SUBMITTER if outcomes[0] else TEAMMATE
     assert (row.state, row.closed_by, row.close_note) == ("closed", winner, f"{winner} 办结")

@@ -101,7 +101,7 @@ async def _closable(session: AsyncSession, person: Person, follow_up_id: int) ->
     found = await follow_up_store.open_in_force(session, closer=person.cert_no, ids=[follow_up_id])
     if found:
         return found[0]
-    if await follow_up_store.closed(session, follow_up_id) is not None:
+    if await follow_up_store.closed(session, follow_up_id, person.cert_no) is not None:
         raise FollowUpProblem("closed")
     raise FollowUpProblem("not_yours", follow_up=follow_up_id)
 

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from bot import callback_data
 from spotcheck.inspection import ResultState
 from spotcheck.roles import Role
-from storage import result_store, review_store
+from storage import follow_up_store, result_store, review_store
 from storage.draft_models import FormDraft
 from storage.draw_models import AssignmentMember
 from storage.evidence_store import evidence_path
@@ -239,6 +239,11 @@ async def test_a_stranger_or_a_forged_close_is_refused(open_bot: OpenBot, tmp_pa
         done = await bot.forge(admin, forged_done)
         assert alert(bot.fake.callback_answer(done)) == ALERT_STALE
     assert [f.state for f in await follow_ups(bot)] == ["open", "open"]
+    async with bot.running():  # closed now: to a stranger it still says only "not yours"
+        async with bot.ctx.sessions() as session, session.begin():
+            await follow_up_store.close(session, rectify.id, task.cert, QUIET_MOMENT, "已整改")
+        forged = await bot.forge(admin, f"1:fu:{rectify.id}")
+        assert alert(bot.fake.callback_answer(forged)) == ALERT_NOT_YOURS
     refused = await bot.all(select(AuditLog.entity_key).where(AuditLog.action == "refused"))
     assert f"1:fu:{rectify.id}" in refused
     assert bot.said(admin.id)[-1] == "您没有未完结的后续处理。"  # alerts only, no messages
