@@ -10,6 +10,7 @@ the version in base 36; long values by index),
 ``is`` start (or continue) the inspection form of an assignment (``is:<assignment id>``),
 ``rv`` a step of the review chain on one result version (``rv:<verb>:<result id>``: ``cf``
 确认, ``ob`` 有异议, ``ps`` 通过, ``rt`` 退回).
+``fu`` 办结: start closing a follow-up (``fu:<follow-up id>``).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from spotcheck.numerals import parse_decimal
 
 VERSION = "1"
 MAX_BYTES = 64
-ACTIONS = frozenset({"ok", "rc", "sb", "qa", "fm", "is", "rv"})
+ACTIONS = frozenset({"ok", "rc", "sb", "qa", "fm", "is", "rv", "fu"})
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,13 @@ def as_int(text: str) -> int | None:
 # --- issue 15: form engine ---
 
 # A form's kind in two letters (the drafts table's kind in full).
-FORM_KINDS = {"in": "inspection", "dw": "draw", "rc": "recusal", "im": "import"}
+FORM_KINDS = {
+    "in": "inspection",
+    "dw": "draw",
+    "rc": "recusal",
+    "im": "import",
+    "fu": "follow_up",  # issue 10: 办结 of a follow-up
+}
 _FORM_CODES = {kind: code for code, kind in FORM_KINDS.items()}
 # A question key (``category``, ``item.12``) and a value (an option's code or an index): short
 # enough that the longest step, with the largest draft id and version, fits in 64 bytes.
@@ -174,3 +181,11 @@ def parse_review_step(callback: Callback) -> ReviewStep | None:
     if verb not in REVIEW_VERBS or result_id is None:
         return None
     return ReviewStep(verb, result_id)
+
+
+# --- issue 10: follow-ups ---
+
+
+def close_follow_up(follow_up_id: int) -> str:
+    """办结 on an open follow-up (/followups, or its deadline reminder)."""
+    return encode("fu", follow_up_id)

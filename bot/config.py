@@ -125,6 +125,16 @@ class InspectionConfig:
     draft_warning_hours: int = 48  # … and its holder warned after this
 
 
+# --- issue 10: follow-ups ---
+
+
+@dataclass(frozen=True)
+class FollowUpsConfig:
+    """后续处理: a 责令整改 is reminded this many days before its deadline, and on the day."""
+
+    remind_days_before: int = 3
+
+
 @dataclass(frozen=True)
 class ReviewConfig:
     """The review chain: how many of the other members confirm before review, and when a
@@ -149,6 +159,7 @@ class Config:
     limits: LimitsConfig = field(default_factory=LimitsConfig)
     inspection: InspectionConfig = field(default_factory=InspectionConfig)
     review: ReviewConfig = field(default_factory=ReviewConfig)
+    follow_ups: FollowUpsConfig = field(default_factory=FollowUpsConfig)  # issue 10
     source: str = "defaults"
     extras: dict[str, Any] = field(default_factory=dict)
 
@@ -168,6 +179,7 @@ _SECTIONS: dict[str, set[str]] = {
         "retention",
         "inspection",
         "review",
+        "follow_ups",  # issue 10
     },
     "telegram": {f for f in TelegramConfig.__dataclass_fields__},
     "database": {"url"},
@@ -189,6 +201,7 @@ _SECTIONS: dict[str, set[str]] = {
     "retention": {"outbox_days", "handled_updates_days", "strangers_days", "prune_at"},
     "inspection": {f for f in InspectionConfig.__dataclass_fields__},
     "review": {f for f in ReviewConfig.__dataclass_fields__},
+    "follow_ups": {f for f in FollowUpsConfig.__dataclass_fields__},  # issue 10
 }
 
 
@@ -253,6 +266,7 @@ def _build(raw: dict[str, Any], env: Mapping[str, str], source: str) -> Config:
     retention = section.table("retention")
     inspection = section.table("inspection")
     review = section.table("review")
+    follow_ups = section.table("follow_ups")  # issue 10
 
     mode = telegram.text("mode", "polling")
     if mode not in ("polling", "webhook"):
@@ -318,6 +332,9 @@ def _build(raw: dict[str, Any], env: Mapping[str, str], source: str) -> Config:
                 review.choice("confirmations", "one", tuple(p.value for p in ConfirmPolicy))
             ),
             remind_after_workdays=review.integer("remind_after_workdays", 3, minimum=1),
+        ),
+        follow_ups=FollowUpsConfig(  # issue 10
+            remind_days_before=follow_ups.integer("remind_days_before", 3, minimum=0),
         ),
         source=source,
     )

@@ -22,6 +22,7 @@ from handlers import (
     directory_import,
     draw_flow,
     errors,
+    follow_up_flow,
     guard,
     inspection_flow,
     invite,
@@ -78,6 +79,7 @@ def build_application(
         tasks,
         draw_flow,
         inspection_flow,
+        follow_up_flow,  # issue 10
         directory_import,
         reporting,
         ask,

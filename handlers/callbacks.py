@@ -11,6 +11,7 @@ from handlers import (
     ask,
     directory_import,
     draw_flow,
+    follow_up_flow,
     inspection_flow,
     reporting,
     review_flow,
@@ -47,6 +48,11 @@ async def on_button(update: Update, context: Context) -> None:
         await inspection_flow.on_start(update, context, person, args)
     elif reviewed is not None:
         await review_flow.on_step(update, context, person, reviewed)
+    # --- issue 10: follow-ups ---
+    elif action == "fu":
+        await follow_up_flow.on_close(update, context, person, args)
+    elif step is not None and step.kind == FormKind.FOLLOW_UP:
+        await follow_up_flow.on_step(update, context, person, step)
     else:
         user = update.effective_user
         await assignments.log_refused(

@@ -357,7 +357,7 @@ async def on_location(update: Update, context: Context) -> None:
 # ---- photos --------------------------------------------------------------------------------
 
 
-def _photo_of(message: Message) -> tuple[PhotoIn, Callable[[], Awaitable[bytes]]] | None:
+def photo_of(message: Message) -> tuple[PhotoIn, Callable[[], Awaitable[bytes]]] | None:
     note = message.caption or ""
     if message.photo:
         size = message.photo[-1]
@@ -406,7 +406,7 @@ async def on_photo(update: Update, context: Context) -> None:
     if person is None or message is None or not claims_image(message):
         return  # not ours: /import's file, or anything else
     ctx, texts = app_context(context), texts_of(update, context)
-    found = _photo_of(message)
+    found = photo_of(message)
     if found is None:
         return
     try:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import MessageHandler, filters
 
-from handlers import ask, draw_flow, inspection_flow, review_flow, tasks
+from handlers import ask, draw_flow, follow_up_flow, inspection_flow, review_flow, tasks
 from handlers.common import App, Context, caller, refused_as_too_long, reply, texts_of
 from spotcheck.states import FormKind
 
@@ -33,6 +33,11 @@ async def on_text(update: Update, context: Context) -> None:
     ):
         return
     if waiting == FormKind.DRAW and await draw_flow.seed_typed(update, context, person, text):
+        return
+    # --- issue 10: follow-ups ---
+    if waiting == FormKind.FOLLOW_UP and await follow_up_flow.text_answer(
+        update, context, person, text
+    ):
         return
     if not first and await inspection_flow.text_answer(update, context, person, text):
         return  # nothing else waits (a 申请回避 that lapsed lets the text go)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from spotcheck.classes import SupervisionClass
+from spotcheck.follow_up import CLOSING
 from spotcheck.form import Form, InputKind, Item, Option, Question, View
 from spotcheck.inspection import KIND as INSPECTION
 from spotcheck.inspection import inspection_form
@@ -181,4 +182,6 @@ TAKES_TEXT: dict[str, tuple[str, ...]] = {
     RETURN.kind: typed_questions(RETURN),
     DRAW.kind: ("seed", *typed_questions(DRAW)),
     INSPECTION: typed_questions(inspection_form()),
+    # --- issue 10: follow-ups ---
+    CLOSING.kind: typed_questions(CLOSING),
 }

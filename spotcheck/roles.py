@@ -111,10 +111,11 @@ def commands_for(role: Role) -> tuple[str, ...]:
     """The commands a role's menu shows, in order: everyone's tasks, questions and deadlines;
     team leads and admins their digest; admins the draw, invitations and the directories'
     import and templates; the city admins the policy library. Those who inspect fill in
-    results (/report) and return to an open form (/resume)."""
+    results (/report), return to an open form (/resume) and close follow-ups (/followups)."""
     commands = ["tasks"]
     if role.inspects:
         commands += ["report", "resume"]  # the on-site result form, and going back to it
+        commands.append("followups")  # issue 10: his open follow-ups, to close (办结)
     if role in (Role.COUNTY_ADMIN, Role.ADMIN):
         commands += ["draw", "invite", "import", "template"]
     commands += ["ask", "deadlines"]

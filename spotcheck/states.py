@@ -68,6 +68,8 @@ class FormKind(StrEnum):
     INSPECTION = "inspection"  # the on-site result of one assignment (form_drafts only)
     OBJECTION = "objection"  # the reason of a member's 有异议 to a submitted result
     RETURN = "return"  # the reason of a reviewer's 退回
+    # --- issue 10: follow-ups ---
+    FOLLOW_UP = "follow_up"  # 办结: closing one follow-up (its note and correction photos)
 
 
 class TaskState(StrEnum):

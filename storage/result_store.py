@@ -302,6 +302,10 @@ class FollowUpView:
     deadline: date | None
     agency: str | None
     state: str
+    # --- issue 10: follow-ups closed in chat ---
+    closed_by: str | None = None  # 执法证号
+    closed_at: datetime | None = None  # UTC
+    close_note: str = ""
 
 
 @dataclass(frozen=True)
@@ -366,6 +370,9 @@ class ResultView:
                     "deadline": f.deadline.isoformat() if f.deadline else None,
                     "agency": f.agency,
                     "state": f.state,
+                    "closed_by": f.closed_by,
+                    "closed_at": f.closed_at.isoformat() if f.closed_at else None,
+                    "close_note": f.close_note,
                 }
                 for f in self.follow_ups
             ],
@@ -444,7 +451,16 @@ async def _views(session: AsyncSession, query: _ResultRows) -> list[ResultView]:
         select(FollowUp).where(FollowUp.result_id.in_(result_ids)).order_by(FollowUp.id)
     ):
         follow_ups.setdefault(f.result_id, []).append(
-            FollowUpView(f.id, FollowUpKind(f.kind), f.deadline, f.agency, f.state)
+            FollowUpView(
+                f.id,
+                FollowUpKind(f.kind),
+                f.deadline,
+                f.agency,
+                f.state,
+                f.closed_by,
+                as_utc(f.closed_at) if f.closed_at else None,
+                f.close_note,
+            )
         )
     evidence: dict[int, list[StoredEvidence]] = {}
     for e in await session.scalars(

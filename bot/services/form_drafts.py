@@ -22,6 +22,7 @@ CANCELLED_BY_COMMAND = (
     FormKind.IMPORT,
     FormKind.OBJECTION,  # 有异议 waiting for its reason
     FormKind.RETURN,  # 退回 waiting for its reason
+    FormKind.FOLLOW_UP,  # issue 10: a 办结 half done (its photos stay, as evidence)
 )
 
 
@@ -59,7 +60,7 @@ def lapsed(draft: Draft, wait_minutes: int, now: datetime) -> bool:
 
 
 async def cancel(ctx: AppContext, person: Person) -> bool:
-    """/cancel: his /draw, 申请回避 and /import drafts dropped; whether there was one."""
+    """/cancel: his /draw, 申请回避, /import and 办结 drafts dropped; whether there was one."""
     async with ctx.sessions() as session, session.begin():
         had = False
         for kind in CANCELLED_BY_COMMAND:

@@ -7,7 +7,7 @@ from datetime import date
 from typing import ClassVar
 
 from bot.texts.zh import Texts
-from spotcheck.inspection import ResultState
+from spotcheck.inspection import FollowUpKind, ResultState
 from spotcheck.roles import Role
 from spotcheck.stages import StageCounts
 from spotcheck.states import TaskState
@@ -59,6 +59,7 @@ class EnglishTexts(Texts):
         "tasks": "My inspection tasks",
         "report": "Fill in an on-site inspection result",
         "resume": "Continue an unfinished form",
+        "followups": "Open follow-ups (close them)",  # issue 10
         "draw": "Start a double-random draw",
         "invite": "Invite an officer",
         "ask": "Ask about the policy: /ask QUESTION",
@@ -316,6 +317,11 @@ class EnglishTexts(Texts):
         "follow_up.case": "Open a case",
         "follow_up.transfer": "Transfer",
         "follow_up.judicial": "Refer to the judiciary",
+        # --- issue 10: follow-ups (办结) ---
+        "closing.ask_note": "Type the closing note (how it was corrected, the case, the transfer):",
+        "closing.note": "Closing note",
+        "closing.ask_photos": "Send photos of the correction (at least one), then press Done:",
+        "closing.photos": "Correction photos",
     }
 
     # --- issue 15: result cards, task states, draft expiry ---
@@ -453,3 +459,79 @@ class EnglishTexts(Texts):
 
     def statistics_numbers(self, quarter: str, counts: StageCounts) -> str:
         return f"On-site checks in {quarter}: {counts.total}\n{self.stage_counts(counts)}"
+
+    # --- issue 10: follow-ups ---
+
+    def follow_up_line(
+        self,
+        target_name: str,
+        kind: FollowUpKind,
+        deadline: date | None,
+        agency: str | None,
+        today: date,
+    ) -> str:
+        head = f"[Follow-up] {target_name}\n{self.follow_up_name(kind)}"
+        if agency:
+            head += f": {agency}"
+        if deadline is None:
+            return head
+        left = (deadline - today).days
+        when = (
+            f"{left} days left" if left > 0 else "due today" if left == 0 else f"{-left} days late"
+        )
+        return f"{head}, by {deadline.isoformat()} ({when})"
+
+    def follow_ups_none(self) -> str:
+        return "You have no open follow-ups."
+
+    def follow_ups_heading(self, count: int, shown: int) -> str:
+        more = f" (the first {shown} shown)" if shown < count else ""
+        return f"You have {count} open follow-ups{more}. When one is done, press 办结:"
+
+    def closing_heading(self, target_name: str, kind: FollowUpKind, resumed: bool) -> str:
+        head = "Closing again" if resumed else "Closing"
+        return f"{head}: {target_name} · {self.follow_up_name(kind)}"
+
+    def closing_confirm(self, target_name: str, kind: FollowUpKind, note: str) -> str:
+        return (
+            f"Please check: {target_name} · {self.follow_up_name(kind)}\n"
+            f"Closing note: {note}\nPress Done to close it."
+        )
+
+    def correction_photo_received(self, count: int) -> str:
+        return f"Correction photo {count} received. Press Done when all are sent."
+
+    def correction_photo_again(self, count: int) -> str:
+        return f"This correction photo was received already, not stored twice ({count} in all)."
+
+    def not_a_correction(self) -> str:
+        return (
+            "This photo is evidence of the inspection itself, not of the correction. Send a"
+            " photo taken after the correction. Not stored."
+        )
+
+    def follow_up_closed(self, target_name: str, kind: FollowUpKind, photos: int) -> str:
+        kept = f", {photos} correction photos kept" if photos else ""
+        return f"Closed: {target_name} · {self.follow_up_name(kind)}{kept}."
+
+    def follow_up_already_closed(self) -> str:
+        return "This follow-up is closed already; nothing to do."
+
+    def follow_up_held(self, name: str) -> str:
+        return f"{name or 'Another team member'} is closing this follow-up."
+
+    def follow_up_reminder(self, target_name: str, deadline: date, days_left: int) -> str:
+        when = (
+            f"the correction is due today ({deadline.isoformat()})"
+            if days_left == 0
+            else f"the correction is due {deadline.isoformat()} ({days_left} days left)"
+        )
+        return f"[Correction reminder] {target_name}: {when}. Once corrected, press 办结."
+
+    def follow_up_overdue(
+        self, county_name: str, target_name: str, deadline: date, days_late: int
+    ) -> str:
+        return (
+            f"[Correction overdue] {county_name}: the correction ordered at {target_name} was due"
+            f" {deadline.isoformat()} ({days_late} days late) and is not closed."
+        )

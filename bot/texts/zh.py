@@ -331,6 +331,7 @@ class Texts:
         "tasks": "我的检查任务",
         "report": "填写现场检查结果",
         "resume": "继续填写未完成的表单",
+        "followups": "未完结的后续处理（办结）",  # issue 10
         "draw": "发起双随机抽取",
         "invite": "生成执法人员邀请码",
         "ask": "问政策：/ask 问题",
@@ -1003,6 +1004,11 @@ class Texts:
         "follow_up.case": "立案查处",
         "follow_up.transfer": "移交",
         "follow_up.judicial": "涉嫌犯罪移送司法机关",
+        # --- issue 10: follow-ups (办结) ---
+        "closing.ask_note": "请输入办结说明（整改落实、立案、移交等办理情况）：",
+        "closing.note": "办结说明",
+        "closing.ask_photos": "请发送整改后的现场照片（至少一张），发完点「完成」：",
+        "closing.photos": "整改照片",
     }
 
     def form_text(self, key: str, **values: object) -> str:
@@ -1351,6 +1357,80 @@ class Texts:
 
     def statistics_numbers(self, quarter: str, counts: StageCounts) -> str:
         return f"本区县 {quarter} 现场检查 {counts.total} 家\n{self.stage_counts(counts)}"
+
+    # --- issue 10: follow-ups ---
+
+    def close_follow_up_button(self) -> str:
+        return "办结"
+
+    def follow_up_line(
+        self,
+        target_name: str,
+        kind: FollowUpKind,
+        deadline: date | None,
+        agency: str | None,
+        today: date,
+    ) -> str:
+        head = f"【后续处理】{target_name}\n{self.follow_up_name(kind)}"
+        if agency:
+            head += f"：{agency}"
+        if deadline is None:
+            return head
+        left = (deadline - today).days
+        when = f"还有 {left} 天" if left > 0 else "今天到期" if left == 0 else f"已逾期 {-left} 天"
+        return f"{head}，期限 {deadline.isoformat()}（{when}）"
+
+    def follow_ups_none(self) -> str:
+        return "您没有未完结的后续处理。"
+
+    def follow_ups_heading(self, count: int, shown: int) -> str:
+        more = f"（先列出 {shown} 项）" if shown < count else ""
+        return f"您有 {count} 项未完结的后续处理{more}。办理完毕后点「办结」："
+
+    def closing_heading(self, target_name: str, kind: FollowUpKind, resumed: bool) -> str:
+        head = "继续办结" if resumed else "办结"
+        return f"{head}：{target_name} · {self.follow_up_name(kind)}"
+
+    def closing_confirm(self, target_name: str, kind: FollowUpKind, note: str) -> str:
+        return (
+            f"请核对：{target_name} · {self.follow_up_name(kind)}\n"
+            f"办结说明：{note}\n确认无误后点「完成」。"
+        )
+
+    def correction_photo_received(self, count: int) -> str:
+        return f"已收到第 {count} 张整改照片。发完点「完成」。"
+
+    def correction_photo_again(self, count: int) -> str:
+        return f"这张整改照片已收到过，不重复保存（共 {count} 张）。"
+
+    def not_a_correction(self) -> str:
+        return "这张照片是现场检查时留存的证据，不能作为整改照片。请发送整改后拍摄的照片。未保存。"
+
+    def follow_up_closed(self, target_name: str, kind: FollowUpKind, photos: int) -> str:
+        kept = f"，整改照片 {photos} 张已存档" if photos else ""
+        return f"已办结：{target_name} · {self.follow_up_name(kind)}{kept}。"
+
+    def follow_up_already_closed(self) -> str:
+        return "该后续处理已办结，无需重复操作。"
+
+    def follow_up_held(self, name: str) -> str:
+        return f"{name or '检查组其他成员'} 正在办结该后续处理。"
+
+    def follow_up_reminder(self, target_name: str, deadline: date, days_left: int) -> str:
+        when = (
+            f"今天是整改期限（{deadline.isoformat()}）"
+            if days_left == 0
+            else f"整改期限为 {deadline.isoformat()}（还有 {days_left} 天）"
+        )
+        return f"【整改提醒】{target_name}：{when}。整改落实后请点「办结」。"
+
+    def follow_up_overdue(
+        self, county_name: str, target_name: str, deadline: date, days_late: int
+    ) -> str:
+        return (
+            f"【整改逾期】{county_name}：{target_name} 的责令整改已过期限 {deadline.isoformat()}"
+            f"（逾期 {days_late} 天），尚未办结。"
+        )
 
 
 class _Fields(dict[str, object]):

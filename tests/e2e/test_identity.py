@@ -36,7 +36,7 @@ async def test_invite_code_binds_the_account_and_sets_the_inspector_menu(bot: Bo
     assert bot.fake.texts(2001) == [
         f"{inspector.name}，您好！已绑定为执法人员。发送 /help 查看可用命令。",
         "可用命令：\n/tasks — 我的检查任务\n/report — 填写现场检查结果\n"
-        "/resume — 继续填写未完成的表单\n/ask — 问政策：/ask 问题\n/deadlines — 近期报送期限\n/help — 帮助\n/cancel — 取消当前操作",
+        "/resume — 继续填写未完成的表单\n/followups — 未完结的后续处理（办结）\n/ask — 问政策：/ask 问题\n/deadlines — 近期报送期限\n/help — 帮助\n/cancel — 取消当前操作",
     ]
     assert bot.fake.commands_for(2001) == INSPECTOR_MENU
     assert not any(name == "draw" for name, _ in bot.fake.commands_for(2001))

@@ -248,7 +248,7 @@ async def test_updates_sent_while_the_bot_was_down_are_handled(bot: BotHarness) 
     assert bot.fake.pending_updates == 0
     assert bot.said(user.id)[1:] == [
         "可用命令：\n/tasks — 我的检查任务\n/report — 填写现场检查结果\n"
-        "/resume — 继续填写未完成的表单\n/ask — 问政策：/ask 问题\n/deadlines — 近期报送期限\n/help — 帮助\n/cancel — 取消当前操作",
+        "/resume — 继续填写未完成的表单\n/followups — 未完结的后续处理（办结）\n/ask — 问政策：/ask 问题\n/deadlines — 近期报送期限\n/help — 帮助\n/cancel — 取消当前操作",
         "您目前没有检查任务。",
     ]
     assert bot.said(stranger.id) == [STRANGER_REFUSAL]
