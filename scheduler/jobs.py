@@ -1,13 +1,14 @@
 """The schedule, derived from the configuration at start — nothing pickled, nothing to lose.
 
 APScheduler's AsyncIOScheduler runs inside the bot's event loop, in the configured time zone:
-reporting reminders, assignments due soon and follow-up deadlines (责令整改) each morning at
-``[reminders] send_at``, the leads' digest at ``digest_at``, the county admins' weekly digest
-on ``weekly_day``. Every run asks the database what is relevant now and queues it through the
-outbox with a ledger row; at start the same runs happen once as catch-up, so what fell due
-while the bot was down goes out, and nothing goes out twice. Daily at ``[retention] prune_at``, and once at start, finished
-bookkeeping past its retention is deleted (bot/services/retention.py). Every few minutes, and
-at start, abandoned form drafts are warned of and then expired (bot/services/draft_expiry.py).
+reporting reminders, assignments due soon, follow-up deadlines (责令整改) and results waiting
+too long for review each morning at ``[reminders] send_at``, the leads' digest at
+``digest_at``, the county admins' weekly digest on ``weekly_day``. Every run asks the database
+what is relevant now and queues it through the outbox with a ledger row; at start the same runs
+happen once as catch-up, so what fell due while the bot was down goes out, and nothing goes out
+twice. Daily at ``[retention] prune_at``, and once at start, finished bookkeeping past its
+retention is deleted (bot/services/retention.py). Every few minutes, and at start, abandoned
+form drafts are warned of and then expired (bot/services/draft_expiry.py).
 """
 
 from __future__ import annotations
@@ -24,7 +25,14 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.clock import utcnow
 from bot.config import WEEKDAYS
 from bot.context import AppContext
-from bot.services import digests, draft_expiry, follow_ups, reporting, retention
+from bot.services import (
+    digests,
+    draft_expiry,
+    follow_ups,
+    reporting,
+    retention,
+    review_reminders,
+)
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
@@ -53,6 +61,7 @@ class Schedule:
             reporting.send_reminders,
             digests.send_due_soon,
             follow_ups.send_reminders,  # issue 10: 责令整改 deadlines, overdue ones escalated
+            review_reminders.send_reminders,  # issue 10: results waiting for review too long
         )
 
     async def lead_digests(self) -> int:

@@ -251,3 +251,32 @@ async def latest_states(
     latest = {a: (r, s) for a, r, s in rows}
     states = await states_of(session, [r for r, _ in latest.values()])
     return {a: states.get(r, ResultState(s)) for a, (r, s) in latest.items()}
+
+
+# --- issue 10: reminders of results waiting for review ---
+
+
+@dataclass(frozen=True)
+class Waiting:
+    result_id: int
+    since: datetime  # UTC: when it went to 待审核
+
+
+async def waiting_for_review(session: AsyncSession) -> list[Waiting]:
+    """The versions standing in 待审核, each with when it got there (a version leaves a state
+    once: a later step from 待审核 means it moved on)."""
+    left = aliased(ResultTransition)
+    rows = await session.execute(
+        select(ResultTransition.result_id, ResultTransition.at)
+        .where(
+            ResultTransition.to_state == ResultState.PENDING_REVIEW,
+            ~select(left.id)
+            .where(
+                left.result_id == ResultTransition.result_id,
+                left.from_state == ResultState.PENDING_REVIEW,
+            )
+            .exists(),
+        )
+        .order_by(ResultTransition.result_id)
+    )
+    return [Waiting(result_id, as_utc(at)) for result_id, at in rows]

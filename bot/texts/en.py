@@ -535,3 +535,18 @@ class EnglishTexts(Texts):
             f"[Correction overdue] {county_name}: the correction ordered at {target_name} was due"
             f" {deadline.isoformat()} ({days_late} days late) and is not closed."
         )
+
+    # --- issue 10: results waiting for review ---
+
+    def review_reminder(self, target_name: str, version: int, waited: int) -> str:
+        again = f" (version {version})" if version > 1 else ""
+        return (
+            f"[Review reminder] The result for {target_name}{again} has waited {waited} working"
+            " days for review: tap Pass or Return on its card."
+        )
+
+    def review_escalation(self, county_name: str, target_name: str, who: str, waited: int) -> str:
+        return (
+            f"[Review overdue] {county_name}: the result for {target_name} has waited {waited}"
+            f" working days for review by {who}."
+        )

@@ -1432,6 +1432,21 @@ class Texts:
             f"（逾期 {days_late} 天），尚未办结。"
         )
 
+    # --- issue 10: results waiting for review ---
+
+    def review_reminder(self, target_name: str, version: int, waited: int) -> str:
+        again = f"（第 {version} 版）" if version > 1 else ""
+        return (
+            f"【待审核提醒】「{target_name}」的检查结果{again}已等待审核 {waited} 个工作日，"
+            "请在审核卡片上点「通过」或「退回」。"
+        )
+
+    def review_escalation(self, county_name: str, target_name: str, who: str, waited: int) -> str:
+        return (
+            f"【审核逾期】{county_name}：「{target_name}」的检查结果已等待审核 {waited} 个工作日，"
+            f"审核人：{who}。请督促审核。"
+        )
+
 
 class _Fields(dict[str, object]):
     """format_map's fields: a missing one is empty rather than an error."""
