@@ -9,7 +9,7 @@ form engine (``fm:<form kind>:<draft id>:<draft version>:<question key>:<value>`
 the version in base 36; long values by index),
 ``is`` start (or continue) the inspection form of an assignment (``is:<assignment id>``),
 ``rv`` a step of the review chain on one result version (``rv:<verb>:<result id>``: ``cf``
-确认, ``ob`` 有异议, ``ps`` 通过, ``rt`` 退回).
+确认, ``ob`` 有异议, ``ps`` 通过, ``rt`` 退回, ``am`` 更正 of a passed version).
 ``fu`` 办结: start closing a follow-up (``fu:<follow-up id>``).
 """
 
@@ -156,17 +156,19 @@ def start_inspection(assignment_id: int) -> str:
 # --- issue 10: the review chain ---
 
 CONFIRM, OBJECT, PASS, RETURN = "cf", "ob", "ps", "rt"
-REVIEW_VERBS = frozenset({CONFIRM, OBJECT, PASS, RETURN})
+AMEND = "am"  # issue 10: 更正, on the submitter's 【审核通过】
+REVIEW_VERBS = frozenset({CONFIRM, OBJECT, PASS, RETURN, AMEND})
 
 
 @dataclass(frozen=True)
 class ReviewStep:
-    verb: str  # CONFIRM | OBJECT | PASS | RETURN
+    verb: str  # CONFIRM | OBJECT | PASS | RETURN | AMEND
     result_id: int  # the result version the button was made for
 
 
 def review_step(verb: str, result_id: int) -> str:
-    """确认 / 有异议 on a member's card, 通过 / 退回 on a reviewer's."""
+    """确认 / 有异议 on a member's card, 通过 / 退回 on a reviewer's, 更正 on the submitter's
+    【审核通过】."""
     if verb not in REVIEW_VERBS:
         raise ValueError(f"review callback not encodable: {verb!r}")
     return encode("rv", verb, result_id)

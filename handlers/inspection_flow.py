@@ -30,7 +30,7 @@ from handlers.common import App, Context, app_context, caller, local_today, now,
 from handlers.keyboards import in_rows, keyboard
 from spotcheck import form
 from spotcheck.form import DONE, InputKind, Location, Question
-from spotcheck.inspection import KIND, UNLOCATED, EvidenceSource
+from spotcheck.inspection import AMENDS, KIND, UNLOCATED, EvidenceSource
 from storage.draft_store import Stamp
 
 BEFORE_DOCUMENTS = -1  # after the guard and the command checks, before /import's documents
@@ -91,6 +91,8 @@ def location_keyboard(texts: Texts) -> ReplyKeyboardMarkup:
 
 def review_text(texts: Texts, screen: Screen) -> str:
     lines = [texts.review_heading()]
+    if screen.answers.get(AMENDS):  # issue 10: a form opened by 更正
+        lines.append(texts.amending_line(str(screen.answers[AMENDS])))
     for number, line in enumerate(screen.review, start=1):
         shown = (
             line.shown

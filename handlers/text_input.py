@@ -28,7 +28,7 @@ async def on_text(update: Update, context: Context) -> None:
         return
     if waiting == FormKind.RECUSAL and await tasks.recusal_reason(update, context, person, text):
         return
-    if waiting in (FormKind.OBJECTION, FormKind.RETURN) and (
+    if waiting in (FormKind.OBJECTION, FormKind.RETURN, FormKind.AMEND) and (
         await review_flow.reason_typed(update, context, person, text)
     ):
         return

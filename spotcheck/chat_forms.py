@@ -151,6 +151,17 @@ RETURN = Form(
 """退回 (the reviewer's): the reason, typed, for the result version given at start."""
 
 
+# --- issue 10: amendments ---
+AMEND = Form(
+    kind="amend",
+    givens=("result",),
+    questions=(
+        Question("reason", InputKind.TEXT, "amend.ask_reason", "amend.reason", max_chars=3000),
+    ),
+)
+"""更正 (the submitter's, of his passed result): the reason, typed, for the version given."""
+
+
 def step_number(form: Form, key: str) -> int:
     """The question's place in the form (第 N 步), as declared: a question skipped for some
     people keeps its number for the others."""
@@ -184,4 +195,6 @@ TAKES_TEXT: dict[str, tuple[str, ...]] = {
     INSPECTION: typed_questions(inspection_form()),
     # --- issue 10: follow-ups ---
     CLOSING.kind: typed_questions(CLOSING),
+    # --- issue 10: amendments ---
+    AMEND.kind: typed_questions(AMEND),
 }

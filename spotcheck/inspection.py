@@ -29,6 +29,9 @@ KIND = "inspection"
 ITEMS = "items"  # given: [[code, name], …] of the assignment's inspection items
 CHECK_DAY = "check_day"  # given: the day of the check, ISO (quick deadlines count from it)
 CHECKED_IN_AT = "checked_in_at"  # given: when the check-in was answered, ISO (UTC)
+# --- issue 10: amendments ---
+AMENDS = "amends"  # given in a draft reopened by 更正: the amendment's reason (not stored with
+# the version: its reason is the version's amendment_reason)
 
 
 class ItemAnswer(StrEnum):
@@ -285,7 +288,7 @@ def inspection_form(text_limit: int = 500, note_limit: int = 200) -> Form:
                 max_chars=100,
             ),
         ),
-        givens=(ITEMS, CHECK_DAY, CHECKED_IN_AT),
+        givens=(ITEMS, CHECK_DAY, CHECKED_IN_AT, AMENDS),
     )
 
 

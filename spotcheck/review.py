@@ -117,3 +117,14 @@ def review_overdue(waited_workdays: int, after_workdays: int) -> Overdue:
     if waited_workdays >= after_workdays:
         return Overdue.REMIND
     return Overdue.NO
+
+
+# --- issue 10: amendments ---
+
+
+def may_amend(state: ResultState, latest: bool, submitter: str, caller: str, on_team: bool) -> bool:
+    """Whether ``caller`` (执法证号) may start a 更正 (amendment) of a result version: only of
+    the latest version, once it is 通过, and only its submitter while he is still on the team
+    in force (he recorded it and his form holds its answers; anyone else who finds it wrong
+    asks him, and the amendment goes through the same confirmation and review)."""
+    return latest and state is ResultState.PASSED and caller == submitter and on_team

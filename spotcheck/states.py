@@ -70,6 +70,8 @@ class FormKind(StrEnum):
     RETURN = "return"  # the reason of a reviewer's 退回
     # --- issue 10: follow-ups ---
     FOLLOW_UP = "follow_up"  # 办结: closing one follow-up (its note and correction photos)
+    # --- issue 10: amendments ---
+    AMEND = "amend"  # the reason of a submitter's 更正 of his passed result
 
 
 class TaskState(StrEnum):

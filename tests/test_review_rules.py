@@ -12,6 +12,7 @@ from spotcheck.review import (
     Overdue,
     ReviewerKind,
     confirmed_enough,
+    may_amend,
     may_follow,
     may_move,
     review_overdue,
@@ -74,3 +75,13 @@ def test_a_wait_is_reminded_after_n_working_days_and_escalated_after_twice_as_ma
         Overdue.ESCALATE,
         Overdue.ESCALATE,
     ]
+
+
+# --- issue 10: amendments ---
+
+
+def test_only_the_submitter_on_the_team_amends_the_latest_passed_version() -> None:
+    assert {s for s in S if may_amend(s, True, "A", "A", True)} == {S.PASSED}
+    assert not may_amend(S.PASSED, False, "A", "A", True)  # amended already: not the latest
+    assert not may_amend(S.PASSED, True, "A", "B", True)  # the lead or any other member
+    assert not may_amend(S.PASSED, True, "A", "A", False)  # replaced since

@@ -23,6 +23,7 @@ CANCELLED_BY_COMMAND = (
     FormKind.OBJECTION,  # 有异议 waiting for its reason
     FormKind.RETURN,  # 退回 waiting for its reason
     FormKind.FOLLOW_UP,  # issue 10: a 办结 half done (its photos stay, as evidence)
+    FormKind.AMEND,  # issue 10: 更正 waiting for its reason
 )
 
 

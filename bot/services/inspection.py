@@ -27,6 +27,7 @@ from bot.services.problems import ServiceProblem
 from spotcheck import form
 from spotcheck.form import DONE, Answer, InputKind, Invalid, Question
 from spotcheck.inspection import (
+    AMENDS,
     CHECK_DAY,
     CHECKED_IN_AT,
     ITEMS,
@@ -481,6 +482,9 @@ async def submit(ctx: AppContext, person: Person, at: Stamp, now: datetime) -> s
         answers = form.settle(FORM, draft.data)
         if form.next_question(FORM, answers) is not None:
             raise InspectionProblem("stale")
+        # issue 10: a form opened by 更正 is an amendment of the passed version; the reason
+        # is the new version's, not one of its answers (a return of it reopens a plain form)
+        amendment_reason = str(answers.pop(AMENDS, "") or "")
         assignment_id = int(draft.subject)
         if await assignment_store.membership(session, assignment_id, person.cert_no) is None:
             raise InspectionProblem("not_yours", assignment=assignment_id)
@@ -489,6 +493,7 @@ async def submit(ctx: AppContext, person: Person, at: Stamp, now: datetime) -> s
         data = replace(
             result_input(answers, assignment_id, (lat, lon), radius, person.cert_no),
             submitted_at=now,
+            amendment_reason=amendment_reason,
         )
         if not await draft_store.discard(session, draft.id, at.version):
             raise InspectionProblem("stale")

@@ -69,6 +69,8 @@ async def card_of_view(
         ),
         texts.card_category(texts.category_name(view.category)),
     ]
+    if view.amendment_reason:  # issue 10: amendments
+        lines.insert(1, texts.card_amendment(view.version, view.amendment_reason))
     if view.checkin is not None:
         c = view.checkin
         lines.append(

@@ -3,6 +3,9 @@ members of the team confirm (确认) or object (有异议, with a reason) to a s
 enough confirmed ([review] confirmations) it goes to the reviewer, who passes it (通过) or
 returns it (退回, with a reason). An objection or a return opens the submitter's form again at
 its review screen, with the answers of the version sent back; his next 提交 is a new version.
+After 通过 the submitter may 更正 (amend, with a reason): his form opens again with the passed
+version's answers, and his 提交 is a new version carrying the reason, which goes through the
+same chain while the passed one stays as it was.
 
 Every step is one transaction, audited, and re-checks who presses what: a member of the team
 in force who did not submit it, on the result's current version, in the state the step starts
@@ -25,10 +28,10 @@ from bot.services.identity import Person
 from bot.services.problems import ServiceProblem
 from bot.texts import texts_for
 from spotcheck import form
-from spotcheck.chat_forms import OBJECTION, RETURN
+from spotcheck.chat_forms import AMEND, OBJECTION, RETURN
 from spotcheck.form import Form, Invalid
-from spotcheck.inspection import ResultState
-from spotcheck.review import Reviewers, Verdict, confirmed_enough, reviewers_for
+from spotcheck.inspection import AMENDS, ResultState
+from spotcheck.review import Reviewers, Verdict, confirmed_enough, may_amend, reviewers_for
 from spotcheck.states import FormKind
 from storage import account_store, assignment_store, draft_store, result_store, review_store
 from storage.audit import audit
@@ -42,13 +45,15 @@ Buttons = list[list[tuple[str, str]]]
 
 class ReviewProblem(ServiceProblem):
     """Kinds: stale (not his to press, or the version or its state moved on: logged),
-    no_reason (no 有异议 / 退回 waits for a reason), reason_required, lapsed (target_name)."""
+    no_reason (no 有异议 / 退回 / 更正 waits for a reason), reason_required, lapsed
+    (target_name), draft_open (target_name: 更正 while an inspection form of his is open)."""
 
 
 @dataclass(frozen=True)
 class Done:
     target_name: str
     state: ResultState  # where the version stands afterwards
+    version: int = 0  # issue 10: the version a 更正 amends
 
 
 # ---- who may press what ----------------------------------------------------------------------
@@ -273,12 +278,14 @@ async def pass_result(ctx: AppContext, person: Person, result_id: int, now: date
             )
         )
         view = await _view(session, version)
+        team = await _team(session, version)
         await _tell_team(
             session,
             version.assignment_id,
             lambda t: t.result_passed(view.target_name, person.name),
-            _with(await _team(session, version), version.submitted_by),
+            [c for c in team if c != version.submitted_by],
         )
+        await _tell_passed_submitter(session, version, view.target_name, person.name, team)
         return Done(view.target_name, ResultState.PASSED)
 
 
@@ -296,7 +303,11 @@ def _with(team: list[str], cert: str) -> list[str]:
 # ---- 有异议 and 退回: the reason, then the version sent back --------------------------------
 
 
-_FORMS: dict[FormKind, Form] = {FormKind.OBJECTION: OBJECTION, FormKind.RETURN: RETURN}
+_FORMS: dict[FormKind, Form] = {
+    FormKind.OBJECTION: OBJECTION,
+    FormKind.RETURN: RETURN,
+    FormKind.AMEND: AMEND,  # issue 10: amendments
+}
 
 
 async def begin_objection(ctx: AppContext, person: Person, result_id: int, now: datetime) -> str:
@@ -325,7 +336,8 @@ async def complete_reason(
     ctx: AppContext, person: Person, kind: FormKind, text: str, now: datetime
 ) -> Done:
     """The reason a 有异议 or 退回 waits for: the version moved (有异议 / 审核退回) with it, the
-    submitter's form opened again, he and the team told. A reason that comes after
+    submitter's form opened again, he and the team told. The reason a 更正 waits for: his
+    form opened as an amendment (:func:`_open_amendment`). A reason that comes after
     ``[limits] recusal_wait_minutes`` has lapsed; a version that moved on meanwhile is stale."""
     async with ctx.sessions() as session, session.begin():
         draft = await form_drafts.mine(session, person.user_id, kind)
@@ -346,11 +358,15 @@ async def complete_reason(
         try:
             if kind is FormKind.OBJECTION:
                 version = await _member_may_answer(session, person, result_id)
+            elif kind is FormKind.AMEND:
+                version = await _amender_may(session, person, result_id)
             else:
                 version = await _reviewer_may(session, person, result_id)
         except ReviewProblem:
             await session.commit()  # the form is answered; the version moved on
             raise
+        if kind is FormKind.AMEND:
+            return await _open_amendment(session, person, version, reason, now)
         if kind is FormKind.OBJECTION:
             if not await review_store.add_verdict(
                 session, result_id, person.cert_no, Verdict.OBJECT, now, reason
@@ -413,3 +429,108 @@ async def _reopen(session: AsyncSession, version: Version, now: datetime) -> boo
         subject=str(version.assignment_id),
     )
     return opened.created
+
+
+# --- issue 10: amendments (更正 after 通过) -------------------------------------------------
+
+
+async def _tell_passed_submitter(
+    session: AsyncSession, version: Version, target_name: str, reviewer: str, team: list[str]
+) -> None:
+    """【审核通过】 to the submitter (a submitter replaced since is still told), with 更正 while
+    he may amend it (he is still on the team)."""
+    accounts = await account_store.reachable_accounts(session, {version.submitted_by})
+    account = accounts.get(version.submitted_by)
+    if account is None:
+        return
+    texts = texts_for(account.language)
+    text = texts.result_passed(target_name, reviewer)
+    buttons: Buttons | None = None
+    if version.submitted_by in team and version.answers is not None:
+        text += "\n" + texts.amend_hint()
+        buttons = [
+            [
+                (
+                    texts.amend_button(),
+                    callback_data.review_step(callback_data.AMEND, version.result_id),
+                )
+            ]
+        ]
+    session.add(outbox.message(account.chat_id, text, buttons=buttons))
+
+
+async def _amender_may(session: AsyncSession, person: Person, result_id: int) -> Version:
+    """更正: the submitter of the version, on the team in force, while it is the latest and
+    通过 (spotcheck/review.py may_amend), with the answers to open his form from."""
+    version = await review_store.version_of(session, result_id)
+    if version is None or version.answers is None:
+        raise ReviewProblem("stale")
+    latest = await review_store.latest_version(session, version.assignment_id)
+    on_team = (
+        await assignment_store.membership(session, version.assignment_id, person.cert_no)
+        is not None
+    )
+    is_latest = latest is not None and latest.result_id == result_id
+    if not may_amend(version.state, is_latest, version.submitted_by, person.cert_no, on_team):
+        raise ReviewProblem("stale")
+    return version
+
+
+async def _no_form_open(session: AsyncSession, person: Person) -> None:
+    """One inspection form at a time: an amendment under way (or any form of his still open)
+    is finished or dropped first."""
+    drafts = await draft_store.of_user(session, person.user_id, INSPECTION)
+    if drafts:
+        name = await _target_name(session, int(drafts[0].subject))
+        raise ReviewProblem("draft_open", target_name=name)
+
+
+async def _target_name(session: AsyncSession, assignment_id: int) -> str:
+    assignment = await assignment_store.get(session, assignment_id)
+    if assignment is None:
+        return ""
+    return (await assignment_store.target(session, assignment.credit_code)).name
+
+
+async def begin_amendment(ctx: AppContext, person: Person, result_id: int, now: datetime) -> str:
+    """更正 pressed: its reason is asked (his next text); the target's name. Refused: not his
+    to amend, or not (any more) the latest passed version (stale); a form of his open
+    (draft_open)."""
+    async with ctx.sessions() as session, session.begin():
+        version = await _amender_may(session, person, result_id)
+        await _no_form_open(session, person)
+        return await _ask_reason(session, person, FormKind.AMEND, version, now)
+
+
+async def _open_amendment(
+    session: AsyncSession, person: Person, version: Version, reason: str, now: datetime
+) -> Done:
+    """His inspection form opened at its review screen with the passed version's answers and
+    the amendment's reason (a given, so it survives a restart); his 提交 writes the next
+    version with it (bot/services/inspection.py submit). The passed version is not touched."""
+    assert version.answers is not None  # _amender_may
+    answers = {**version.answers, AMENDS: reason}
+    opened = await draft_store.open_draft(
+        session,
+        person.user_id,
+        INSPECTION,
+        answers,
+        REVIEW_SCREEN,
+        now,
+        subject=str(version.assignment_id),
+    )
+    view = await _view(session, version)
+    if not opened.created:  # a form of his opened since 更正 was pressed
+        name = await _target_name(session, int(opened.draft.subject))
+        await session.commit()  # the reason's form is answered; nothing else changed
+        raise ReviewProblem("draft_open", target_name=name)
+    session.add(
+        audit(
+            person.actor,
+            "amend",
+            "inspection_results",
+            str(version.result_id),
+            new={"cert_no": person.cert_no, "version": version.version, "reason": reason},
+        )
+    )
+    return Done(view.target_name, ResultState.PASSED, version.version)

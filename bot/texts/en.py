@@ -549,4 +549,43 @@ class EnglishTexts(Texts):
         return (
             f"[Review overdue] {county_name}: the result for {target_name} has waited {waited}"
             f" working days for review by {who}."
+
+    # --- issue 10: amendments ---
+
+    def amend_button(self) -> str:
+        return "更正 Amend"
+
+    def amend_hint(self) -> str:
+        return (
+            "A passed result no longer changes in place. To correct it, press 更正 and give the"
+            " reason: the amendment is confirmed and reviewed again as a new version, and the"
+            " passed one is kept."
+        )
+
+    def amend_reason_ask(self, target_name: str, minutes: int) -> str:
+        return (
+            f"Amend: {target_name}. Reply within {minutes} minutes with the reason (what changes"
+            " and why); /cancel to give up."
+        )
+
+    def amend_draft_open(self, target_name: str) -> str:
+        return (
+            f"Your form for {target_name} is still open (/resume). Submit it, or /cancel it,"
+            " before amending."
+        )
+
+    def amend_opened(self, target_name: str, version: int) -> str:
+        return (
+            f"The form for {target_name} is open with version {version}'s answers as an"
+            f" amendment: change what is wrong and press 提交; it becomes version {version + 1},"
+            f" confirmed and reviewed again. Version {version} is kept as it is."
+        )
+
+    def amending_line(self, reason: str) -> str:
+        return f"[Amendment] reason: {reason}"
+
+    def card_amendment(self, version: int, reason: str) -> str:
+        return (
+            f"Amendment (version {version}): {reason}\nVersion {version - 1} stays passed,"
+            " unchanged."
         )

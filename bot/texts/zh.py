@@ -1447,6 +1447,38 @@ class Texts:
             f"审核人：{who}。请督促审核。"
         )
 
+    # --- issue 10: amendments ---
+
+    def amend_button(self) -> str:
+        return "更正"
+
+    def amend_hint(self) -> str:
+        return "结果已生效，不再原处修改。如需更正，点「更正」并写明理由：更正作为新版本重新确认、审核，原结果保留。"
+
+    def amend_reason_ask(self, target_name: str, minutes: int) -> str:
+        return (
+            f"更正：「{target_name}」。请在 {minutes} 分钟内直接回复更正理由（改什么、为什么）；"
+            "发送 /cancel 放弃。"
+        )
+
+    def amend_draft_open(self, target_name: str) -> str:
+        return (
+            f"您还有「{target_name}」的检查表未提交（/resume 查看）。"
+            "请先提交，或发送 /cancel 放弃，再更正。"
+        )
+
+    def amend_opened(self, target_name: str, version: int) -> str:
+        return (
+            f"已按第 {version} 版打开「{target_name}」的检查表作为更正：修改后点「提交」，"
+            f"将作为第 {version + 1} 版重新确认、审核；第 {version} 版保留不变。"
+        )
+
+    def amending_line(self, reason: str) -> str:
+        return f"【更正】理由：{reason}"
+
+    def card_amendment(self, version: int, reason: str) -> str:
+        return f"更正（第 {version} 版）：{reason}\n第 {version - 1} 版审核通过，保留不变。"
+
 
 class _Fields(dict[str, object]):
     """format_map's fields: a missing one is empty rather than an error."""
