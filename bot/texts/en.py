@@ -549,6 +549,7 @@ class EnglishTexts(Texts):
         return (
             f"[Review overdue] {county_name}: the result for {target_name} has waited {waited}"
             f" working days for review by {who}."
+        )
 
     # --- issue 10: amendments ---
 
