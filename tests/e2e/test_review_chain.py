@@ -277,3 +277,36 @@ async def test_cancel_drops_an_objection_waiting_for_its_reason(
     [version] = await chain(bot, lead.assignment_id)
     assert version["state"] == "pending_review"
     assert [c["verdict"] for c in version["confirmations"]] == ["confirm"]
+
+
+async def test_a_restart_between_every_two_steps_of_the_chain_loses_nothing(
+    open_bot: OpenBot, tmp_path: Path
+) -> None:
+    bot = await evidence_bot(open_bot, tmp_path)
+    async with bot.running():
+        lead, member = await lead_and_member(bot)
+        await submitted_by(bot, member)
+    steps: list[tuple[Any, str, str | None]] = [
+        (lead, "确认", None),
+        (lead, "退回", None),
+        (lead, "", "照片看不清排口，请补拍说明"),  # the reason, typed after a restart
+        (member, "", "/resume"),
+        (member, "提交", None),
+        (lead, "确认", None),
+        (lead, "通过", None),
+    ]
+    for who, label, text in steps:
+        async with bot.running():  # a new Application on the same database each time
+            if text is not None:
+                await bot.send(who.user, text)
+            else:
+                await bot.press(who.user, label, with_button(bot, who.user, label))
+            await bot.settle()
+    first, second = await chain(bot, lead.assignment_id)
+    assert moves(first) == [
+        (None, "submitted", ""),
+        ("submitted", "pending_review", ""),
+        ("pending_review", "returned", "照片看不清排口，请补拍说明"),
+    ]
+    assert moves(second)[-1] == ("pending_review", "passed", "")
+    assert (first["state"], second["state"]) == ("returned", "passed")
