@@ -199,6 +199,7 @@ async def confirm(ctx: AppContext, person: Person, result_id: int, now: datetime
                 "inspection_results",
                 str(result_id),
                 new={"cert_no": person.cert_no, "version": version.version},
+                at=now,
             )
         )
         view = await _view(session, version)
@@ -243,6 +244,7 @@ async def pass_result(ctx: AppContext, person: Person, result_id: int, now: date
                 "inspection_results",
                 str(result_id),
                 new={"cert_no": person.cert_no, "version": version.version},
+                at=now,
             )
         )
         view = await _view(session, version)
@@ -341,6 +343,7 @@ async def complete_reason(
                 "inspection_results",
                 str(result_id),
                 new={"cert_no": person.cert_no, "version": version.version, "reason": reason},
+                at=now,
             )
         )
         view = await _view(session, version)
