@@ -8,10 +8,10 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from bot.services import assignments
-from spotcheck.states import MemberState
+from bot.services import assignments, review
+from storage import result_store, review_store
 from storage.bot_models import TelegramAccount
-from storage.draw_models import AssignmentMember, DrawRecord
+from storage.draw_models import DrawRecord
 from tests.e2e.conftest import BotHarness, OpenBot
 from tests.e2e.inspection_walk import Task, with_button
 from tests.e2e.test_review_chain import (
@@ -56,27 +56,33 @@ async def test_the_member_who_replaces_one_mid_review_is_asked_to_confirm(
     ]
 
 
-async def test_a_new_lead_who_becomes_the_reviewer_gets_pass_and_return(
+async def test_whoever_the_replacement_makes_the_reviewer_gets_pass_and_return(
     open_bot: OpenBot, tmp_path: Path
 ) -> None:
+    """The lead, the reviewer, replaced while 待审核: the new lead reviews (or, when the
+    replacement makes the submitter lead, the county admin) and gets 通过 / 退回."""
     bot = await evidence_bot(open_bot, tmp_path)
     async with bot.running():
         lead, member = await lead_and_member(bot)
         await submitted_by(bot, member)
         await bot.press(lead.user, "确认", with_button(bot, lead.user, "确认"))
         await bot.settle()
-        newcomer, user = await replaced(bot, lead, lead.cert)
-        [new_lead] = await bot.all(
-            select(AssignmentMember.person_key).where(
-                AssignmentMember.assignment_id == lead.assignment_id,
-                AssignmentMember.is_lead,
-                AssignmentMember.state != MemberState.REPLACED,
-            )
+        await replaced(bot, lead, lead.cert)
+        async with bot.ctx.sessions() as session:
+            version = await review_store.latest_version(session, lead.assignment_id)
+            assert version is not None
+            view = await result_store.result_of(session, lead.assignment_id)
+            assert view is not None
+            reviewers = await review.reviewers_of(session, version, view.region_code)
+        reviewer = reviewers.cert_nos[0]
+        assert reviewer != lead.cert
+        user_id = await bot.scalar(
+            select(TelegramAccount.user_id).where(TelegramAccount.cert_no == reviewer)
         )
-        assert new_lead == newcomer  # the submitter does not lead: the newcomer reviews
+        user = bot.user(int(user_id), await bot.name_of(reviewer))
         await bot.press(user, "通过", with_button(bot, user, "通过"))
         await bot.settle()
 
-    [version] = await chain(bot, lead.assignment_id)
-    assert version["state"] == "passed"
-    assert version["transitions"][-1]["by"].endswith(f"/{newcomer}")
+    [passed] = await chain(bot, lead.assignment_id)
+    assert passed["state"] == "passed"
+    assert passed["transitions"][-1]["by"].endswith(f"/{reviewer}")
