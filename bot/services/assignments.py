@@ -10,7 +10,7 @@ from datetime import date, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import AppContext
-from bot.services import draws, form_drafts, outbox
+from bot.services import draws, form_drafts, outbox, review
 from bot.services.identity import Person
 from bot.services.problems import ServiceProblem
 from bot.services.pushes import assignment_text, enqueue_pushes, task_buttons
@@ -180,6 +180,7 @@ async def complete_recusal(
             async with session.begin_nested():
                 change = await replace_and_notify(
                     session,
+                    ctx,
                     plan.current_record_id,
                     assignment.credit_code,
                     person.cert_no,
@@ -205,10 +206,17 @@ class TeamChange:
 
 
 async def replace_and_notify(
-    session: AsyncSession, record_id: int, credit_code: str, removed: str, reason: str, actor: str
+    session: AsyncSession,
+    ctx: AppContext,
+    record_id: int,
+    credit_code: str,
+    removed: str,
+    reason: str,
+    actor: str,
 ) -> TeamChange:
     """Replace one member (a new amending record), push the task to the new member, and tell
-    the rest of the team and the admins — in the caller's transaction."""
+    the rest of the team and the admins — in the caller's transaction. A result in review
+    goes on with the new team (review.team_changed)."""
     outcome = await draws.replace_in(session, record_id, credit_code, removed, reason, actor)
     new_team = next(a for a in outcome.tasks if a["target"] == credit_code)
     before = next(a for a in outcome.record["amended_assignments"] if a["target"] == credit_code)
@@ -222,6 +230,7 @@ async def replace_and_notify(
     if assignment_id is not None:
         team = set(new_team["inspectors"])
         await _withdraw_draft(session, assignment_id, team, target_name, actor)
+        await review.team_changed(session, ctx, assignment_id, added, before.get("lead"))
     notice = {
         "target_name": target_name,
         "removed": names.get(removed, removed),
@@ -269,7 +278,9 @@ async def replace_member(
 ) -> tuple[draws.DrawOutcome, TeamChange]:
     """`draw replace` from the command line: the same replacement and notices as a recusal."""
     async with ctx.sessions() as session, session.begin():
-        change = await replace_and_notify(session, record_id, credit_code, removed, reason, actor)
+        change = await replace_and_notify(
+            session, ctx, record_id, credit_code, removed, reason, actor
+        )
         return change.outcome, change
 
 

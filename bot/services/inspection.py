@@ -508,6 +508,7 @@ async def submit(ctx: AppContext, person: Person, at: Stamp, now: datetime) -> s
                 "inspection_results",
                 str(result_id),
                 new={"assignment": assignment_id, "cert_no": person.cert_no},
+                at=now,
             )
         )
         # The team gets the result card (the others with 确认 / 有异议) in the same transaction.

@@ -148,19 +148,7 @@ async def submitted(session: AsyncSession, ctx: AppContext, result_id: int, now:
         m.person_key for m in await assignment_store.team_inspectors(session, view.assignment_id)
     ]
     others = [c for c in team if c != version.submitted_by]
-    buttons: dict[str, Buttons] = {}
-    for cert in others:
-        account = await account_store.account_of(session, cert)
-        texts = texts_for(account.language if account is not None else "zh")
-        buttons[cert] = [
-            [
-                (
-                    texts.confirm_button(),
-                    callback_data.review_step(callback_data.CONFIRM, result_id),
-                ),
-                (texts.object_button(), callback_data.review_step(callback_data.OBJECT, result_id)),
-            ]
-        ]
+    buttons = {cert: await _confirm_buttons(session, cert, result_id) for cert in others}
     await _send_cards(session, ctx, view, team, buttons, "confirm_prompt")
     if confirmed_enough(ctx.config.review.confirmations, others, ()):
         await _to_review(session, ctx, version, view, now)
@@ -177,22 +165,7 @@ async def _to_review(
         return False
     reviewers = await reviewers_of(session, version, view.region_code)
     certs = list(reviewers.cert_nos)
-    buttons: dict[str, Buttons] = {}
-    for cert in certs:
-        account = await account_store.account_of(session, cert)
-        texts = texts_for(account.language if account is not None else "zh")
-        buttons[cert] = [
-            [
-                (
-                    texts.pass_button(),
-                    callback_data.review_step(callback_data.PASS, version.result_id),
-                ),
-                (
-                    texts.return_button(),
-                    callback_data.review_step(callback_data.RETURN, version.result_id),
-                ),
-            ]
-        ]
+    buttons = {cert: await _review_buttons(session, cert, version.result_id) for cert in certs}
     view = await _view(session, version)  # its state now 待审核
     await _send_cards(session, ctx, view, certs, buttons, "review_prompt")
     return True
@@ -231,6 +204,7 @@ async def confirm(ctx: AppContext, person: Person, result_id: int, now: datetime
                 "inspection_results",
                 str(result_id),
                 new={"cert_no": person.cert_no, "version": version.version},
+                at=now,
             )
         )
         view = await _view(session, version)
@@ -275,6 +249,7 @@ async def pass_result(ctx: AppContext, person: Person, result_id: int, now: date
                 "inspection_results",
                 str(result_id),
                 new={"cert_no": person.cert_no, "version": version.version},
+                at=now,
             )
         )
         view = await _view(session, version)
@@ -384,6 +359,7 @@ async def complete_reason(
                 "inspection_results",
                 str(result_id),
                 new={"cert_no": person.cert_no, "version": version.version, "reason": reason},
+                at=now,
             )
         )
         view = await _view(session, version)
@@ -534,3 +510,53 @@ async def _open_amendment(
         )
     )
     return Done(view.target_name, ResultState.PASSED, version.version)
+
+
+# --- issue 10: a team changed mid-review ---
+
+
+async def team_changed(
+    session: AsyncSession, ctx: AppContext, assignment_id: int, added: str, old_lead: str | None
+) -> None:
+    """A member replaced (in the replacing transaction) while the assignment's latest version
+    is with the team or the reviewer, so that it does not wait for nobody: while it is 已提交
+    the newcomer gets the card with 确认 / 有异议 (the one he replaced can answer no more);
+    while it is 待审核, whoever the change made a reviewer (a new lead) gets it with 通过 /
+    退回."""
+    version = await review_store.latest_version(session, assignment_id)
+    if version is None:
+        return
+    view = await _view(session, version)
+    if version.state is ResultState.SUBMITTED and added != version.submitted_by:
+        buttons = {added: await _confirm_buttons(session, added, version.result_id)}
+        await _send_cards(session, ctx, view, [added], buttons, "confirm_prompt")
+    elif version.state is ResultState.PENDING_REVIEW:
+        now = await reviewers_of(session, version, view.region_code)
+        county = await account_store.county_admins(session, view.region_code)
+        city = sorted(await account_store.city_admins(session))
+        before = reviewers_for(old_lead, version.submitted_by, county, city)
+        certs = [c for c in now.cert_nos if c not in before.cert_nos]
+        buttons = {c: await _review_buttons(session, c, version.result_id) for c in certs}
+        await _send_cards(session, ctx, view, certs, buttons, "review_prompt")
+
+
+async def _confirm_buttons(session: AsyncSession, cert: str, result_id: int) -> Buttons:
+    account = await account_store.account_of(session, cert)
+    texts = texts_for(account.language if account is not None else "zh")
+    return [
+        [
+            (texts.confirm_button(), callback_data.review_step(callback_data.CONFIRM, result_id)),
+            (texts.object_button(), callback_data.review_step(callback_data.OBJECT, result_id)),
+        ]
+    ]
+
+
+async def _review_buttons(session: AsyncSession, cert: str, result_id: int) -> Buttons:
+    account = await account_store.account_of(session, cert)
+    texts = texts_for(account.language if account is not None else "zh")
+    return [
+        [
+            (texts.pass_button(), callback_data.review_step(callback_data.PASS, result_id)),
+            (texts.return_button(), callback_data.review_step(callback_data.RETURN, result_id)),
+        ]
+    ]
