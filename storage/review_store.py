@@ -280,3 +280,12 @@ async def waiting_for_review(session: AsyncSession) -> list[Waiting]:
         .order_by(ResultTransition.result_id)
     )
     return [Waiting(result_id, as_utc(at)) for result_id, at in rows]
+
+
+async def hold_version(session: AsyncSession, result_id: int) -> None:
+    """The version's row locked until the caller's transaction ends (PostgreSQL; SQLite's
+    writers take turns anyway): two members confirming at once then count each other's
+    verdict, and one of them moves it on."""
+    await session.execute(
+        select(InspectionResult.id).where(InspectionResult.id == result_id).with_for_update()
+    )

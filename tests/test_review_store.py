@@ -4,6 +4,7 @@ members' verdicts (one each)."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime
 
 import pytest
@@ -144,3 +145,28 @@ async def test_only_a_passed_check_keeps_its_target_out_of_the_next_draw(ctx: Ap
         code = (await result_of(session, assignment_id)).credit_code  # type: ignore[union-attr]
         assert await draw_store.checked_since(session, since) == {code}
         assert await draw_store.checked_since(session, date(2026, 11, 4)) == set()
+
+
+async def test_a_held_version_keeps_a_second_confirmation_waiting_until_the_first_is_in(
+    ctx: AppContext,
+) -> None:
+    """Under READ COMMITTED two members confirming at once would each miss the other's verdict
+    (and under "all" neither would send it to review): the second waits for the first."""
+    if ctx.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite's writers take turns at the write gate")
+    _, result_id = await _submitted(ctx)
+    seen: list[int] = []
+    async with ctx.sessions.begin() as first:
+        await review_store.hold_version(first, result_id)
+        await review_store.add_verdict(first, result_id, "13060002", Verdict.CONFIRM, NOW)
+
+        async def second() -> None:
+            async with ctx.sessions.begin() as session:
+                await review_store.hold_version(session, result_id)
+                seen.append(len(await review_store.verdicts(session, result_id)))
+
+        waiting = asyncio.create_task(second())
+        await asyncio.sleep(0.3)
+        assert not waiting.done()  # held
+    await asyncio.wait_for(waiting, 5)
+    assert seen == [1]  # it counted the first member's verdict

@@ -192,6 +192,7 @@ async def _tell_team(
 async def confirm(ctx: AppContext, person: Person, result_id: int, now: datetime) -> Done:
     """确认 by a member: recorded; to review when enough confirmed; the team told the progress."""
     async with ctx.sessions() as session, session.begin():
+        await review_store.hold_version(session, result_id)
         version = await _member_may_answer(session, person, result_id)
         if not await review_store.add_verdict(
             session, result_id, person.cert_no, Verdict.CONFIRM, now

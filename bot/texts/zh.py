@@ -1281,7 +1281,7 @@ class Texts:
 
     def review_prompt(self, target_name: str, version: int) -> str:
         again = f"（第 {version} 版）" if version > 1 else ""
-        return f"【待审核】「{target_name}」检查结果{again}已经同组确认，请审核：「通过」或「退回」（需写明理由）。"
+        return f"【待审核】「{target_name}」检查结果{again}请审核：「通过」或「退回」（退回需写明理由）。"
 
     def confirm_progress(
         self, target_name: str, done: list[str], waiting: list[str], state: ResultState
@@ -1320,7 +1320,7 @@ class Texts:
         how = (
             "您的检查表已重新打开（保留原填写内容），发送 /resume 查看、修改后再次提交。"
             if reopened
-            else "请在 /report 中重新开始检查（保留原填写内容），修改后再次提交。"
+            else "检查表未能自动打开：如您仍在检查组，请先完成或 /cancel 正在填写的其他检查表，再在 /report 中继续（保留原填写内容）。"
         )
         return f"【{what}】「{target_name}」的检查结果被 {who} {what}：{reason}\n{how}"
 
