@@ -11,6 +11,7 @@ from bot.bot_data import App as App  # re-exported: handler modules import both 
 from bot.bot_data import Context as Context
 from bot.clock import local_date
 from bot.context import AppContext
+from bot.services import assignments
 from bot.services.identity import Person
 from bot.texts import Texts, texts_for
 
@@ -64,3 +65,25 @@ async def refused_as_too_long(update: Update, context: Context, text: str) -> bo
         return False
     await reply(update, texts_of(update, context).text_too_long(len(text), limit))
     return True
+
+
+async def refuse_forged(
+    update: Update, context: Context, person: Person, kind: str, topic: str
+) -> None:
+    """A stale or forged button, or a form input that is not his (``kind`` "stale" or
+    "not_yours"): nothing changed; written to the audit log (the callback data, or
+    ``topic:kind`` for a message) and answered with an alert or a reply."""
+    user, query, texts = update.effective_user, update.callback_query, texts_of(update, context)
+    what = str(query.data) if query is not None else f"{topic}:{kind}"
+    await assignments.log_refused(
+        app_context(context),
+        person,
+        user.id if user else 0,
+        "callback" if query is not None else "message",
+        what,
+    )
+    text = texts.stale_button() if kind == "stale" else texts.not_yours()
+    if query is not None:
+        await query.answer(text, show_alert=True)
+    else:
+        await reply(update, text)

@@ -7,11 +7,21 @@ from telegram import Update
 from telegram.ext import ApplicationHandlerStop, CommandHandler, MessageHandler, filters
 
 from bot import callback_data
-from bot.services import assignments, follow_ups
+from bot.services import follow_ups
 from bot.services.follow_ups import FollowUpProblem, Screen
 from bot.services.identity import Person
 from bot.texts import Texts
-from handlers.common import App, Context, app_context, caller, local_today, now, reply, texts_of
+from handlers.common import (
+    App,
+    Context,
+    app_context,
+    caller,
+    local_today,
+    now,
+    refuse_forged,
+    reply,
+    texts_of,
+)
 from handlers.inspection_flow import BEFORE_DOCUMENTS, claims_image, photo_of
 from handlers.keyboards import keyboard
 from spotcheck.follow_up import PHOTOS
@@ -52,20 +62,7 @@ async def _problem(
     """A refusal: stale and forged buttons are logged and alerted; the rest are said."""
     texts, query, details = texts_of(update, context), update.callback_query, problem.details
     if problem.kind in ("stale", "not_yours"):
-        user = update.effective_user
-        what = str(query.data) if query is not None else f"follow_up:{problem.kind}"
-        await assignments.log_refused(
-            app_context(context),
-            person,
-            user.id if user else 0,
-            "callback" if query is not None else "message",
-            what,
-        )
-        text = texts.stale_button() if problem.kind == "stale" else texts.not_yours()
-        if query is not None:
-            await query.answer(text, show_alert=True)
-        else:
-            await reply(update, text)
+        await refuse_forged(update, context, person, problem.kind, "follow_up")
         return
     if problem.kind == "invalid":
         text = texts.form_text(str(details["reason_key"]), **details.get("detail", {}))

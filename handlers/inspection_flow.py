@@ -10,7 +10,7 @@ from telegram import KeyboardButton, Message, ReplyKeyboardMarkup, ReplyKeyboard
 from telegram.ext import ApplicationHandlerStop, CommandHandler, MessageHandler, filters
 
 from bot import callback_data
-from bot.services import assignments, inspection
+from bot.services import inspection
 from bot.services.identity import Person
 from bot.services.inspection import (
     BACK_VALUE,
@@ -26,7 +26,17 @@ from bot.services.inspection import (
     Screen,
 )
 from bot.texts import Texts
-from handlers.common import App, Context, app_context, caller, local_today, now, reply, texts_of
+from handlers.common import (
+    App,
+    Context,
+    app_context,
+    caller,
+    local_today,
+    now,
+    refuse_forged,
+    reply,
+    texts_of,
+)
 from handlers.keyboards import in_rows, keyboard
 from spotcheck import form
 from spotcheck.form import DONE, InputKind, Location, Question
@@ -165,20 +175,7 @@ async def _problem(
     """A refusal: stale and forged buttons are logged and alerted; the rest are said."""
     texts, query, details = texts_of(update, context), update.callback_query, problem.details
     if problem.kind in ("stale", "not_yours"):
-        user = update.effective_user
-        what = str(query.data) if query is not None else f"inspection:{problem.kind}"
-        await assignments.log_refused(
-            app_context(context),
-            person,
-            user.id if user else 0,
-            "callback" if query is not None else "message",
-            what,
-        )
-        text = texts.stale_button() if problem.kind == "stale" else texts.not_yours()
-        if query is not None:
-            await query.answer(text, show_alert=True)
-        else:
-            await reply(update, text)
+        await refuse_forged(update, context, person, problem.kind, "inspection")
         return
     target = str(details.get("target_name", ""))
     if problem.kind == "invalid":

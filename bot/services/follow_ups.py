@@ -30,6 +30,7 @@ from bot.context import AppContext
 from bot.services import form_drafts, outbox
 from bot.services.identity import Person
 from bot.services.inspection import PhotoAdded, PhotoIn
+from bot.services.photo_check import checked_photo
 from bot.services.problems import ServiceProblem
 from bot.services.reporting import once
 from bot.texts import texts_for
@@ -51,7 +52,7 @@ from spotcheck.states import FormKind
 from storage import account_store, draft_store, follow_up_store, result_store
 from storage.audit import audit
 from storage.draft_store import Draft, Stamp
-from storage.evidence_store import ImageRefused, PhotoLimits, RefusalKind, inspect_image, store
+from storage.evidence_store import store
 from storage.follow_up_store import OpenFollowUp
 
 KIND = FormKind.FOLLOW_UP
@@ -215,22 +216,7 @@ async def add_photo(
         if known.note != CORRECTION_PHOTO_NOTE:
             raise FollowUpProblem("not_a_correction")
         return await _add_to_closing(ctx, person, follow_up, known.sha256, now)
-    config = ctx.config.inspection
-    limits = PhotoLimits(config.max_photo_bytes, config.max_photo_pixels)
-    if photo.file_size is not None and photo.file_size > limits.max_bytes:
-        raise FollowUpProblem(
-            "image_refused",
-            refusal=RefusalKind.TOO_LARGE,
-            size=photo.file_size,
-            limit=limits.max_bytes,
-        )
-    data = bytes(await fetch())
-    try:
-        facts = await asyncio.to_thread(inspect_image, data, limits)
-    except ImageRefused as refused:
-        raise FollowUpProblem(
-            "image_refused", refusal=refused.kind, size=len(data), limit=limits.max_bytes
-        ) from None
+    data, facts = await checked_photo(ctx, photo.file_size, fetch, FollowUpProblem)
     async with ctx.sessions() as session:
         same = [
             e

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.context import AppContext
 from bot.services import assignments, review
 from bot.services.identity import Person
+from bot.services.photo_check import checked_photo
 from bot.services.problems import ServiceProblem
 from spotcheck import form
 from spotcheck.form import DONE, Answer, InputKind, Invalid, Question
@@ -45,7 +46,7 @@ from spotcheck.states import FormKind, MemberState
 from storage import account_store, assignment_store, draft_store, result_store, review_store
 from storage.audit import audit
 from storage.draft_store import Draft, Stamp
-from storage.evidence_store import ImageRefused, PhotoLimits, RefusalKind, inspect_image, store
+from storage.evidence_store import store
 from storage.result_store import CheckinInput, FollowUpInput, ItemInput, ResultExists, ResultInput
 
 FORM = inspection_form()
@@ -435,22 +436,7 @@ async def add_photo(
         if known is not None:
             count = len(await result_store.evidence_of(session, assignment_id))
             return PhotoAdded(count, False)
-    config = ctx.config.inspection
-    limits = PhotoLimits(config.max_photo_bytes, config.max_photo_pixels)
-    if photo.file_size is not None and photo.file_size > limits.max_bytes:
-        raise InspectionProblem(
-            "image_refused",
-            refusal=RefusalKind.TOO_LARGE,
-            size=photo.file_size,
-            limit=limits.max_bytes,
-        )
-    data = bytes(await fetch())
-    try:
-        facts = await asyncio.to_thread(inspect_image, data, limits)
-    except ImageRefused as refused:
-        raise InspectionProblem(
-            "image_refused", refusal=refused.kind, size=len(data), limit=limits.max_bytes
-        ) from None
+    data, facts = await checked_photo(ctx, photo.file_size, fetch, InspectionProblem)
     await asyncio.to_thread(store, data, facts, ctx.config.storage.evidence_dir)
     async with ctx.sessions() as session, session.begin():
         if not await draft_store.touch(session, draft.id, now):
