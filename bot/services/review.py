@@ -226,10 +226,11 @@ async def confirm(ctx: AppContext, person: Person, result_id: int, now: datetime
         names = await account_store.names_of(session, set(team))
         done = [names.get(c, c) for c in others if c in confirmed]
         waiting = [names.get(c, c) for c in others if c not in confirmed]
-        await _tell_team(
+        await _tell_team(  # the one who confirmed is answered on his own (confirmed)
             session,
             version.assignment_id,
             lambda t: t.confirm_progress(view.target_name, done, waiting, state),
+            [c for c in team if c != person.cert_no],
         )
         return Done(view.target_name, state)
 
