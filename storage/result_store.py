@@ -467,7 +467,9 @@ async def _views(session: AsyncSession, query: _ResultRows) -> list[ResultView]:
         select(Evidence).where(Evidence.assignment_id.in_(assignment_ids)).order_by(Evidence.id)
     ):
         evidence.setdefault(e.assignment_id, []).append(_stored(e))
-    states = await review_store.states_of(session, result_ids)
+    # Where a version stands is its last step: read with the steps, not once more.
+    steps = await review_store.steps_of(session, result_ids)
+    verdicts = await review_store.verdicts_of(session, result_ids)
     views = []
     for result, assignment, target_name, region_code in found:
         views.append(
@@ -478,7 +480,9 @@ async def _views(session: AsyncSession, query: _ResultRows) -> list[ResultView]:
                 credit_code=assignment.credit_code,
                 target_name=target_name or "",
                 region_code=region_code or "",
-                state=states.get(result.id, ResultState(result.state)),
+                state=steps[result.id][-1].to_state
+                if steps[result.id]
+                else ResultState(result.state),
                 category=ResultCategory(result.category),
                 findings=result.findings,
                 items=tuple(items.get(result.id, ())),
@@ -491,8 +495,8 @@ async def _views(session: AsyncSession, query: _ResultRows) -> list[ResultView]:
                 version=result.version,
                 previous_id=result.previous_id,
                 amendment_reason=result.amendment_reason,
-                steps=tuple(await review_store.steps(session, result.id)),
-                verdicts=tuple(await review_store.verdicts(session, result.id)),
+                steps=tuple(steps[result.id]),
+                verdicts=tuple(verdicts[result.id]),
             )
         )
     return views

@@ -117,22 +117,32 @@ async def move(
     return True
 
 
-async def steps(session: AsyncSession, result_id: int) -> list[Step]:
+async def steps_of(session: AsyncSession, result_ids: Iterable[int]) -> dict[int, list[Step]]:
+    """Each of these versions' steps, oldest first (one query however many)."""
+    ids = list(result_ids)
+    found: dict[int, list[Step]] = {i: [] for i in ids}
+    if not ids:
+        return found
     rows = await session.scalars(
         select(ResultTransition)
-        .where(ResultTransition.result_id == result_id)
+        .where(ResultTransition.result_id.in_(ids))
         .order_by(ResultTransition.id)
     )
-    return [
-        Step(
-            ResultState(r.from_state) if r.from_state else None,
-            ResultState(r.to_state),
-            r.actor,
-            r.reason,
-            as_utc(r.at),
+    for r in rows:
+        found[r.result_id].append(
+            Step(
+                ResultState(r.from_state) if r.from_state else None,
+                ResultState(r.to_state),
+                r.actor,
+                r.reason,
+                as_utc(r.at),
+            )
         )
-        for r in rows
-    ]
+    return found
+
+
+async def steps(session: AsyncSession, result_id: int) -> list[Step]:
+    return (await steps_of(session, [result_id]))[result_id]
 
 
 async def add_verdict(
@@ -161,13 +171,28 @@ async def add_verdict(
     return True
 
 
-async def verdicts(session: AsyncSession, result_id: int) -> list[MemberVerdict]:
+async def verdicts_of(
+    session: AsyncSession, result_ids: Iterable[int]
+) -> dict[int, list[MemberVerdict]]:
+    """Each of these versions' verdicts, in the order given (one query however many)."""
+    ids = list(result_ids)
+    found: dict[int, list[MemberVerdict]] = {i: [] for i in ids}
+    if not ids:
+        return found
     rows = await session.scalars(
         select(ResultConfirmation)
-        .where(ResultConfirmation.result_id == result_id)
+        .where(ResultConfirmation.result_id.in_(ids))
         .order_by(ResultConfirmation.id)
     )
-    return [MemberVerdict(r.cert_no, Verdict(r.verdict), r.reason, as_utc(r.at)) for r in rows]
+    for r in rows:
+        found[r.result_id].append(
+            MemberVerdict(r.cert_no, Verdict(r.verdict), r.reason, as_utc(r.at))
+        )
+    return found
+
+
+async def verdicts(session: AsyncSession, result_id: int) -> list[MemberVerdict]:
+    return (await verdicts_of(session, [result_id]))[result_id]
 
 
 _VERSION_COLUMNS = (
