@@ -321,6 +321,10 @@ def stratum_of(level: Level, target: Plannable) -> str:
     return stratum_id(level, region, target.supervision_class, grade)
 
 
+# (county code or None at city level, class, grade or None for the off-site positive list)
+StratumKey = tuple[str | None, SupervisionClass, CreditRiskGrade | None]
+
+
 def plan_quarter(
     level: Level,
     population: Iterable[Plannable],
@@ -340,7 +344,7 @@ def plan_quarter(
     """
     if level is Level.CITY and region is not None:
         raise ValueError("a city-level plan covers the whole city; filter by region instead")
-    counts: Counter[tuple[str | None, SupervisionClass, CreditRiskGrade | None]] = Counter()
+    counts: Counter[StratumKey] = Counter()
     for target in population:
         where = None if level is Level.CITY else target.region
         if region is not None and where != region:
@@ -349,6 +353,17 @@ def plan_quarter(
             continue
         grade = None if is_offsite(target) else target.credit_grade
         counts[(where, target.supervision_class, grade)] += 1
+    return plan_counted(level, counts, ratios, multipliers)
+
+
+def plan_counted(
+    level: Level,
+    counts: Mapping[StratumKey, int],
+    ratios: Ratios,
+    multipliers: GradeMultipliers,
+) -> tuple[StratumPlan, ...]:
+    """``plan_quarter`` from the populations already counted per stratum key: the statistics
+    count them in SQL, and their minimums are the draw's to the unit."""
     strata: list[StratumPlan] = []
     for where in sorted({w for w, _, _ in counts}, key=lambda w: w or ""):
         for cls in CLASS_ORDER:

@@ -19,7 +19,6 @@ from sqlalchemy import (
     and_,
     bindparam,
     cast,
-    func,
     select,
     update,
 )
@@ -230,25 +229,6 @@ async def led_groups(
         .where(AssignmentMember.person_kind == PersonKind.INSPECTOR)
     )
     return [GroupRow(*row) for row in rows]
-
-
-async def onsite_drawn_by_class(
-    session: AsyncSession, quarter: str, level: str, county: str
-) -> dict[str, int]:
-    """On-site assignments in force at one level this quarter, of one county's targets, by
-    supervision class."""
-    rows = await session.execute(
-        select(Assignment.supervision_class, func.count())
-        .join(Target, Target.credit_code == Assignment.credit_code)
-        .where(Assignment.quarter == quarter, Assignment.level == level)
-        .where(
-            Assignment.kind == TaskKind.ONSITE,
-            assignment_in_force(),
-            Target.region_code == county,
-        )
-        .group_by(Assignment.supervision_class)
-    )
-    return {cls: int(count) for cls, count in rows}
 
 
 async def due_between(

@@ -213,6 +213,25 @@ class FollowUp(Base):
     close_note: Mapped[str] = mapped_column(Text, default="")
 
 
+class Publication(Base):
+    """一公开 of one passed result version: formed (passed review) on ``formed_on``, to be
+    published by ``deadline`` (the 20th working day after; ``provisional`` when the official
+    calendar did not know that year yet), published on ``published_on`` (None: not yet)."""
+
+    __tablename__ = "publications"
+    __table_args__ = (UniqueConstraint("result_id", name="uq_publications_result_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    result_id: Mapped[int] = mapped_column(
+        ForeignKey("inspection_results.id", name="fk_publications_result_id")
+    )
+    formed_on: Mapped[date]
+    deadline: Mapped[date]
+    provisional: Mapped[bool] = mapped_column(default=False)
+    published_on: Mapped[date | None]
+    published_by: Mapped[str | None] = mapped_column(String(100))
+
+
 __all__ = [
     "APPEND_ONLY_TABLES",
     "Checkin",
@@ -220,6 +239,7 @@ __all__ = [
     "FollowUp",
     "InspectionResult",
     "ItemResult",
+    "Publication",
     "ResultConfirmation",
     "ResultTransition",
 ]

@@ -12,12 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.context import AppContext
 from bot.services import outbox
 from bot.services.identity import Person
-from bot.services.minimums import class_minimums
 from bot.services.reporting import once
+from bot.services.statistics import quarter_statistics
 from bot.texts import Texts, texts_for
-from spotcheck.classes import SupervisionClass
 from spotcheck.deadlines import Quarter
-from spotcheck.quota import Level
 from spotcheck.roles import Role
 from spotcheck.stages import StageCounts
 from spotcheck.states import MemberState
@@ -105,14 +103,11 @@ async def county_progress(
     ctx: AppContext, session: AsyncSession, county: str, quarter: Quarter
 ) -> list[ClassProgress]:
     """A county's on-site checks drawn this quarter at county level against the minimums the
-    draw plans (the same computation, multipliers included)."""
-    minimums = await class_minimums(ctx, session, Level.COUNTY, county)
-    drawn = await assignment_store.onsite_drawn_by_class(
-        session, str(quarter), Level.COUNTY.value, county
-    )
+    draw plans: the county's rows of the statistics table, so chat and Excel agree."""
+    table = await quarter_statistics(ctx, session, str(quarter), county)
     return [
-        ClassProgress(cls.value, int(drawn.get(cls.value, 0)), minimums[cls].minimum)
-        for cls in SupervisionClass
+        ClassProgress(row.supervision_class.value, row.tally.drawn, row.tally.minimum)
+        for row in table.of_county(county)
     ]
 
 

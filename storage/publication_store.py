@@ -1,0 +1,86 @@
+"""一公开 as stored: each passed result version's publication deadline (kept once computed) and
+the day it was published."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, datetime
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from spotcheck.inspection import ResultState
+from storage.draw_models import Assignment
+from storage.models import Target, as_utc
+from storage.result_models import InspectionResult, Publication, ResultTransition
+
+
+async def passed_without_deadline(session: AsyncSession) -> list[tuple[int, datetime]]:
+    """(result id, moment it passed review) of the passed versions with no publication row."""
+    rows = await session.execute(
+        select(ResultTransition.result_id, ResultTransition.at)
+        .outerjoin(Publication, Publication.result_id == ResultTransition.result_id)
+        .where(ResultTransition.to_state == ResultState.PASSED.value)
+        .where(Publication.id.is_(None))
+        .order_by(ResultTransition.result_id)
+    )
+    return [(int(result_id), as_utc(at)) for result_id, at in rows]
+
+
+async def keep_deadline(
+    session: AsyncSession, result_id: int, formed_on: date, deadline: date, provisional: bool
+) -> None:
+    """The version's deadline, once: a second writer (another process) keeps the first's."""
+    try:
+        async with session.begin_nested():
+            session.add(
+                Publication(
+                    result_id=result_id,
+                    formed_on=formed_on,
+                    deadline=deadline,
+                    provisional=provisional,
+                )
+            )
+            await session.flush()
+    except IntegrityError:
+        pass
+
+
+async def mark_published(
+    session: AsyncSession, result_ids: list[int], day: date, actor: str
+) -> int:
+    """Mark these versions published on ``day``, those not published before: a second
+    ``publish`` keeps the first day. The number newly marked."""
+    if not result_ids:
+        return 0
+    done = await session.execute(
+        update(Publication)
+        .where(Publication.result_id.in_(result_ids), Publication.published_on.is_(None))
+        .values(published_on=day, published_by=actor)
+    )
+    return int(done.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def late_by_county(
+    session: AsyncSession, quarter: str, today: date, region: str | None = None
+) -> Counter[str]:
+    """Per county of the target: the quarter's passed versions published after their deadline,
+    or still unpublished with the deadline passed (before ``today``)."""
+    query = (
+        select(Target.region_code, func.count(Publication.id))
+        .join(InspectionResult, InspectionResult.id == Publication.result_id)
+        .join(Assignment, Assignment.id == InspectionResult.assignment_id)
+        .join(Target, Target.credit_code == Assignment.credit_code)
+        .where(Assignment.quarter == quarter)
+        .where(
+            or_(
+                Publication.published_on > Publication.deadline,
+                Publication.published_on.is_(None) & (Publication.deadline < today),
+            )
+        )
+        .group_by(Target.region_code)
+    )
+    if region is not None:
+        query = query.where(Target.region_code == region)
+    return Counter({county: int(n) for county, n in await session.execute(query)})

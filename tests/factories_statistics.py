@@ -1,0 +1,184 @@
+"""A quarter with known results for the statistics, evaluation and publication tests: two
+counties' targets, three draw records (one an internal joint check with differentiated grade
+ratios), and results at every stage of the review chain — written through the same stores the
+bot uses. The expected numbers are worked out in tests/test_statistics.py."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.context import AppContext
+from spotcheck.inspection import FollowUpKind, ResultCategory, ResultState
+from spotcheck.states import AssignmentState
+from storage import review_store
+from storage.draw_models import Assignment, DrawPlan, DrawRecord
+from storage.models import Target
+from storage.result_store import FollowUpInput, save_result
+from tests.factories import credit_code
+from tests.factories_results import result_input
+
+QUARTER = "2026Q4"
+JINGXIU, LIANCHI = "130602", "130606"  # 竞秀区, 莲池区
+REVIEWER = "13060099"
+AT = datetime(2026, 11, 10, 2, 0, tzinfo=UTC)
+DIFFERENTIATED = {"A": "1", "B": "1", "C": "3/2", "D": "2"}
+EVEN = {"A": "1", "B": "1", "C": "1", "D": "1"}
+
+
+@dataclass
+class Seeded:
+    """Ids a test may need: assignment ids by name, result ids by name."""
+
+    assignments: dict[str, int]
+    results: dict[str, int]
+
+
+def _target(county: str, serial: int, cls: str, grade: str, **extra: object) -> Target:
+    return Target(
+        credit_code=credit_code(county, serial),
+        name=f"{county}测试企业{serial:03d}有限公司",
+        region_code=county,
+        supervision_class=cls,
+        credit_grade=grade,
+        latitude=38.87,
+        longitude=115.46,
+        **extra,
+    )
+
+
+def directory() -> list[Target]:
+    """竞秀区: 9 key (B) and one inactive, 2 special (D), 10 general (C) and 4 on the positive
+    list. 莲池区: 4 key (A), no special, no general."""
+    rows = [_target(JINGXIU, n, "key", "B") for n in range(1, 10)]
+    rows.append(_target(JINGXIU, 10, "key", "B", active=False))
+    rows += [_target(JINGXIU, n, "special", "D") for n in range(11, 13)]
+    rows += [_target(JINGXIU, n, "general", "C") for n in range(13, 23)]
+    rows += [_target(JINGXIU, n, "general", "A", positive_list=True) for n in range(23, 27)]
+    rows += [_target(LIANCHI, n, "key", "A") for n in range(1, 5)]
+    return rows
+
+
+async def _record(
+    session: AsyncSession, key: str, level: str, joint: str, multipliers: dict[str, str]
+) -> DrawRecord:
+    plan = DrawPlan(plan_key=key, quarter=QUARTER, level=level)
+    session.add(plan)
+    await session.flush()
+    record = DrawRecord(
+        plan_id=plan.id,
+        kind="draw",
+        created_by="test",
+        body="{}",
+        body_sha256="0" * 64,
+        parameters={"joint": {"kind": joint}, "multipliers": multipliers},
+    )
+    session.add(record)
+    await session.flush()
+    return record
+
+
+def _assignment(
+    record: DrawRecord, level: str, cls: str, code: str, kind: str = "onsite", **extra: object
+) -> Assignment:
+    return Assignment(
+        plan_id=record.plan_id,
+        record_id=record.id,
+        quarter=QUARTER,
+        level=level,
+        supervision_class=cls,
+        credit_code=code,
+        kind=kind,
+        stratum=cls,
+        due_date=date(2026, 12, 15),
+        **extra,
+    )
+
+
+async def seed_quarter(ctx: AppContext) -> Seeded:
+    """The directory, the draws and the results (see each step)."""
+    tasks: dict[str, Assignment] = {}
+    async with ctx.sessions.begin() as session:
+        session.add_all(directory())
+        joint = await _record(session, "jx-county", "county", "internal", DIFFERENTIATED)
+        plain = await _record(session, "lc-county", "county", "none", EVEN)
+        city = await _record(session, "city-key", "city", "none", EVEN)
+        tasks["jx_key_1"] = _assignment(joint, "county", "key", credit_code(JINGXIU, 1))
+        tasks["jx_key_2"] = _assignment(joint, "county", "key", credit_code(JINGXIU, 2))
+        tasks["jx_special"] = _assignment(joint, "county", "special", credit_code(JINGXIU, 11))
+        tasks["jx_general"] = _assignment(joint, "county", "general", credit_code(JINGXIU, 13))
+        for n in range(23, 27):
+            tasks[f"jx_offsite_{n}"] = _assignment(
+                joint, "county", "general", credit_code(JINGXIU, n), kind="offsite"
+            )
+        tasks["jx_superseded"] = _assignment(
+            joint,
+            "county",
+            "key",
+            credit_code(JINGXIU, 3),
+            state=AssignmentState.SUPERSEDED.value,
+        )
+        tasks["lc_key"] = _assignment(plain, "county", "key", credit_code(LIANCHI, 1))
+        tasks["city_key"] = _assignment(city, "city", "key", credit_code(JINGXIU, 9))
+        session.add_all(tasks.values())
+    results = await _results(ctx, {name: t.id for name, t in tasks.items()})
+    return Seeded({name: t.id for name, t in tasks.items()}, results)
+
+
+async def _save(ctx: AppContext, assignment_id: int, **overrides: object) -> int:
+    async with ctx.sessions.begin() as session:
+        return await save_result(session, result_input(assignment_id, **overrides))
+
+
+async def _move(ctx: AppContext, result_id: int, *states: ResultState) -> None:
+    async with ctx.sessions.begin() as session:
+        for state in states:
+            assert await review_store.move(session, result_id, state, REVIEWER, AT)
+
+
+async def _results(ctx: AppContext, ids: dict[str, int]) -> dict[str, int]:
+    """竞秀区 key 1: returned, then resubmitted and passed (problem, 责令整改 open + 立案查处).
+    竞秀区 key 2: submitted, waiting (no problem). 竞秀区 special: objected to (its 移交 does
+    not count). 竞秀区 general: no result. 莲池区 key: passed (problem pending; 移交 and 移送).
+    The city's key check: passed, nothing found."""
+    s = ResultState
+    found: dict[str, int] = {}
+    first = await _save(ctx, ids["jx_key_1"])
+    await _move(ctx, first, s.PENDING_REVIEW, s.RETURNED)
+    found["jx_key_1_v1"] = first
+    found["jx_key_1"] = await _save(
+        ctx,
+        ids["jx_key_1"],
+        follow_ups=(
+            FollowUpInput(FollowUpKind.RECTIFY, deadline=date(2026, 11, 18)),
+            FollowUpInput(FollowUpKind.CASE),
+        ),
+    )
+    await _move(ctx, found["jx_key_1"], s.PENDING_REVIEW, s.PASSED)
+    found["jx_key_2"] = await _save(
+        ctx, ids["jx_key_2"], category=ResultCategory.NONE, follow_ups=()
+    )
+    await _move(ctx, found["jx_key_2"], s.PENDING_REVIEW)
+    found["jx_special"] = await _save(
+        ctx,
+        ids["jx_special"],
+        follow_ups=(FollowUpInput(FollowUpKind.TRANSFER, agency="保定市应急管理局"),),
+    )
+    await _move(ctx, found["jx_special"], s.OBJECTED)
+    found["lc_key"] = await _save(
+        ctx,
+        ids["lc_key"],
+        category=ResultCategory.PROBLEM_PENDING,
+        follow_ups=(
+            FollowUpInput(FollowUpKind.TRANSFER, agency="保定市应急管理局"),
+            FollowUpInput(FollowUpKind.JUDICIAL, agency="保定市公安局"),
+        ),
+    )
+    await _move(ctx, found["lc_key"], s.PENDING_REVIEW, s.PASSED)
+    found["city_key"] = await _save(
+        ctx, ids["city_key"], category=ResultCategory.NONE, follow_ups=()
+    )
+    await _move(ctx, found["city_key"], s.PENDING_REVIEW, s.PASSED)
+    return found
