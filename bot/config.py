@@ -135,6 +135,18 @@ class FollowUpsConfig:
     remind_days_before: int = 3
 
 
+# --- issue 11: charts ---
+
+
+@dataclass(frozen=True)
+class ChartsConfig:
+    """The weekly digests' chart images: a font file that draws Chinese, or None to look for
+    the system's (bot/charts/fonts.py); ``font_index`` picks the face of a .ttc collection."""
+
+    font: Path | None = None
+    font_index: int = 0
+
+
 @dataclass(frozen=True)
 class ReviewConfig:
     """The review chain: how many of the other members confirm before review, and when a
@@ -160,6 +172,7 @@ class Config:
     inspection: InspectionConfig = field(default_factory=InspectionConfig)
     review: ReviewConfig = field(default_factory=ReviewConfig)
     follow_ups: FollowUpsConfig = field(default_factory=FollowUpsConfig)  # issue 10
+    charts: ChartsConfig = field(default_factory=ChartsConfig)  # issue 11: charts
     source: str = "defaults"
     extras: dict[str, Any] = field(default_factory=dict)
 
@@ -180,6 +193,7 @@ _SECTIONS: dict[str, set[str]] = {
         "inspection",
         "review",
         "follow_ups",  # issue 10
+        "charts",  # issue 11: charts
     },
     "telegram": {f for f in TelegramConfig.__dataclass_fields__},
     "database": {"url"},
@@ -202,6 +216,7 @@ _SECTIONS: dict[str, set[str]] = {
     "inspection": {f for f in InspectionConfig.__dataclass_fields__},
     "review": {f for f in ReviewConfig.__dataclass_fields__},
     "follow_ups": {f for f in FollowUpsConfig.__dataclass_fields__},  # issue 10
+    "charts": {f for f in ChartsConfig.__dataclass_fields__},  # issue 11: charts
 }
 
 
@@ -267,6 +282,7 @@ def _build(raw: dict[str, Any], env: Mapping[str, str], source: str) -> Config:
     inspection = section.table("inspection")
     review = section.table("review")
     follow_ups = section.table("follow_ups")  # issue 10
+    charts = section.table("charts")  # issue 11: charts
 
     mode = telegram.text("mode", "polling")
     if mode not in ("polling", "webhook"):
@@ -335,6 +351,10 @@ def _build(raw: dict[str, Any], env: Mapping[str, str], source: str) -> Config:
         ),
         follow_ups=FollowUpsConfig(  # issue 10
             remind_days_before=follow_ups.integer("remind_days_before", 3, minimum=0),
+        ),
+        charts=ChartsConfig(  # issue 11: charts
+            font=Path(font) if (font := charts.text("font", "")) else None,
+            font_index=charts.integer("font_index", 0, minimum=0),
         ),
         source=source,
     )

@@ -222,6 +222,7 @@ class EnglishTexts(Texts):
             "record": f"draw record no. {detail}",
             "location": "location",
             "photo": "on-site photo",
+            "chart": "chart",  # issue 11: charts
             "media_group": "on-site photos (an album)",
         }.get(kind, kind)
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date
 from fractions import Fraction
 from typing import Any, ClassVar
 
+from bot.charts.fonts import FONT_PACKAGE, FontProblem
 from bot.texts.units import units as _units
 from spotcheck.draw import Refusal, RefusalKind
 from spotcheck.inspection import FollowUpKind, ItemAnswer, ResultCategory, ResultState
@@ -15,6 +17,7 @@ from spotcheck.reminders import Duty
 from spotcheck.roles import STRANGER_COMMANDS, Role, commands_for
 from spotcheck.stages import StageCounts
 from spotcheck.states import TaskState
+from spotcheck.statistics import RatioCheck, Rule, Tally
 from storage.cells import CellProblem, Located
 from storage.excel import SheetProblem, SheetProblemKind
 
@@ -852,6 +855,7 @@ class Texts:
             "record": f"抽取记录（{detail} 号）",
             "location": "位置",
             "photo": "现场照片",
+            "chart": "统计图",  # issue 11: charts
             "media_group": "现场照片（一组）",
         }.get(kind, kind)
 
@@ -1478,6 +1482,107 @@ class Texts:
 
     def card_amendment(self, version: int, reason: str) -> str:
         return f"更正（第 {version} 版）：{reason}\n第 {version - 1} 版审核通过，保留不变。"
+
+    # --- issue 11: charts ---
+
+    def chart_title(self, where: str, quarter: str) -> str:
+        return f"{where} {quarter} 双随机抽查完成情况"
+
+    def chart_subtitle_city(self, day: date) -> str:
+        return f"截至 {day.isoformat()} · 各区县的县级抽查（各类别合计），末行为市级抽查"
+
+    def chart_subtitle_county(self, day: date) -> str:
+        return f"截至 {day.isoformat()} · 本区县县级抽查，按监管类别"
+
+    def chart_legend(self) -> tuple[str, str, str]:
+        """What the dark bar, the pale bar and the red line are."""
+        return ("已通过（完成率 = 已通过 ÷ 应抽数）", "已抽数", "应抽数（100%）")
+
+    def chart_city_level(self) -> str:
+        return "市级抽查"
+
+    def chart_note(self, passed: int, drawn: int, minimum: int) -> str:
+        if minimum == 0:
+            return f"无应抽任务 · 已抽 {drawn}" if drawn else "无应抽任务"
+        share = _floor_percent(Fraction(passed, minimum))
+        return f"已通过 {passed}/{minimum}（{share}）· 已抽 {drawn}"
+
+    def city_digest(
+        self,
+        city: str,
+        quarter: str,
+        county_level: Tally,
+        city_level: Tally,
+        unmet: list[str],
+        checks: list[RatioCheck],
+    ) -> str:
+        """The city admins' weekly digest: both levels' totals, the follow-ups, the quota rows
+        not met (named, the first few), and the plan's ratio checks."""
+        both = county_level + city_level
+        lines = [
+            f"【周报】{city} {quarter} 双随机抽查进度",
+            self._level_line("县级（各区县）", county_level),
+            self._level_line("市级", city_level),
+            f"发现问题 {both.problems} · 责令改正 {both.rectify} · 立案查处 {both.case} · "
+            f"移交 {both.transfer} · 未完结整改 {both.open_rectify}",
+        ]
+        quota = sum(1 for c in checks if c.rule is Rule.QUOTA)
+        if unmet:
+            shown = "、".join(unmet[:8]) + (f" 等 {len(unmet)} 项" if len(unmet) > 8 else "")
+            lines.append(f"配额（已抽数 ≥ 应抽数）：{quota} 项中 {len(unmet)} 项未达标：{shown}")
+        elif quota:
+            lines.append(f"配额（已抽数 ≥ 应抽数）：{quota} 项均达标")
+        lines += [self._share_line(c) for c in checks if c.rule is not Rule.QUOTA]
+        return "\n".join(lines)
+
+    def _level_line(self, level: str, tally: Tally) -> str:
+        rate = "—" if tally.completion is None else _floor_percent(tally.completion)
+        return (
+            f"{level}：应抽 {tally.minimum} · 已抽 {tally.drawn} · 已通过 {tally.passed} · "
+            f"完成率 {rate}"
+        )
+
+    def _share_line(self, check: RatioCheck) -> str:
+        name, bound = {
+            Rule.JOINT: ("内部联合抽查占比", "不低于"),
+            Rule.CREDIT: ("信用风险分级抽查占比", "不低于"),
+            Rule.OFFSITE: ("正面清单非现场监管覆盖", "应为"),
+        }[check.rule]
+        bound = f"{bound} {self.percent(check.threshold)}"
+        if check.ratio is None:
+            return f"{name}：无可计（{bound}）"
+        verdict = "达标" if check.met else "未达标"
+        share = _floor_percent(check.ratio)
+        return f"{name} {check.part}/{check.whole} = {share}（{bound}）{verdict}"
+
+    def quota_row(self, regions: CityRegions, check: RatioCheck) -> str:
+        """A quota check's row: 竞秀区 重点, or 市级 特殊."""
+        where = (
+            self.level_name("city")
+            if check.region is None
+            else self.region_name(regions, check.region)
+        )
+        cls = check.supervision_class.value if check.supervision_class else None
+        return f"{where} {self.class_short(cls)}"
+
+    def chart_font_problem(self, problem: FontProblem, path: str, missing: str) -> str:
+        """Told once to the city admins: why the digests come without their chart."""
+        fix = f"请安装字体包：apt-get install {FONT_PACKAGE}"
+        if problem is FontProblem.NONE_FOUND:
+            why = "服务器上没有能显示中文的字体"
+            fix += "（或在配置 [charts] font 中指定一个中文字体文件）"
+        elif problem is FontProblem.UNREADABLE:
+            why = f"配置 [charts] font 指定的字体 {path} 无法读取（文件不存在或不是字体）"
+            fix = f"请改正该路径，或删去此项并安装字体包：apt-get install {FONT_PACKAGE}"
+        else:
+            why = f"字体 {path} 缺少这些字的字形：{missing}"
+            fix += "，或在配置 [charts] font 中指定字形完整的中文字体"
+        return f"【统计图】{why}，周报暂只发文字，不附统计图。{fix}。"
+
+
+def _floor_percent(share: Fraction) -> str:
+    """Whole percent, rounded down: 84.6% shows 84%, never the 85% it falls short of."""
+    return f"{math.floor(share * 100)}%"
 
 
 class _Fields(dict[str, object]):
