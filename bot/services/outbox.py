@@ -19,6 +19,7 @@ once more: only an outcome the database refuses then too is sent again after the
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import gzip
 import heapq
@@ -69,6 +70,15 @@ def location(chat_id: int, latitude: float, longitude: float) -> OutboxMessage:
 def photo(chat_id: int, path: str, caption: str = "") -> OutboxMessage:
     """One picture from a local file (a result card's thumbnail), read when it is sent."""
     payload: dict[str, Any] = {"kind": "photo", "path": path}
+    if caption:
+        payload["caption"] = caption
+    return OutboxMessage(chat_id=chat_id, payload=payload)
+
+
+def chart(chat_id: int, png: bytes, caption: str = "") -> OutboxMessage:
+    """A picture drawn for this message (a digest's chart), its bytes in the row: it needs no
+    file kept until it is sent, cannot lose one, and goes with the row when the row is pruned."""
+    payload: dict[str, Any] = {"kind": "chart", "png": base64.b64encode(png).decode("ascii")}
     if caption:
         payload["caption"] = caption
     return OutboxMessage(chat_id=chat_id, payload=payload)
@@ -324,6 +334,9 @@ class OutboxSender:
             )
         elif kind == "photo":
             [picture] = await asyncio.to_thread(_read_files, [part["path"]])
+            await self.bot.send_photo(chat_id, photo=picture, caption=part.get("caption") or None)
+        elif kind == "chart":
+            picture = base64.b64decode(part["png"])
             await self.bot.send_photo(chat_id, photo=picture, caption=part.get("caption") or None)
         elif kind == "media_group":
             pictures = await asyncio.to_thread(_read_files, part["paths"])
