@@ -3,7 +3,7 @@
 APScheduler's AsyncIOScheduler runs inside the bot's event loop, in the configured time zone:
 reporting reminders, assignments due soon, follow-up deadlines (责令整改) and results waiting
 too long for review each morning at ``[reminders] send_at``, the leads' digest at
-``digest_at``, the county admins' weekly digest on ``weekly_day``. Every run asks the database
+``digest_at``, county and city admins' weekly digests on ``weekly_day``. Every run asks the database
 what is relevant now and queues it through the outbox with a ledger row; at start the same runs
 happen once as catch-up, so what fell due while the bot was down goes out, and nothing goes out
 twice. Daily at ``[retention] prune_at``, and once at start, finished bookkeeping past its
@@ -102,6 +102,7 @@ class Schedule:
             local.weekday() == weekly and local.time() >= times.digest_at
         ):
             jobs.append(digests.send_county_digests)
+            jobs.append(digests.send_city_digests)  # issue 11: charts
         return await self._run(*jobs)
 
     def start(self) -> None:
@@ -132,6 +133,17 @@ class Schedule:
             id="county_digests",
             **options,
         )
+        scheduler.add_job(  # issue 11: charts — the city admins' weekly digest, beside it
+            self.city_digests,
+            CronTrigger(
+                day_of_week=times.weekly_day,
+                hour=times.digest_at.hour,
+                minute=times.digest_at.minute,
+                timezone=zone,
+            ),
+            id="city_digests",
+            **options,
+        )
         prune_at = config.retention.prune_at
         scheduler.add_job(
             self.prune,
@@ -152,3 +164,8 @@ class Schedule:
     def stop(self) -> None:
         if self.scheduler is not None and self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+
+    # --- issue 11: charts ---
+
+    async def city_digests(self) -> int:
+        return await self._run(digests.send_city_digests)

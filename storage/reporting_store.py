@@ -62,3 +62,17 @@ async def claim(session: AsyncSession, kind: str, key: str, recipient: str) -> b
     except IntegrityError:
         return False
     return True
+
+
+# --- issue 11: charts ---
+
+
+async def claimed(session: AsyncSession, kind: str, key: str) -> set[str]:
+    """The recipients (执法证号) already in the ledger for (kind, key): a weekly digest's chart
+    is not drawn again for them at every catch-up."""
+    rows = await session.scalars(
+        select(ReminderLedger.recipient).where(
+            ReminderLedger.kind == kind, ReminderLedger.key == key
+        )
+    )
+    return set(rows)

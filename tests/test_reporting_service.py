@@ -150,11 +150,11 @@ async def outbox(ctx: AppContext) -> list[OutboxMessage]:
 
 
 async def said(ctx: AppContext, chat_id: int, head: str = "") -> list[str]:
-    return [
-        m.payload["text"]
-        for m in await outbox(ctx)
-        if m.chat_id == chat_id and m.payload.get("text", "").startswith(head)
+    """Texts queued to the chat, a picture's caption among them (the digests' charts)."""
+    words = [
+        (m.chat_id, m.payload.get("text", m.payload.get("caption", ""))) for m in await outbox(ctx)
     ]
+    return [text for chat, text in words if chat == chat_id and text.startswith(head)]
 
 
 async def reminders(ctx: AppContext) -> Counter[tuple[int, str]]:
@@ -359,7 +359,14 @@ async def test_schedule_fires_at_the_configured_local_times(database_url: str) -
         schedule.start()
         assert schedule.scheduler is not None and schedule.scheduler.running
         jobs = {job.id: job for job in schedule.scheduler.get_jobs()}
-        assert set(jobs) == {"morning", "lead_digests", "county_digests", "prune", "drafts"}
+        assert set(jobs) == {
+            "morning",
+            "lead_digests",
+            "county_digests",
+            "city_digests",  # issue 11: charts
+            "prune",
+            "drafts",
+        }
         # idle drafts: every few minutes, the first run at start (a catch-up)
         drafts = jobs.pop("drafts")
         assert drafts.func == schedule.drafts
@@ -371,6 +378,7 @@ async def test_schedule_fires_at_the_configured_local_times(database_url: str) -
             "morning": datetime(2024, 3, 18, 9, 15, tzinfo=SHANGHAI),
             "lead_digests": datetime(2024, 3, 19, 8, 5, tzinfo=SHANGHAI),
             "county_digests": datetime(2024, 3, 20, 8, 5, tzinfo=SHANGHAI),
+            "city_digests": datetime(2024, 3, 20, 8, 5, tzinfo=SHANGHAI),
             "prune": datetime(2024, 3, 19, 2, 45, tzinfo=SHANGHAI),
         }
         assert all(str(job.trigger.timezone) == "Asia/Shanghai" for job in jobs.values())
@@ -378,6 +386,7 @@ async def test_schedule_fires_at_the_configured_local_times(database_url: str) -
             schedule.morning,
             schedule.lead_digests,
             schedule.county_digests,
+            schedule.city_digests,
             schedule.prune,
         }
     finally:

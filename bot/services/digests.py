@@ -1,5 +1,6 @@
 """Digests: each morning the team leads' group progress (only when it changed or something is
-overdue), weekly the county admins' quota progress, and inspectors' assignments due soon."""
+overdue), weekly the county admins' quota progress and the city admins' quarter (each with its
+chart, bot/services/digest_charts.py), and inspectors' assignments due soon."""
 
 from __future__ import annotations
 
@@ -9,17 +10,21 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.charts.completion import chart_of_city, chart_of_county
 from bot.context import AppContext
 from bot.services import outbox
+from bot.services.digest_charts import Digest, queue_weekly
 from bot.services.identity import Person
 from bot.services.reporting import once
 from bot.services.statistics import quarter_statistics
 from bot.texts import Texts, texts_for
 from spotcheck.deadlines import Quarter
+from spotcheck.quota import Level
 from spotcheck.roles import Role
 from spotcheck.stages import StageCounts
 from spotcheck.states import MemberState
-from storage import account_store, assignment_store, stage_store
+from spotcheck.statistics import QuarterStatistics, Rule, total
+from storage import account_store, assignment_store, reporting_store, stage_store
 
 
 @dataclass(frozen=True)
@@ -145,26 +150,66 @@ async def county_text(
 
 
 async def send_county_digests(ctx: AppContext, now: datetime) -> int:
-    """Weekly: each county admin's quota progress for the quarter, per class."""
+    """Weekly: each county admin's quota progress for the quarter, per class, with the chart
+    of his classes' completion."""
     local = now.astimezone(ctx.config.timezone)
-    quarter = Quarter.containing(local.date())
-    week = f"{local.isocalendar().year}W{local.isocalendar().week:02d}"
-    queued = 0
-    async with ctx.sessions() as session, session.begin():
+    quarter, week = Quarter.containing(local.date()), _week(local)
+    due = []
+    async with ctx.sessions() as session:
+        sent = await reporting_store.claimed(session, "county_digest", week)
         for cert, _, county, account in await account_store.bound_people(
             session, Role.COUNTY_ADMIN
         ):
-            text = await county_text(
-                ctx, session, texts_for(account.language), county, quarter, local.date()
-            )
-            queued += await once(
-                session,
-                "county_digest",
-                f"{quarter}:{week}",
-                cert,
-                outbox.message(account.chat_id, text),
-            )
-    return queued
+            if cert in sent:
+                continue
+            texts = texts_for(account.language)
+            text = await county_text(ctx, session, texts, county, quarter, local.date())
+            table = await quarter_statistics(ctx, session, str(quarter), county)
+            chart = chart_of_county(texts, ctx.config.regions, table, county, local.date())
+            due.append(Digest(cert, account.chat_id, text, chart))
+    return await queue_weekly(ctx, "county_digest", week, due)
+
+
+async def send_city_digests(ctx: AppContext, now: datetime) -> int:
+    """Weekly: each city admin's view of the quarter — both levels' totals and the plan's
+    ratio checks — with the chart of every county's completion."""
+    local = now.astimezone(ctx.config.timezone)
+    quarter, week = str(Quarter.containing(local.date())), _week(local)
+    async with ctx.sessions() as session:
+        sent = await reporting_store.claimed(session, "city_digest", week)
+        people = await account_store.bound_people(session, Role.ADMIN)
+        people = [p for p in people if p[0] not in sent]
+        if not people:
+            return 0
+        table = await quarter_statistics(ctx, session, quarter)
+    due = []
+    for cert, _, _, account in people:
+        texts = texts_for(account.language)
+        chart = chart_of_city(texts, ctx.config.regions, table, local.date())
+        due.append(Digest(cert, account.chat_id, city_text(ctx, texts, table), chart))
+    return await queue_weekly(ctx, "city_digest", week, due)
+
+
+def city_text(ctx: AppContext, texts: Texts, table: QuarterStatistics) -> str:
+    """The city admins' digest of the city's table: the county level's and the city level's
+    totals, the quota rows not met, the plan's shares."""
+    regions = ctx.config.regions
+    checks = list(table.checks)
+    unmet = [texts.quota_row(regions, c) for c in checks if c.rule is Rule.QUOTA and not c.met]
+    return texts.city_digest(
+        regions.name,
+        table.quarter,
+        total(r.tally for r in table.rows if r.level is Level.COUNTY),
+        total(r.tally for r in table.rows if r.level is Level.CITY),
+        unmet,
+        checks,
+    )
+
+
+def _week(local: datetime) -> str:
+    """The ledger key of a weekly digest: the quarter and the ISO week."""
+    year, week, _ = local.isocalendar()
+    return f"{Quarter.containing(local.date())}:{year}W{week:02d}"
 
 
 async def send_due_soon(ctx: AppContext, now: datetime) -> int:
