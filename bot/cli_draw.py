@@ -248,7 +248,7 @@ async def cmd_verify(config: Config, texts: Texts, args: argparse.Namespace) -> 
         outcome = draws.verify_file(path)
         shown = _record_id(path)
     if outcome.ok:
-        print(texts.verify_ok(shown))
+        print(texts.verify_extract_ok(shown) if outcome.targets_only else texts.verify_ok(shown))
         return 0
     print(texts.verify_failed(shown, outcome.first_difference), file=sys.stderr)
     return 1

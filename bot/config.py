@@ -144,6 +144,17 @@ class ReviewConfig:
     remind_after_workdays: int = 3
 
 
+# --- issue 11: publish ---
+
+
+@dataclass(frozen=True)
+class PublishConfig:
+    """一公开: the public list shows the result's category and the follow-ups' kinds; the
+    findings' text only when the bureau allows it."""
+
+    include_findings: bool = False
+
+
 @dataclass(frozen=True)
 class Config:
     database_url: str
@@ -160,6 +171,7 @@ class Config:
     inspection: InspectionConfig = field(default_factory=InspectionConfig)
     review: ReviewConfig = field(default_factory=ReviewConfig)
     follow_ups: FollowUpsConfig = field(default_factory=FollowUpsConfig)  # issue 10
+    publish: PublishConfig = field(default_factory=PublishConfig)  # issue 11: publish
     source: str = "defaults"
     extras: dict[str, Any] = field(default_factory=dict)
 
@@ -180,6 +192,7 @@ _SECTIONS: dict[str, set[str]] = {
         "inspection",
         "review",
         "follow_ups",  # issue 10
+        "publish",  # issue 11: publish
     },
     "telegram": {f for f in TelegramConfig.__dataclass_fields__},
     "database": {"url"},
@@ -202,6 +215,7 @@ _SECTIONS: dict[str, set[str]] = {
     "inspection": {f for f in InspectionConfig.__dataclass_fields__},
     "review": {f for f in ReviewConfig.__dataclass_fields__},
     "follow_ups": {f for f in FollowUpsConfig.__dataclass_fields__},  # issue 10
+    "publish": {f for f in PublishConfig.__dataclass_fields__},  # issue 11: publish
 }
 
 
@@ -267,6 +281,7 @@ def _build(raw: dict[str, Any], env: Mapping[str, str], source: str) -> Config:
     inspection = section.table("inspection")
     review = section.table("review")
     follow_ups = section.table("follow_ups")  # issue 10
+    publish = section.table("publish")  # issue 11: publish
 
     mode = telegram.text("mode", "polling")
     if mode not in ("polling", "webhook"):
@@ -335,6 +350,9 @@ def _build(raw: dict[str, Any], env: Mapping[str, str], source: str) -> Config:
         ),
         follow_ups=FollowUpsConfig(  # issue 10
             remind_days_before=follow_ups.integer("remind_days_before", 3, minimum=0),
+        ),
+        publish=PublishConfig(  # issue 11: publish
+            include_findings=publish.boolean("include_findings", False),
         ),
         source=source,
     )

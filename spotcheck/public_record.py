@@ -100,7 +100,9 @@ def verify_public_extract(extract: Mapping[str, object]) -> VerifyOutcome:
     expected_body: dict[str, object] = {
         "seed": inputs.seed.to_json(),
         "parameters": draw_parameters(inputs),
-        "targets": sorted((t.to_json() for t in inputs.targets), key=lambda t: str(t["credit_code"])),
+        "targets": sorted(
+            (t.to_json() for t in inputs.targets), key=lambda t: str(t["credit_code"])
+        ),
         "exclusions": dict(sorted(inputs.exclusions.items())),
         "strata": [s.to_json() for s in strata],
         "assignments": [
