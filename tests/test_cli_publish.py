@@ -271,3 +271,21 @@ def test_publishing_needs_a_writable_directory(
         1,
         ["taken 不是可写的目录，未公示。"],
     )
+
+
+def test_markup_in_a_name_stays_text_on_the_page(
+    database: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    drawn = drawn_database()
+    code = next(iter(drawn.published))
+    with sqlite3.connect(database) as connection:
+        connection.execute(
+            "update targets set name = ? where credit_code = ?",
+            ("</script><script>alert(1)</script>有限公司", code),
+        )
+        connection.execute("update inspection_items set name = '<b>排污</b>' where code = 'HB-001'")
+    assert run_cli(capsys, "publish", QUARTER, "--html", "site")[0] == 0
+    page = Path("site", f"{QUARTER}.html").read_text(encoding="utf-8")
+    assert page.count("<script") == 2  # the data and the page's script, nothing more
+    assert "\\u003c/script\\u003e\\u003cscript\\u003ealert(1)" in page
+    assert "&lt;b&gt;排污&lt;/b&gt;" in page and "<b>" not in page
