@@ -73,8 +73,8 @@ def parse_quarter(text: str) -> str:
 async def publish(
     ctx: AppContext, quarter: str, actor: str, today: date | None = None
 ) -> Disclosure:
-    """Read the quarter's disclosure and mark its results published ``today`` (those not
-    published before keep no other day), with an audit entry, in one transaction."""
+    """Mark the quarter's results published ``today`` (those published before keep their
+    day) with an audit entry, in one transaction; then read the item list and the plans."""
     quarter = parse_quarter(quarter)
     day = today or today_in(ctx.config.timezone)
     async with ctx.sessions.begin() as session:
@@ -92,6 +92,9 @@ async def publish(
                 new={"results": len(ids), "newly_published": newly},
             )
         )
+    # Read after the commit: a city draw's record body takes a while to parse, and the
+    # database's writers need not wait for it.
+    async with ctx.sessions() as session:
         spec = sheet_spec("items", ctx.config.regions)
         items = sorted(
             (values for _, active, values in await current_rows(session, spec) if active),
