@@ -69,7 +69,7 @@ def add_parsers(commands: Any) -> None:
     replace.add_argument("--out", dest="replace_out", type=Path)
 
     verify = commands.add_parser("verify", help="根据记录本身复核一次抽取")
-    verify.add_argument("record", help="记录 JSON 文件，或数据库中的记录号")
+    verify.add_argument("record", help="记录或其公开摘要的 JSON 文件，或数据库中的记录号")
 
 
 _WITHIN = re.compile(r"within:([0-9]{1,5})")
