@@ -11,6 +11,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
+import bot.cli_publish as cli_publish  # issue 11: publish
 from bot import cli_ask, cli_bot, cli_draw, cli_reporting, cli_results
 from bot.cli_database import DatabaseUnavailable, database
 from bot.cli_progress import progress_bar
@@ -66,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_reporting.add_parsers(commands)
     cli_ask.add_parsers(commands)
     cli_results.add_parsers(commands)
+    cli_publish.add_parsers(commands)  # issue 11: publish
     return parser
 
 
@@ -143,6 +145,8 @@ COMMANDS: dict[str, Command] = {
     "invite": cli_bot.cmd_invite,
     "results": cli_results.cmd_results,
     "evidence": cli_results.cmd_evidence,
+    # --- issue 11: publish ---
+    "publish": cli_publish.cmd_publish,
 }
 WITHOUT_DATABASE: dict[str, CommandWithoutDatabase] = {
     "template": cmd_template,

@@ -69,7 +69,7 @@ def add_parsers(commands: Any) -> None:
     replace.add_argument("--out", dest="replace_out", type=Path)
 
     verify = commands.add_parser("verify", help="根据记录本身复核一次抽取")
-    verify.add_argument("record", help="记录 JSON 文件，或数据库中的记录号")
+    verify.add_argument("record", help="记录或其公开摘要的 JSON 文件，或数据库中的记录号")
 
 
 _WITHIN = re.compile(r"within:([0-9]{1,5})")
@@ -248,7 +248,7 @@ async def cmd_verify(config: Config, texts: Texts, args: argparse.Namespace) -> 
         outcome = draws.verify_file(path)
         shown = _record_id(path)
     if outcome.ok:
-        print(texts.verify_ok(shown))
+        print(texts.verify_extract_ok(shown) if outcome.targets_only else texts.verify_ok(shown))
         return 0
     print(texts.verify_failed(shown, outcome.first_difference), file=sys.stderr)
     return 1

@@ -156,6 +156,17 @@ class ReviewConfig:
     remind_after_workdays: int = 3
 
 
+# --- issue 11: publish ---
+
+
+@dataclass(frozen=True)
+class PublishConfig:
+    """一公开: the public list shows the result's category and the follow-ups' kinds; the
+    findings' text only when the bureau allows it."""
+
+    include_findings: bool = False
+
+
 @dataclass(frozen=True)
 class Config:
     database_url: str
@@ -173,6 +184,7 @@ class Config:
     review: ReviewConfig = field(default_factory=ReviewConfig)
     follow_ups: FollowUpsConfig = field(default_factory=FollowUpsConfig)  # issue 10
     charts: ChartsConfig = field(default_factory=ChartsConfig)  # issue 11: charts
+    publish: PublishConfig = field(default_factory=PublishConfig)  # issue 11: publish
     source: str = "defaults"
     extras: dict[str, Any] = field(default_factory=dict)
 
@@ -194,6 +206,7 @@ _SECTIONS: dict[str, set[str]] = {
         "review",
         "follow_ups",  # issue 10
         "charts",  # issue 11: charts
+        "publish",  # issue 11: publish
     },
     "telegram": {f for f in TelegramConfig.__dataclass_fields__},
     "database": {"url"},
@@ -217,6 +230,7 @@ _SECTIONS: dict[str, set[str]] = {
     "review": {f for f in ReviewConfig.__dataclass_fields__},
     "follow_ups": {f for f in FollowUpsConfig.__dataclass_fields__},  # issue 10
     "charts": {f for f in ChartsConfig.__dataclass_fields__},  # issue 11: charts
+    "publish": {f for f in PublishConfig.__dataclass_fields__},  # issue 11: publish
 }
 
 
@@ -283,6 +297,7 @@ def _build(raw: dict[str, Any], env: Mapping[str, str], source: str) -> Config:
     review = section.table("review")
     follow_ups = section.table("follow_ups")  # issue 10
     charts = section.table("charts")  # issue 11: charts
+    publish = section.table("publish")  # issue 11: publish
 
     mode = telegram.text("mode", "polling")
     if mode not in ("polling", "webhook"):
@@ -355,6 +370,9 @@ def _build(raw: dict[str, Any], env: Mapping[str, str], source: str) -> Config:
         charts=ChartsConfig(  # issue 11: charts
             font=Path(font) if (font := charts.text("font", "")) else None,
             font_index=charts.integer("font_index", 0, minimum=0),
+        ),
+        publish=PublishConfig(  # issue 11: publish
+            include_findings=publish.boolean("include_findings", False),
         ),
         source=source,
     )

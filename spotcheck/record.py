@@ -29,6 +29,7 @@ from spotcheck.classes import CreditRiskGrade, SupervisionClass
 from spotcheck.deadlines import QUARTER_PATTERN
 from spotcheck.draw import (
     DrawFilters,
+    DrawnTarget,
     DrawRefused,
     ExclusionReason,
     ExpertCandidate,
@@ -200,6 +201,9 @@ class ReplacementInputs:
 class VerifyOutcome:
     ok: bool
     first_difference: str | None = None  # a path such as "assignments[3].inspectors"
+    # A public extract (spotcheck/public_record.py) was checked: the target draw only, since
+    # the inspector lists are not public.
+    targets_only: bool = False
 
 
 def _check_quarter(quarter: str) -> None:
@@ -227,6 +231,29 @@ def plan_draw(
         if inputs.exclusions.get(t.credit_code) == ExclusionReason.ALREADY_DRAWN
     )
     return tuple(replace(s, already_drawn=already[s.id]) if already[s.id] else s for s in strata)
+
+
+def target_draw(inputs: DrawInputs) -> tuple[tuple[StratumPlan, ...], list[DrawnTarget]]:
+    """The first random (targets): the strata and the drawn targets. The inspector, expert and
+    conflict lists play no part in it, so a public extract without them re-computes it."""
+    filtered = filter_candidates(inputs.targets, inputs.filters)
+    strata = plan_draw(inputs, filtered)
+    return strata, draw_targets(strata, filtered, inputs.seed.value(), inputs.exclusions)
+
+
+def draw_parameters(inputs: DrawInputs) -> dict[str, object]:
+    """The ``parameters`` of a draw record."""
+    return {
+        "quarter": inputs.quarter,
+        "level": inputs.level.value,
+        "region": inputs.region,
+        "class": None if inputs.supervision_class is None else inputs.supervision_class.value,
+        "filters": inputs.filters.to_json(),
+        "ratios": inputs.ratios.to_json(),
+        "multipliers": inputs.multipliers.to_json(),
+        "rules": inputs.rules.to_json(),
+        "joint": inputs.joint.to_json(),
+    }
 
 
 class EncodedRecord:
@@ -292,29 +319,21 @@ def draw_record(inputs: DrawInputs) -> EncodedRecord:
     _check_quarter(inputs.quarter)
     if inputs.rules.level is not inputs.level:
         raise ValueError("the matching rules are for another level")
-    seed = inputs.seed.value()
-    filtered = filter_candidates(inputs.targets, inputs.filters)
-    strata = plan_draw(inputs, filtered)
-    drawn = draw_targets(strata, filtered, seed, inputs.exclusions)
+    strata, drawn = target_draw(inputs)
     assignments = match_inspectors(
-        drawn, inputs.inspectors, inputs.conflicts, seed, inputs.rules, inputs.experts
+        drawn,
+        inputs.inspectors,
+        inputs.conflicts,
+        inputs.seed.value(),
+        inputs.rules,
+        inputs.experts,
     )
     lists, encoded = _lists(inputs.targets, inputs.inspectors, inputs.conflicts, inputs.experts)
     body: dict[str, object] = {
         "algorithm": dict(ALGORITHM),
         "kind": RecordKind.DRAW.value,
         "seed": inputs.seed.to_json(),
-        "parameters": {
-            "quarter": inputs.quarter,
-            "level": inputs.level.value,
-            "region": inputs.region,
-            "class": None if inputs.supervision_class is None else inputs.supervision_class.value,
-            "filters": inputs.filters.to_json(),
-            "ratios": inputs.ratios.to_json(),
-            "multipliers": inputs.multipliers.to_json(),
-            "rules": inputs.rules.to_json(),
-            "joint": inputs.joint.to_json(),
-        },
+        "parameters": draw_parameters(inputs),
         **lists,
         "exclusions": dict(sorted(inputs.exclusions.items())),
         "strata": [s.to_json() for s in strata],
@@ -369,11 +388,7 @@ def verify_record(record: Mapping[str, object]) -> VerifyOutcome:
     try:
         if body.get("algorithm") != ALGORITHM:
             return VerifyOutcome(False, "algorithm")
-        seed = _seed(_get(body, "seed", "", dict))
-        if seed.commitment is not None and (
-            seed.entropy is None or commitment_of(seed.entropy) != seed.commitment
-        ):
-            return VerifyOutcome(False, "seed.commitment")
+        seed = _checked_seed(body)
         kind = body.get("kind")
         if kind == RecordKind.DRAW:
             expected = compute_draw(_draw_inputs(body, seed))
@@ -389,7 +404,7 @@ def verify_record(record: Mapping[str, object]) -> VerifyOutcome:
         return VerifyOutcome(False, "parameters")
     ours = {k: v for k, v in expected.items() if k not in CALLER_FIELDS}
     theirs = {k: v for k, v in body.items() if k not in CALLER_FIELDS}
-    difference = _first_difference(ours, theirs, "")
+    difference = first_difference(ours, theirs, "")
     return VerifyOutcome(difference is None, difference)
 
 
@@ -408,7 +423,7 @@ _PARSED_LISTS = frozenset(
 )
 
 
-def _first_difference(expected: object, actual: object, path: str) -> str | None:
+def first_difference(expected: object, actual: object, path: str = "") -> str | None:
     """The first path where two JSON values differ; strings compare as text, a bool is no int."""
     if isinstance(expected, dict):
         if not isinstance(actual, dict):
@@ -422,7 +437,7 @@ def _first_difference(expected: object, actual: object, path: str) -> str | None
                 return where
             if not path and key in _PARSED_LISTS and expected[key] == actual[key]:
                 continue
-            found = _first_difference(expected[key], actual[key], where)
+            found = first_difference(expected[key], actual[key], where)
             if found:
                 return found
         return None
@@ -432,7 +447,7 @@ def _first_difference(expected: object, actual: object, path: str) -> str | None
         for i in range(max(len(expected), len(actual))):
             if i >= len(expected) or i >= len(actual):
                 return f"{path}[{i}]"
-            found = _first_difference(expected[i], actual[i], f"{path}[{i}]")
+            found = first_difference(expected[i], actual[i], f"{path}[{i}]")
             if found:
                 return found
         return None
@@ -448,6 +463,14 @@ def read_draw_inputs(record: Mapping[str, object]) -> DrawInputs:
     """The inputs of a draw record (kind "draw"); RecordError names the first bad path."""
     body = dict(record)
     return _draw_inputs(body, _seed(_get(body, "seed", "", dict)))
+
+
+def read_target_draw_inputs(record: Mapping[str, object]) -> DrawInputs:
+    """The inputs of a draw's target half (see ``target_draw``) from a record or a public
+    extract: no inspectors, experts or conflicts are read; RecordError names the first bad path
+    (``seed.commitment`` when the revealed entropy does not match its commitment)."""
+    body = dict(record)
+    return _draw_inputs(body, _checked_seed(body), people=False)
 
 
 def read_assignments(record: Mapping[str, object]) -> list[Assignment]:
@@ -512,6 +535,15 @@ def _items(
                 raise RecordError(f"{key}[{i}].{unique}")
             seen.add(value)
     return items
+
+
+def _checked_seed(record: dict[str, object]) -> SeedInput:
+    seed = _seed(_get(record, "seed", "", dict))
+    if seed.commitment is not None and (
+        seed.entropy is None or commitment_of(seed.entropy) != seed.commitment
+    ):
+        raise RecordError("seed.commitment")
+    return seed
 
 
 def _seed(obj: dict[str, object]) -> SeedInput:
@@ -695,7 +727,9 @@ def _filters(filters: object) -> DrawFilters:
     )
 
 
-def _draw_inputs(record: Mapping[str, object], seed: SeedInput) -> DrawInputs:
+def _draw_inputs(record: Mapping[str, object], seed: SeedInput, people: bool = True) -> DrawInputs:
+    """A draw's inputs; without ``people`` the inspector, expert and conflict lists are left
+    empty (a public extract holds only their hashes)."""
     params = _get(dict(record), "parameters", "", dict)
     filters = _get(params, "filters", "parameters", dict)
     exclusions = _get(dict(record), "exclusions", "", dict)
@@ -714,7 +748,7 @@ def _draw_inputs(record: Mapping[str, object], seed: SeedInput) -> DrawInputs:
         level=_enum(Level, params, "level", "parameters"),
         seed=seed,
         targets=_items(body, "targets", _target, "credit_code"),
-        inspectors=_items(body, "inspectors", _inspector, "cert_no"),
+        inspectors=_items(body, "inspectors", _inspector, "cert_no") if people else (),
         rules=_rules(params),
         region=_opt(params, "region", "parameters", str),
         supervision_class=supervision_class,
@@ -722,8 +756,8 @@ def _draw_inputs(record: Mapping[str, object], seed: SeedInput) -> DrawInputs:
         ratios=ratios,
         multipliers=multipliers,
         joint=_joint(params),
-        experts=_items(body, "experts", _expert, "expert_id"),
-        conflicts=frozenset(_items(body, "conflicts", _conflict)),
+        experts=_items(body, "experts", _expert, "expert_id") if people else (),
+        conflicts=frozenset(_items(body, "conflicts", _conflict)) if people else frozenset(),
         exclusions=exclusions,
     )
 

@@ -1,4 +1,4 @@
-"""Reading and writing one-sheet .xlsx directories safely.
+"""Reading and writing .xlsx files safely: one-sheet directories, and workbooks of sheets.
 
 A workbook is opened only after its zip container has been checked: size limit, the right
 magic bytes (an old .xls or a CSV renamed .xlsx is named as such), no zip bomb and no DOCTYPE
@@ -14,6 +14,7 @@ import io
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -180,31 +181,72 @@ def write_sheet(
     text_columns: Sequence[str] = (),
     required: Sequence[str] = (),
 ) -> None:
-    """Stream a one-sheet workbook. Text columns are formatted '@' so that Excel keeps codes
-    as text (no 1.3E+10, no lost leading zeros); required headers are shaded."""
+    """Stream a one-sheet workbook (see SheetData)."""
+    write_sheets(path, [SheetData(title, headers, rows, text_columns, required)])
+
+
+@dataclass(frozen=True)
+class SheetData:
+    """One sheet to write. Text columns are formatted '@' so that Excel keeps codes as text (no
+    1.3E+10, no lost leading zeros); required headers are shaded. With ``fit`` each column is
+    as wide as its longest cell (up to 60 characters): the rows are read twice, so pass a list.
+    """
+
+    title: str
+    headers: Sequence[str]
+    rows: Iterable[Sequence[Any]]
+    text_columns: Sequence[str] = ()
+    required: Sequence[str] = ()
+    fit: bool = False
+
+
+def write_sheets(path: Path, sheets: Sequence[SheetData]) -> None:
+    """Stream a workbook of these sheets, in order, each with a frozen header row."""
     workbook = openpyxl.Workbook(write_only=True)
-    sheet: WriteOnlyWorksheet = workbook.create_sheet(title)
-    text = {headers.index(n) for n in text_columns if n in headers}
+    for data in sheets:
+        _write(workbook.create_sheet(data.title), data)
+    workbook.save(path)
+
+
+def _write(sheet: WriteOnlyWorksheet, data: SheetData) -> None:
+    headers = data.headers
+    text = {headers.index(n) for n in data.text_columns if n in headers}
     # Worksheet._setup gives a write-only sheet its column_dimensions; typeshed's stub omits them.
     columns: DimensionHolder[str, ColumnDimension]
     columns = sheet.column_dimensions  # type: ignore[attr-defined]
+    fitted = _fitted_widths(data) if data.fit else {}
     for index, name in enumerate(headers, start=1):
         column = columns[get_column_letter(index)]
-        column.width = max(12, 2 * len(name) + 4)
+        column.width = max(12, 2 * len(name) + 4, fitted.get(index - 1, 0))
         if index - 1 in text:
             # The column's own format: what users type below the rows (or into a blank
             # template) stays text too.
             column.number_format = "@"
     sheet.freeze_panes = "A2"
-    sheet.append([_header_cell(sheet, name, name in required) for name in headers])
-    for row in rows:
+    sheet.append([_header_cell(sheet, name, name in data.required) for name in headers])
+    for row in data.rows:
         sheet.append(
             [
                 _text_cell(sheet, value) if i in text or _not_literal(value) else value
                 for i, value in enumerate(row)
             ]
         )
-    workbook.save(path)
+
+
+def _fitted_widths(data: SheetData) -> dict[int, int]:
+    widths: dict[int, int] = {}
+    for row in data.rows:
+        for i, value in enumerate(row):
+            widths[i] = max(widths.get(i, 0), min(60, _display_width(value) + 2))
+    return widths
+
+
+def _display_width(value: Any) -> int:
+    """Columns a value takes in Excel: a Chinese character is two, a date ten."""
+    if isinstance(value, date):
+        return 10
+    text = "" if value is None else str(value)
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
 def _not_literal(value: Any) -> bool:

@@ -41,7 +41,7 @@ class Violation:
     follow_ups: tuple[ViolationFollowUp, ...] = ()
 
 
-def _passed() -> ColumnElement[bool]:
+def version_passed() -> ColumnElement[bool]:
     """The result version reached 通过 (a transition to it; 通过 is final)."""
     return (
         select(ResultTransition.id)
@@ -85,7 +85,7 @@ async def violations(
             Assignment.checked_on,
         )
         .join(Assignment, Assignment.id == InspectionResult.assignment_id)
-        .where(_checked(credit_codes), _passed())
+        .where(_checked(credit_codes), version_passed())
         .order_by(InspectionResult.assignment_id, InspectionResult.version)
     )
     latest = {row[1]: row for row in rows}  # the assignment's latest passed version
@@ -151,7 +151,7 @@ async def last_checked(
     rows = await session.execute(
         select(Assignment.credit_code, func.max(Assignment.checked_on))
         .join(InspectionResult, InspectionResult.assignment_id == Assignment.id)
-        .where(_checked(credit_codes), _passed())
+        .where(_checked(credit_codes), version_passed())
         .group_by(Assignment.credit_code)
     )
     return {code: day for code, day in rows if day is not None}

@@ -28,6 +28,7 @@ from spotcheck.deadlines import Quarter
 from spotcheck.draw import DrawFilters, ExclusionReason
 from spotcheck.matching import Assignment as Task
 from spotcheck.matching import MatchRules
+from spotcheck.public_record import is_public_extract, verify_public_extract
 from spotcheck.quota import Level, StratumPlan, TaskKind
 from spotcheck.record import (
     DrawInputs,
@@ -528,5 +529,8 @@ def verify_file(path: Path, max_bytes: int = MAX_RECORD_BYTES) -> VerifyOutcome:
 
 
 def verify(record: dict[str, Any]) -> VerifyOutcome:
+    """A full record, or a public extract (its target draw only: see spotcheck.public_record)."""
     with collector_paused():
+        if is_public_extract(record):
+            return verify_public_extract(record)
         return verify_record(record)

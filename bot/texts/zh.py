@@ -1579,6 +1579,169 @@ class Texts:
             fix += "，或在配置 [charts] font 中指定字形完整的中文字体"
         return f"【统计图】{why}，周报暂只发文字，不附统计图。{fix}。"
 
+    # --- issue 11: publish ---
+
+    def verify_extract_ok(self, record_id: object) -> str:
+        return (
+            f"OK：公开摘要 {record_id} 的检查对象抽取与重新计算的结果一致。"
+            "执法人员的抽取未公开（名单含执法证号），摘要只有其 SHA-256，这一部分无法由摘要复核。"
+        )
+
+    def publish_problem(self, kind: str, details: dict[str, Any]) -> str:
+        d = details
+        messages = {
+            "bad_quarter": f"季度“{d.get('quarter')}”格式不对，应如 2026Q4。",
+            "bad_suffix": f"输出文件 {d.get('path')} 应以 .xlsx 或 .csv 结尾。",
+            "bad_out": f"无法写入 {d.get('path')}（目录不存在或无权限），未公示。",
+            "bad_dir": f"{d.get('path')} 不是可写的目录，未公示。",
+        }
+        return messages.get(kind, kind)
+
+    def publish_done(self, quarter: str, results: int, newly: int, path: str) -> str:
+        return f"{quarter} 公示结果 {results} 条（其中本次新公示 {newly} 条），已写入 {path}。"
+
+    def publish_workbook_parts(self, items: int, strata: int, records: int) -> str:
+        return f"另含抽查事项清单 {items} 项、抽查计划 {strata} 层（抽查记录 {records} 份）。"
+
+    def publish_csv_only_results(self) -> str:
+        return "CSV 只含抽查结果；抽查事项清单和抽查计划请用 .xlsx 或 --html 公示。"
+
+    def publish_pages_done(self, quarter: str, results: int, newly: int, path: str) -> str:
+        return (
+            f"{quarter} 公示页已写入 {path}（结果 {results} 条，其中本次新公示 {newly} 条）："
+            "整个目录可原样上传。"
+        )
+
+    def public_results_title(self) -> str:
+        return "抽查结果公示"
+
+    def public_result_headers(self, include_findings: bool) -> list[str]:
+        headers = ["抽查事项", "检查对象", "统一社会信用代码", "检查时间", "检查结果", "处理情况"]
+        return [*headers, "公示日期", *(["问题描述"] if include_findings else [])]
+
+    def public_items_joined(self, names: tuple[str, ...]) -> str:
+        return "；".join(names)
+
+    def public_follow_ups(self, kinds: tuple[FollowUpKind, ...]) -> str:
+        return "、".join(self.follow_up_name(k) for k in kinds) if kinds else "无"
+
+    def public_plans_title(self) -> str:
+        return "抽查计划"
+
+    def public_plan_headers(self) -> list[str]:
+        return [
+            "抽查记录号",
+            "抽取日期",
+            "层级",
+            "区县",
+            "监管类别",
+            "信用风险等级",
+            "检查方式",
+            "对象数",
+            "抽查比例",
+            "等级倍数",
+            "应抽数",
+            "本季已抽",
+            "本次抽取",
+            "修订",
+            "原因",
+        ]
+
+    def public_grade(self, grade: str | None) -> str:
+        return f"{grade}级" if grade else "正面清单"
+
+    def public_task_kind(self, kind: str) -> str:
+        return "非现场监管" if kind == TaskKind.OFFSITE.value else "现场检查"
+
+    def public_multiplier(self, value: Fraction) -> str:
+        """3/2 → 1.5, 2 → 2."""
+        return str(value.numerator) if value.denominator == 1 else f"{float(value):g}"
+
+    def public_amends(self, record_id: int | None) -> str:
+        return f"修订第 {record_id} 号记录" if record_id is not None else ""
+
+    # The static pages (bot/public_pages): page texts, and the labels the page's script shows.
+
+    def public_site_title(self, city: str) -> str:
+        return f"{city}生态环境局“双随机、一公开”抽查结果公示"
+
+    def public_quarter_title(self, quarter: str) -> str:
+        return f"{quarter} 抽查结果公示"
+
+    def public_index_intro(self) -> str:
+        return "按季度公示随机抽查的结果、抽查事项清单、抽查计划和每次抽取的记录，任何人都可以据记录重新计算抽中了哪些企业。"
+
+    def public_index_empty(self) -> str:
+        return "尚无公示。"
+
+    def public_back(self) -> str:
+        return "返回公示首页"
+
+    def public_county_column(self) -> str:
+        return "区县"
+
+    def public_page_labels(self) -> dict[str, str]:
+        """What the page's script writes: ``{shown}`` and ``{total}`` are filled in there."""
+        return {
+            "search": "搜索企业名称或统一社会信用代码",
+            "county": "区县",
+            "category": "检查结果",
+            "all": "全部",
+            "count": "显示 {shown} / {total} 条",
+            "none": "没有符合条件的结果。",
+        }
+
+    def public_noscript(self) -> str:
+        return "结果列表需要浏览器启用 JavaScript；也可以下载下方的 Excel 或 CSV 文件查看。"
+
+    def public_downloads(self) -> str:
+        return "下载"
+
+    def public_download_xlsx(self) -> str:
+        return "Excel（结果、抽查事项清单、抽查计划）"
+
+    def public_download_csv(self) -> str:
+        return "CSV（仅结果）"
+
+    def public_records_title(self) -> str:
+        return "抽取记录与复核方法"
+
+    def public_record_headers(self) -> list[str]:
+        return [
+            "抽查记录号",
+            "抽取时间",
+            "现场检查",
+            "非现场监管",
+            "修订",
+            "原因",
+            "公开摘要",
+            "SHA-256",
+        ]
+
+    def public_seed_line(self, record_id: int, value: str, public_text: str | None) -> str:
+        text = f"，公开文本“{public_text}”" if public_text is not None else ""
+        return f"第 {record_id} 号记录的种子 {value}{text}"
+
+    def public_verify_steps(self) -> list[str]:
+        return [
+            "每次抽取由事先确定的种子和抽取时的检查对象名录唯一决定，任何人都可以重新计算。",
+            "下载上表中的“公开摘要”（JSON 文件），用 shuangsuiji 工具运行："
+            "shuangsuiji verify 文件名.json。显示“OK”即表示按摘要中的名录、抽查比例和种子重新计算，"
+            "抽中的企业与记录一致；否则显示第一处不一致的位置。",
+            '不用本工具也可以复核：种子 = SHA-256("shuangsuiji-seed-v1" ‖ 0x00 ‖ 服务器熵 ‖ 0x00 ‖ '
+            "公开文本)；同一层（strata 中的 id）中每家企业的排序键 = HMAC-SHA256(种子, 层编号 ‖ 0x00 ‖ "
+            "统一社会信用代码)，按排序键从小到大取“本次抽取”数的企业；正面清单企业全部纳入非现场监管，"
+            "不参与抽取；exclusions 中的企业不参与排序。",
+            "公开摘要不含执法人员名单和检查组（含执法证号等个人信息），只保留这些名单的 SHA-256；"
+            "body_sha256 是完整记录的 SHA-256，供持有完整记录的审计人员核对。",
+        ]
+
+    def public_items_none(self) -> str:
+        return "尚无抽查事项。"
+
+    def public_plans_none(self) -> str:
+        return "本季度尚无抽取记录。"
+
 
 def _floor_percent(share: Fraction) -> str:
     """Whole percent, rounded down: 84.6% shows 84%, never the 85% it falls short of."""

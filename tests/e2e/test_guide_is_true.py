@@ -126,13 +126,13 @@ async def test_a_guide_naming_a_missing_command_button_or_subcommand_fails(
     commands, menus = registered_commands(bot), menu_commands(texts)
     invented = (
         "现场检查后发送 /result 填写结果，点「提交审核」；中断了发送 /continue。"
-        "用 shuangsuiji publish --quarter 2024Q1 --force-all 公示。"
+        "用 shuangsuiji archive --quarter 2024Q1 --force-all 归档。"
     )
     assert unknown_names(invented, commands, menus, texts, bot.ctx.config.regions) == [
         "/result",
         "/continue",
         "「提交审核」",
-        "shuangsuiji publish",
+        "shuangsuiji archive",
         "--force-all",
     ]
 

@@ -1,0 +1,213 @@
+"""一公开 (rule 9): the quarter's results that passed review, the inspection-item list and the
+plans, as the public sees them — the same rows whatever carries them (xlsx, csv, the static
+pages) — and the draw records' public extracts.
+
+``publish`` keeps the publication deadlines first (bot/services/publication.py), then marks
+what it publishes. A version's 公示日期 is the day it was first published, so a re-run writes
+the same rows. No inspector's name or 执法证号 is read; the findings' text only with
+``[publish] include_findings``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from bot.clock import local_date, today_in
+from bot.context import AppContext
+from bot.services.problems import ServiceProblem
+from bot.services.publication import keep_deadlines
+from spotcheck.deadlines import Quarter
+from spotcheck.public_record import public_extract
+from spotcheck.quota import TaskKind
+from spotcheck.record import canonical_json
+from storage import disclosure_store, publication_store
+from storage.audit import audit
+from storage.csv_file import write_csv
+from storage.directory_store import current_rows
+from storage.disclosure_store import PassedResult, QuarterRecord
+from storage.excel import SheetData, write_sheets
+from storage.sheets import export_row, sheet_spec
+
+
+class PublishProblem(ServiceProblem):
+    """A publication the service will not make."""
+
+
+@dataclass(frozen=True)
+class PlanRecord:
+    """A draw record of the quarter as the plans sheet shows it: its strata, seed and counts."""
+
+    id: int
+    created_at: datetime  # UTC
+    amends: int | None
+    reason: str | None
+    strata: tuple[dict[str, Any], ...]
+    seed: dict[str, Any]
+    onsite: int
+    offsite: int
+
+
+@dataclass(frozen=True)
+class Disclosure:
+    quarter: str
+    results: tuple[PassedResult, ...]
+    published_on: dict[int, date]  # result id → 公示日期
+    newly_published: int
+    items: tuple[list[Any], ...]  # the active inspection items, as the items sheet exports them
+    plans: tuple[PlanRecord, ...]
+
+
+def parse_quarter(text: str) -> str:
+    try:
+        return str(Quarter.parse(text))
+    except ValueError:
+        raise PublishProblem("bad_quarter", quarter=text) from None
+
+
+async def publish(
+    ctx: AppContext, quarter: str, actor: str, today: date | None = None
+) -> Disclosure:
+    """Mark the quarter's results published ``today`` (those published before keep their
+    day) with an audit entry, in one transaction; then read the item list and the plans."""
+    quarter = parse_quarter(quarter)
+    day = today or today_in(ctx.config.timezone)
+    async with ctx.sessions.begin() as session:
+        await keep_deadlines(ctx, session)
+        results = await disclosure_store.passed_results(session, quarter)
+        ids = [r.result_id for r in results]
+        newly = await publication_store.mark_published(session, ids, day, actor)
+        days = await disclosure_store.published_days(session, ids)
+        session.add(
+            audit(
+                actor,
+                "publish",
+                "publications",
+                quarter,
+                new={"results": len(ids), "newly_published": newly},
+            )
+        )
+    # Read after the commit: a city draw's record body takes a while to parse, and the
+    # database's writers need not wait for it.
+    async with ctx.sessions() as session:
+        spec = sheet_spec("items", ctx.config.regions)
+        items = sorted(
+            (values for _, active, values in await current_rows(session, spec) if active),
+            key=lambda values: str(values["code"]),
+        )
+        item_rows = tuple(export_row(spec, values, ctx.config.regions) for values in items)
+        plans = [
+            _plan(record, json.loads(await disclosure_store.record_body(session, record.id)))
+            for record in await disclosure_store.draw_records(session, quarter)
+        ]
+    return Disclosure(quarter, tuple(results), days, newly, item_rows, tuple(plans))
+
+
+def _plan(record: QuarterRecord, body: dict[str, Any]) -> PlanRecord:
+    # Every draw writes its strata, seed and assignments; the statistics tests' seeded records
+    # are stubs without them, and add no plan rows.
+    tasks = body.get("assignments", [])
+    offsite = sum(1 for t in tasks if t["kind"] == TaskKind.OFFSITE.value)
+    return PlanRecord(
+        record.id,
+        record.created_at,
+        record.amends,
+        record.reason,
+        tuple(body.get("strata", ())),
+        body.get("seed", {}),
+        len(tasks) - offsite,
+        offsite,
+    )
+
+
+async def record_extracts(ctx: AppContext, quarter: str) -> AsyncIterator[tuple[int, bytes]]:
+    """Each draw record of the quarter's public extract as canonical JSON, one at a time (a
+    city draw's runs to tens of megabytes)."""
+    async with ctx.sessions() as session:
+        records = await disclosure_store.draw_records(session, quarter)
+    for record in records:
+        async with ctx.sessions() as session:
+            body = json.loads(await disclosure_store.record_body(session, record.id))
+        caller = {
+            "id": record.id,
+            "created_at": record.created_at.isoformat(),
+            "amends": record.amends,
+            "reason": record.reason,
+        }
+        yield record.id, canonical_json(public_extract({**body, **caller}, record.body_sha256))
+
+
+# --- the rows, whatever file carries them ---------------------------------------------------
+
+
+def result_sheet(ctx: AppContext, disclosure: Disclosure) -> SheetData:
+    texts, findings = ctx.texts, ctx.config.publish.include_findings
+    rows = [
+        [
+            texts.public_items_joined(r.items),
+            r.target_name,
+            r.credit_code,
+            r.checked_on,
+            texts.category_name(r.category),
+            texts.public_follow_ups(r.follow_ups),
+            disclosure.published_on[r.result_id],
+            *([r.findings] if findings else []),
+        ]
+        for r in disclosure.results
+    ]
+    headers = texts.public_result_headers(findings)
+    return SheetData(
+        texts.public_results_title(),
+        headers,
+        rows,
+        text_columns=[headers[2]],
+        fit=True,
+    )
+
+
+def item_sheet(ctx: AppContext, disclosure: Disclosure) -> SheetData:
+    """抽查事项清单, with the headers and cells of the items directory's own sheet."""
+    spec = sheet_spec("items", ctx.config.regions)
+    return SheetData(
+        spec.title, spec.headers, disclosure.items, text_columns=spec.text_headers, fit=True
+    )
+
+
+def plan_sheet(ctx: AppContext, disclosure: Disclosure) -> SheetData:
+    texts, regions, zone = ctx.texts, ctx.config.regions, ctx.config.timezone
+    rows = [
+        [
+            plan.id,
+            local_date(plan.created_at, zone),
+            texts.level_name(stratum["level"]),
+            texts.region_name(regions, stratum["region"]),
+            texts.class_short(stratum["class"]),
+            texts.public_grade(stratum["grade"]),
+            texts.public_task_kind(stratum["kind"]),
+            stratum["population"],
+            texts.percent(Fraction(stratum["ratio"])),
+            texts.public_multiplier(Fraction(stratum["multiplier"])),
+            stratum["quota"],
+            stratum["already_drawn"],
+            stratum["to_draw"],
+            texts.public_amends(plan.amends),
+            plan.reason or "",
+        ]
+        for plan in disclosure.plans
+        for stratum in plan.strata
+    ]
+    return SheetData(texts.public_plans_title(), texts.public_plan_headers(), rows, fit=True)
+
+
+def write_file(ctx: AppContext, disclosure: Disclosure, path: Path) -> None:
+    """An .xlsx of the results, the item list and the plans; a .csv of the results alone."""
+    results = result_sheet(ctx, disclosure)
+    if path.suffix.lower() == ".csv":
+        write_csv(path, results.headers, results.rows)
+    else:
+        write_sheets(path, [results, item_sheet(ctx, disclosure), plan_sheet(ctx, disclosure)])
