@@ -9,6 +9,7 @@ from datetime import date, datetime
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from spotcheck.inspection import ResultState
 from storage.draw_models import Assignment
@@ -66,13 +67,26 @@ async def late_by_county(
     session: AsyncSession, quarter: str, today: date, region: str | None = None
 ) -> Counter[str]:
     """Per county of the target: the quarter's passed versions published after their deadline,
-    or still unpublished with the deadline passed (before ``today``)."""
+    or still unpublished with the deadline passed (before ``today``). A passed version later
+    amended by another that passed is not counted: only the check's latest passed version is
+    published, so only its deadline can be missed."""
+    later = aliased(InspectionResult)
+    later_publication = aliased(Publication)
+    superseded = (
+        select(later_publication.id)
+        .join(later, later.id == later_publication.result_id)
+        .where(
+            later.assignment_id == InspectionResult.assignment_id,
+            later.version > InspectionResult.version,
+        )
+        .exists()
+    )
     query = (
         select(Target.region_code, func.count(Publication.id))
         .join(InspectionResult, InspectionResult.id == Publication.result_id)
         .join(Assignment, Assignment.id == InspectionResult.assignment_id)
         .join(Target, Target.credit_code == Assignment.credit_code)
-        .where(Assignment.quarter == quarter)
+        .where(Assignment.quarter == quarter, ~superseded)
         .where(
             or_(
                 Publication.published_on > Publication.deadline,

@@ -15,10 +15,13 @@ from bot.services.publication import keep_deadlines
 from bot.services.statistics import quarter_statistics
 from spotcheck.classes import SupervisionClass
 from spotcheck.deadlines import Quarter
+from spotcheck.inspection import ResultState
 from spotcheck.quota import Level
 from spotcheck.statistics import QuarterStatistics, Rule, Tally, total
-from storage import publication_store
-from tests.factories_statistics import JINGXIU, LIANCHI, QUARTER, seed_quarter
+from storage import publication_store, review_store
+from storage.result_store import save_result
+from tests.factories_results import result_input
+from tests.factories_statistics import AT, JINGXIU, LIANCHI, QUARTER, REVIEWER, seed_quarter
 
 KEY, SPECIAL, GENERAL = SupervisionClass.KEY, SupervisionClass.SPECIAL, SupervisionClass.GENERAL
 
@@ -171,3 +174,20 @@ async def test_each_passed_version_gets_its_publication_deadline_once(ctx: AppCo
         # passed 2026-11-10 (Tuesday): 20 working days later is 2026-12-08
         late = await publication_store.late_by_county(session, QUARTER, date(2026, 12, 9))
     assert late == {JINGXIU: 2, LIANCHI: 1}
+
+
+async def test_a_passed_version_amended_by_another_that_passed_is_not_counted_late(
+    ctx: AppContext,
+) -> None:
+    seeded = await seed_quarter(ctx)
+    async with ctx.sessions.begin() as session:
+        amendment = await save_result(
+            session,
+            result_input(seeded.assignments["lc_key"], amendment_reason="类别填错", follow_ups=()),
+        )
+        for state in (ResultState.PENDING_REVIEW, ResultState.PASSED):
+            assert await review_store.move(session, amendment, state, REVIEWER, AT)
+    async with ctx.sessions.begin() as session:
+        assert await keep_deadlines(ctx, session) == 4  # the amendment has its own deadline
+        late = await publication_store.late_by_county(session, QUARTER, date(2026, 12, 9))
+    assert late == {JINGXIU: 2, LIANCHI: 1}  # the check, once: its amendment
