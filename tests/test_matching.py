@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 
 import pytest
 from hypothesis import given, settings
@@ -11,6 +12,7 @@ from hypothesis import strategies as st
 from spotcheck.draw import (
     DrawnTarget,
     DrawRefused,
+    ExpertCandidate,
     InspectorCandidate,
     RefusalKind,
     TargetCandidate,
@@ -19,12 +21,11 @@ from spotcheck.matching import (
     Assignment,
     MatchRules,
     match_inspectors,
-    pick_index,
     replace_inspector,
-    tie_key,
 )
 from spotcheck.quota import Level, TaskKind
 from spotcheck.roles import Role
+from tests.documented_matching import documented_matching, documented_replacement
 from tests.factories_draw import (
     COUNTY,
     OTHER_COUNTY,
@@ -265,51 +266,6 @@ def test_every_team_keeps_every_rule_or_the_draw_is_refused(
         assert all(by_cert[c].load + k <= rules.max_per_quarter for c, k in added.items())
 
 
-def documented_matching(
-    population: list[TargetCandidate],
-    people: list[InspectorCandidate],
-    conflicts: set[tuple[str, str]],
-    seed_bytes: bytes,
-    rules: MatchRules,
-) -> list[tuple[tuple[str, ...], str | None]] | None:
-    """The module docstring's rule, written the slow, obvious way: each pick takes, among the
-    eligible with the lowest load (specialists first at pick 0), sorted by (county, cert no),
-    the one at index H mod n. None when a team cannot be formed."""
-    load = {p.cert_no: p.load for p in people if p.role.inspects}
-    by_cert = {p.cert_no: p for p in people}
-    result = []
-    for t in population:
-        team: list[str] = []
-        wanted = {*t.tags, t.industry}
-        for k in range(rules.per_check):
-            eligible = [
-                c
-                for c in load
-                if c not in team
-                and (c, t.credit_code) not in conflicts
-                and (rules.max_per_quarter is None or load[c] < rules.max_per_quarter)
-                and (rules.level is Level.CITY or by_cert[c].region == t.region)
-                and not (rules.cross_region and by_cert[c].region == t.region)
-            ]
-            specialists = [c for c in eligible if wanted & set(by_cert[c].specialties)]
-            pool = specialists if k == 0 and specialists else eligible
-            if not pool:
-                return None
-            lowest = min(load[c] for c in pool)
-            least = sorted(
-                (c for c in pool if load[c] == lowest), key=lambda c: (by_cert[c].region, c)
-            )
-            chosen = least[
-                pick_index(seed_bytes, "inspector-pick", t.credit_code, str(k)) % len(least)
-            ]
-            load[chosen] += 1
-            team.append(chosen)
-        leads = [c for c in team if by_cert[c].role is Role.LEAD]
-        lead = min(leads, key=lambda c: tie_key(seed_bytes, t.credit_code, c)) if leads else team[0]
-        result.append((tuple(team), lead))
-    return result
-
-
 @settings(max_examples=150, deadline=None)
 @given(scenarios(crowded=True), st.integers(0, 5))
 def test_matching_follows_the_documented_rule_pick_by_pick(
@@ -323,7 +279,79 @@ def test_matching_follows_the_documented_rule_pick_by_pick(
     except DrawRefused:
         assert expected is None
         return
-    assert [(a.inspectors, a.lead) for a in result] == expected
+    assert [(a.inspectors, a.lead) for a in result] == [(t.inspectors, t.lead) for t in expected]
+
+
+@st.composite
+def expert_pools(draw: st.DrawFn) -> list[ExpertCandidate]:
+    """Experts of several counties with numeric ids, which sort as strings ("12" < "7")."""
+    return [
+        ExpertCandidate(
+            str(n),
+            f"专家{n}",
+            draw(st.sampled_from([COUNTY, OTHER_COUNTY, "130600"])),
+            tuple(draw(st.sets(st.sampled_from(KEYS[:2]), max_size=2))),
+            draw(st.integers(0, 2)),
+        )
+        for n in sorted(draw(st.sets(st.integers(1, 30), min_size=1, max_size=8)))
+    ]
+
+
+@settings(max_examples=100, deadline=None)
+@given(scenarios(), expert_pools(), st.integers(1, 2), st.integers(0, 3))
+def test_experts_follow_the_documented_rule_pick_by_pick(
+    scenario: Scenario, pool: list[ExpertCandidate], per_check: int, n: int
+) -> None:
+    population, people, conflicts, rules = scenario
+    rules = replace(rules, experts_per_check=per_check)
+    expected = documented_matching(population, people, conflicts, seed(n), rules, pool)
+    try:
+        result = match_inspectors(onsite(population), people, conflicts, seed(n), rules, pool)
+    except DrawRefused:
+        assert expected is None
+        return
+    assert expected is not None
+    assert [(a.inspectors, a.lead, a.experts) for a in result] == [
+        (t.inspectors, t.lead, t.experts) for t in expected
+    ]
+
+
+@settings(max_examples=100, deadline=None)
+@given(scenarios(crowded=True), st.integers(0, 5), st.data())
+def test_replacement_follows_the_documented_rule(
+    scenario: Scenario, n: int, data: st.DataObject
+) -> None:
+    population, people, conflicts, rules = scenario
+    try:
+        before = match_inspectors(onsite(population), people, conflicts, seed(n), rules)
+    except DrawRefused:
+        return
+    at = data.draw(st.integers(0, len(before) - 1))
+    removed = data.draw(st.sampled_from(before[at].inspectors))
+    added = Counter(c for a in before for c in a.inspectors)
+    now = [replace(p, load=p.load + added[p.cert_no]) for p in people]
+    if data.draw(st.booleans()):  # a recusal declares the conflict before the replacement
+        conflicts = conflicts | {(removed, population[at].credit_code)}
+    expected = documented_replacement(
+        before[at].inspectors,
+        before[at].lead,
+        population[at],
+        removed,
+        now,
+        conflicts,
+        seed(n + 1),
+        rules,
+    )
+    try:
+        after = replace_inspector(
+            before, population[at], removed, now, conflicts, seed(n + 1), rules
+        )
+    except DrawRefused:
+        assert expected is None
+        return
+    assert expected is not None
+    assert (after[at].inspectors, after[at].lead) == (expected.inspectors, expected.lead)
+    assert after[:at] + after[at + 1 :] == before[:at] + before[at + 1 :]
 
 
 def test_replacement_takes_the_place_of_the_removed_inspector() -> None:
