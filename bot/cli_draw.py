@@ -7,12 +7,14 @@ import json
 import os
 import re
 import sys
+from datetime import tzinfo
 from pathlib import Path
 from typing import Any
 
 from bot.callback_data import MAX_ID
 from bot.cli_database import database
 from bot.cli_progress import progress_bar
+from bot.clock import today_in
 from bot.config import Config
 from bot.context import AppContext
 from bot.services import assignments, draws
@@ -83,7 +85,7 @@ def _violation_days(item: str, text: str) -> int:
     return int(found.group(1))
 
 
-def _request(args: argparse.Namespace) -> DrawRequest:
+def _request(args: argparse.Namespace, zone: tzinfo) -> DrawRequest:
     if not args.quarter:
         raise DrawProblem("no_quarter")
     if not args.level:
@@ -130,6 +132,7 @@ def _request(args: argparse.Namespace) -> DrawRequest:
         cross_region=args.cross_region,
         amends=args.amends,
         reason=args.reason,
+        today=today_in(zone),
     )
 
 
@@ -159,7 +162,7 @@ async def cmd_draw(ctx: AppContext, args: argparse.Namespace) -> int:
             )
             _write(ctx, outcome.canonical, args.replace_out)
             return 0
-        request = _request(args)
+        request = _request(args, ctx.config.timezone)
         if args.out is not None and not _writable(args.out):
             raise DrawProblem("bad_out", path=str(args.out))
         if args.dry_run:

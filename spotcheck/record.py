@@ -40,6 +40,7 @@ from spotcheck.draw import (
 )
 from spotcheck.matching import Assignment, MatchRules, match_inspectors, replace_inspector
 from spotcheck.quota import (
+    LATEST_VERSION,
     GradeMultipliers,
     Level,
     Ratios,
@@ -51,7 +52,10 @@ from spotcheck.quota import (
 from spotcheck.roles import Role
 from spotcheck.states import RecordKind
 
-ALGORITHM = {"name": "shuangsuiji-hmac-rank", "version": 1}
+ALGORITHM_NAME = "shuangsuiji-hmac-rank"
+# 1: quotas by largest remainders; 2: then risk-monotone (quota.risk_monotone). Old records keep
+# verifying under the version they name.
+ALGORITHM_VERSIONS = (1, LATEST_VERSION)
 SEED_DOMAIN = b"shuangsuiji-seed-v1"
 ENTROPY_BYTES = 32
 CALLER_FIELDS = frozenset({"id", "created_by", "created_at", "amends", "reason"})
@@ -182,6 +186,7 @@ class DrawInputs:
     experts: Sequence[ExpertCandidate] = ()
     conflicts: frozenset[tuple[str, str]] = frozenset()  # (cert no or expert id, credit code)
     exclusions: Mapping[str, str] = field(default_factory=dict)  # credit code → reason
+    version: int = LATEST_VERSION  # the algorithm's
 
 
 @dataclass(frozen=True)
@@ -194,6 +199,12 @@ class ReplacementInputs:
     inspectors: Sequence[InspectorCandidate]  # with their loads now
     rules: MatchRules
     conflicts: frozenset[tuple[str, str]] = frozenset()
+    version: int = LATEST_VERSION  # the algorithm's (a replacement plans no quota)
+
+
+def algorithm(version: int) -> dict[str, object]:
+    """The record's ``algorithm`` field."""
+    return {"name": ALGORITHM_NAME, "version": version}
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,6 +231,7 @@ def plan_draw(
         inputs.multipliers,
         region=inputs.region,
         supervision_class=inputs.supervision_class,
+        version=inputs.version,
     )
     already = Counter(
         stratum_of(inputs.level, t)
@@ -301,7 +313,7 @@ def draw_record(inputs: DrawInputs) -> EncodedRecord:
     )
     lists, encoded = _lists(inputs.targets, inputs.inspectors, inputs.conflicts, inputs.experts)
     body: dict[str, object] = {
-        "algorithm": dict(ALGORITHM),
+        "algorithm": algorithm(inputs.version),
         "kind": RecordKind.DRAW.value,
         "seed": inputs.seed.to_json(),
         "parameters": {
@@ -345,7 +357,7 @@ def replacement_record(inputs: ReplacementInputs) -> EncodedRecord:
     )
     lists, encoded = _lists([inputs.target], inputs.inspectors, inputs.conflicts)
     body: dict[str, object] = {
-        "algorithm": dict(ALGORITHM),
+        "algorithm": algorithm(inputs.version),
         "kind": RecordKind.REPLACEMENT.value,
         "seed": inputs.seed.to_json(),
         "parameters": {
@@ -367,8 +379,7 @@ def verify_record(record: Mapping[str, object]) -> VerifyOutcome:
     """Recompute a record from itself; the first differing path, or ok."""
     body = dict(record)
     try:
-        if body.get("algorithm") != ALGORITHM:
-            return VerifyOutcome(False, "algorithm")
+        _algorithm_version(body)
         seed = _seed(_get(body, "seed", "", dict))
         if seed.commitment is not None and (
             seed.entropy is None or commitment_of(seed.entropy) != seed.commitment
@@ -391,6 +402,17 @@ def verify_record(record: Mapping[str, object]) -> VerifyOutcome:
     theirs = {k: v for k, v in body.items() if k not in CALLER_FIELDS}
     difference = _first_difference(ours, theirs, "")
     return VerifyOutcome(difference is None, difference)
+
+
+def _algorithm_version(record: Mapping[str, object]) -> int:
+    """The version a record's ``algorithm`` names, if it is ours and known (an int: JSON's
+    true is no version); else RecordError("algorithm")."""
+    named = record.get("algorithm")
+    if isinstance(named, dict) and type(named.get("version")) is int:
+        version: int = named["version"]
+        if version in ALGORITHM_VERSIONS and named == algorithm(version):
+            return version
+    raise RecordError("algorithm")
 
 
 # Lists whose items were parsed with strict types or hold only strings and nulls, so that ==
@@ -725,6 +747,7 @@ def _draw_inputs(record: Mapping[str, object], seed: SeedInput) -> DrawInputs:
         experts=_items(body, "experts", _expert, "expert_id"),
         conflicts=frozenset(_items(body, "conflicts", _conflict)),
         exclusions=exclusions,
+        version=_algorithm_version(body),
     )
 
 
@@ -746,4 +769,5 @@ def _replacement_inputs(record: Mapping[str, object], seed: SeedInput) -> Replac
         inspectors=_items(body, "inspectors", _inspector, "cert_no"),
         rules=_rules(params),
         conflicts=frozenset(_items(body, "conflicts", _conflict)),
+        version=_algorithm_version(body),
     )

@@ -10,7 +10,7 @@ import json
 import secrets
 import zlib
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +72,9 @@ class DrawRequest:
     amends: int | None = None
     reason: str | None = None
     notify_chat: int | None = None  # a chat to send the record to (the admin who drew in chat)
+    # The day it is asked on: a quarter that has ended is drawn only with a reason, kept in the
+    # record (late draws happen, and are recorded as such). Chat offers no ended quarter.
+    today: date | None = None
 
     def plan_key(self) -> str:
         """What makes two requests the same plan: drawing it twice needs an amendment."""
@@ -248,6 +251,9 @@ async def execute(
     """
     if request.seed_text is not None and "\x00" in request.seed_text:
         raise DrawProblem("bad_seed")
+    late = request.today is not None and _quarter(request.quarter).last_day < request.today
+    if late and not request.reason:
+        raise DrawProblem("late_reason_required", quarter=request.quarter)
     try:
         with collector_paused():
             return await _execute(ctx, request, progress)
