@@ -142,7 +142,7 @@ async def cmd_draw(ctx: AppContext, args: argparse.Namespace) -> int:
         if args.draw_action == "export":
             if not _writable(args.export_out):
                 raise DrawProblem("bad_out", path=str(args.export_out))
-            _write(ctx, await draws.record_bytes(ctx, args.record), args.export_out)
+            await _write(ctx, args.record, args.export_out)
             return 0
         if args.draw_action == "commit":
             print(texts.commitment_made(*await draws.commit_entropy(ctx, "cli")))
@@ -160,7 +160,7 @@ async def cmd_draw(ctx: AppContext, args: argparse.Namespace) -> int:
                     [f"{change.added_name}（{change.added_cert}）"],
                 )
             )
-            _write(ctx, outcome.canonical, args.replace_out)
+            await _write(ctx, outcome.record_id, args.replace_out)
             return 0
         request = _request(args, ctx.config.timezone)
         if args.out is not None and not _writable(args.out):
@@ -185,7 +185,7 @@ async def cmd_draw(ctx: AppContext, args: argparse.Namespace) -> int:
         )
     )
     print(texts.draw_seed(outcome.seed))
-    _write(ctx, outcome.canonical, args.out)
+    await _write(ctx, outcome.record_id, args.out)
     return 0
 
 
@@ -195,10 +195,11 @@ def _writable(path: Path) -> bool:
     return folder.is_dir() and os.access(folder, os.W_OK) and not path.is_dir()
 
 
-def _write(ctx: AppContext, canonical: bytes, path: Path | None) -> None:
+async def _write(ctx: AppContext, record_id: int, path: Path | None) -> None:
+    """The whole record, its lists spliced in: a file `verify` needs nothing else for."""
     if path is None:
         return
-    path.write_bytes(canonical)
+    path.write_bytes(await draws.record_bytes(ctx, record_id))
     print(ctx.texts.record_written(str(path)))
 
 

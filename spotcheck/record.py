@@ -59,6 +59,8 @@ ALGORITHM_VERSIONS = (1, LATEST_VERSION)
 SEED_DOMAIN = b"shuangsuiji-seed-v1"
 ENTROPY_BYTES = 32
 CALLER_FIELDS = frozenset({"id", "created_by", "created_at", "amends", "reason"})
+# The candidate lists: stored once each by hash; a record names them by ``<name>_sha256``.
+LIST_NAMES = ("targets", "inspectors", "conflicts", "experts")
 _ORDER = (
     "algorithm",
     "kind",
@@ -187,6 +189,9 @@ class DrawInputs:
     conflicts: frozenset[tuple[str, str]] = frozenset()  # (cert no or expert id, credit code)
     exclusions: Mapping[str, str] = field(default_factory=dict)  # credit code → reason
     version: int = LATEST_VERSION  # the algorithm's
+    # Lists the caller already stored, by name → SHA-256 (the directory's targets at this
+    # state): named, not encoded again. Never set when verifying.
+    known_lists: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -254,6 +259,19 @@ class EncodedRecord:
         self.body = body
         self._encoded = dict(encoded)
 
+    @classmethod
+    def stored(cls, compact: dict[str, object], lists: Mapping[str, bytes]) -> EncodedRecord:
+        """A record as stored (``compact``) with its lists' bytes, to publish whole."""
+        return cls({**compact, **dict.fromkeys(lists)}, lists)
+
+    def compact(self) -> bytes:
+        """The record as stored: every field but the lists' items, which it names by hash."""
+        return canonical_json({k: v for k, v in self.body.items() if k not in LIST_NAMES})
+
+    def lists(self) -> dict[str, bytes]:
+        """The canonical bytes of the lists encoded here, by name (not those only named)."""
+        return {k: v for k, v in self._encoded.items() if k in LIST_NAMES}
+
     def canonical(self, extra: Mapping[str, object] | None = None) -> bytes:
         for key, value in self.body.items():  # each part is encoded once, however often asked
             if key not in self._encoded:
@@ -276,15 +294,21 @@ def _lists(
     inspectors: Sequence[InspectorCandidate],
     conflicts: frozenset[tuple[str, str]],
     experts: Sequence[ExpertCandidate] | None = None,
+    known: Mapping[str, str] | None = None,
 ) -> tuple[dict[str, object], dict[str, bytes]]:
-    """The candidate lists, sorted, with their hashes; and their canonical bytes."""
+    """The candidate lists, sorted, with their hashes; and their canonical bytes. A list whose
+    hash is ``known`` (the caller encoded this very list before) is named by it, not encoded."""
+    known = known or {}
     body: dict[str, object] = {}
     encoded: dict[str, bytes] = {}
-    targets_json = [x.to_json() for x in targets]
+    if "targets" in known:
+        body["targets_sha256"] = known["targets"]
+    else:
+        targets_json = [x.to_json() for x in targets]
+        targets_json.sort(key=itemgetter("credit_code"))
+        _encoded_list("targets", targets_json, body, encoded)
     inspectors_json = [x.to_json() for x in inspectors]
-    targets_json.sort(key=itemgetter("credit_code"))
     inspectors_json.sort(key=itemgetter("cert_no"))
-    _encoded_list("targets", targets_json, body, encoded)
     _encoded_list("inspectors", inspectors_json, body, encoded)
     _encoded_list("conflicts", sorted([person, code] for person, code in conflicts), body, encoded)
     if experts is not None:
@@ -311,7 +335,9 @@ def draw_record(inputs: DrawInputs) -> EncodedRecord:
     assignments = match_inspectors(
         drawn, inputs.inspectors, inputs.conflicts, seed, inputs.rules, inputs.experts
     )
-    lists, encoded = _lists(inputs.targets, inputs.inspectors, inputs.conflicts, inputs.experts)
+    lists, encoded = _lists(
+        inputs.targets, inputs.inspectors, inputs.conflicts, inputs.experts, inputs.known_lists
+    )
     body: dict[str, object] = {
         "algorithm": algorithm(inputs.version),
         "kind": RecordKind.DRAW.value,
