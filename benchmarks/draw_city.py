@@ -83,7 +83,7 @@ async def floor(database: Path) -> dict[str, float]:
 
 
 async def ours(database: Path, out: Path) -> dict[str, float]:
-    from bot.services.draws import DrawRequest, execute
+    from bot.services.draws import DrawRequest, execute, record_bytes
     from spotcheck.quota import Level
 
     ctx = await _context(database)
@@ -93,8 +93,8 @@ async def ours(database: Path, out: Path) -> dict[str, float]:
         DrawRequest("2024Q1", Level.CITY, "benchmark", seed_text="benchmark", cross_region=True),
     )
     seconds = time.perf_counter() - started
+    out.write_bytes(await record_bytes(ctx, outcome.record_id))  # whole, for verify
     await ctx.close()
-    out.write_bytes(outcome.canonical)
     onsite = sum(1 for t in outcome.tasks if t["kind"] == "onsite")
     return {"seconds": seconds, "onsite": onsite, "offsite": len(outcome.tasks) - onsite}
 

@@ -7,12 +7,14 @@ import json
 import os
 import re
 import sys
+from datetime import tzinfo
 from pathlib import Path
 from typing import Any
 
 from bot.callback_data import MAX_ID
 from bot.cli_database import database
 from bot.cli_progress import progress_bar
+from bot.clock import today_in
 from bot.config import Config
 from bot.context import AppContext
 from bot.services import assignments, draws
@@ -83,7 +85,7 @@ def _violation_days(item: str, text: str) -> int:
     return int(found.group(1))
 
 
-def _request(args: argparse.Namespace) -> DrawRequest:
+def _request(args: argparse.Namespace, zone: tzinfo) -> DrawRequest:
     if not args.quarter:
         raise DrawProblem("no_quarter")
     if not args.level:
@@ -130,6 +132,7 @@ def _request(args: argparse.Namespace) -> DrawRequest:
         cross_region=args.cross_region,
         amends=args.amends,
         reason=args.reason,
+        today=today_in(zone),
     )
 
 
@@ -139,7 +142,7 @@ async def cmd_draw(ctx: AppContext, args: argparse.Namespace) -> int:
         if args.draw_action == "export":
             if not _writable(args.export_out):
                 raise DrawProblem("bad_out", path=str(args.export_out))
-            _write(ctx, await draws.record_bytes(ctx, args.record), args.export_out)
+            await _write(ctx, args.record, args.export_out)
             return 0
         if args.draw_action == "commit":
             print(texts.commitment_made(*await draws.commit_entropy(ctx, "cli")))
@@ -157,9 +160,9 @@ async def cmd_draw(ctx: AppContext, args: argparse.Namespace) -> int:
                     [f"{change.added_name}（{change.added_cert}）"],
                 )
             )
-            _write(ctx, outcome.canonical, args.replace_out)
+            await _write(ctx, outcome.record_id, args.replace_out)
             return 0
-        request = _request(args)
+        request = _request(args, ctx.config.timezone)
         if args.out is not None and not _writable(args.out):
             raise DrawProblem("bad_out", path=str(args.out))
         if args.dry_run:
@@ -182,7 +185,7 @@ async def cmd_draw(ctx: AppContext, args: argparse.Namespace) -> int:
         )
     )
     print(texts.draw_seed(outcome.seed))
-    _write(ctx, outcome.canonical, args.out)
+    await _write(ctx, outcome.record_id, args.out)
     return 0
 
 
@@ -192,10 +195,11 @@ def _writable(path: Path) -> bool:
     return folder.is_dir() and os.access(folder, os.W_OK) and not path.is_dir()
 
 
-def _write(ctx: AppContext, canonical: bytes, path: Path | None) -> None:
+async def _write(ctx: AppContext, record_id: int, path: Path | None) -> None:
+    """The whole record, its lists spliced in: a file `verify` needs nothing else for."""
     if path is None:
         return
-    path.write_bytes(canonical)
+    path.write_bytes(await draws.record_bytes(ctx, record_id))
     print(ctx.texts.record_written(str(path)))
 
 

@@ -6,8 +6,9 @@ and each assignment's team. The extract keeps everything the target draw (the fi
 depends on — algorithm, seed, parameters, the targets list and its hash, exclusions, strata —
 and its result: the drawn targets per assignment, without their teams. Of the inspector, expert
 and conflict lists it keeps only their hashes, and it names the full record by its
-``body_sha256`` (the hash of the stored body, the full record without id, created_by and
-created_at, with amends and reason null), so that whoever holds the full record can tie the two.
+``body_sha256`` (the hash of the body as stored: the record without id, created_by and
+created_at, its lists named by their hashes), so that whoever holds the full record can tie the
+two.
 ``created_by`` is left out too: a chat user is recorded as ``tg:<user id>/<执法证号>``.
 """
 
@@ -19,9 +20,9 @@ from typing import Any
 
 from spotcheck.draw import DrawRefused
 from spotcheck.record import (
-    ALGORITHM,
     RecordError,
     VerifyOutcome,
+    algorithm_version,
     draw_parameters,
     first_difference,
     list_sha256,
@@ -76,9 +77,8 @@ def verify_public_extract(extract: Mapping[str, object]) -> VerifyOutcome:
     what the full record (and its ``body_sha256``) vouches for.
     """
     body = dict(extract)
-    for key, expected in (("extract", EXTRACT), ("algorithm", ALGORITHM)):
-        if body.get(key) != expected:
-            return _failed(key)
+    if body.get("extract") != EXTRACT:
+        return _failed("extract")
     if body.get("kind") != RecordKind.DRAW:
         return _failed("kind")
     for key in _HASHES:
@@ -89,6 +89,7 @@ def verify_public_extract(extract: Mapping[str, object]) -> VerifyOutcome:
     if not isinstance(targets, list) or list_sha256(targets) != body.get("targets_sha256"):
         return _failed("targets")
     try:
+        algorithm_version(body)  # a version this code knows, or RecordError("algorithm")
         inputs = read_target_draw_inputs(body)
         strata, drawn = target_draw(inputs)
     except RecordError as error:

@@ -40,6 +40,8 @@ class TaskKind(StrEnum):
 
 # Strictest class first: the order strata are listed, drawn and matched in.
 CLASS_ORDER = (SupervisionClass.SPECIAL, SupervisionClass.KEY, SupervisionClass.GENERAL)
+# Quota versions: 1, largest remainders alone; 2, then risk-monotone (README → The draw).
+LATEST_VERSION = 2
 # Riskiest grade first: the order of strata within a class and the Hamilton tie-break.
 GRADES_RISKIEST_FIRST = tuple(sorted(CreditRiskGrade, key=lambda g: -g.risk_rank))
 
@@ -233,17 +235,50 @@ def plan_class_quota(
     ratio: Fraction,
     multipliers: GradeMultipliers,
     grade_populations: Mapping[CreditRiskGrade, int],
+    version: int = LATEST_VERSION,
 ) -> list[GradeQuota]:
     """The class total shared over its grades, riskiest grade first.
 
     Shares ∝ multiplier × population; a grade never gets more than its population (the excess
-    is shared again, see ``apportion``); equal remainders go to the riskier grade.
+    is shared again, see ``apportion``); equal remainders go to the riskier grade. Version 2
+    then makes the rates risk-monotone (``risk_monotone``).
     """
     total = class_total(ratio, multipliers, grade_populations)
     grades = [g for g in GRADES_RISKIEST_FIRST if g in grade_populations]
     shares = [(g, multipliers.of(g) * grade_populations[g], grade_populations[g]) for g in grades]
     quotas = apportion(total, shares)
+    if version >= 2:
+        quotas = risk_monotone(quotas, grade_populations)
     return [GradeQuota(g, grade_populations[g], multipliers.of(g), quotas[g]) for g in grades]
+
+
+def risk_monotone(
+    quotas: Mapping[CreditRiskGrade, int], populations: Mapping[CreditRiskGrade, int]
+) -> dict[CreditRiskGrade, int]:
+    """No riskier grade drawn at a lower rate (quota ÷ population) than a safer one.
+
+    While some grade r has a lower rate than a safer grade, take the riskiest such r and move
+    one unit to it from the safer grade with the highest rate (of equal rates, the safest).
+    Each move shifts a unit to a riskier grade, so it ends; the class total is kept, and no
+    grade exceeds its population (a full grade's rate, 1, is never below another's).
+    """
+    result = dict(quotas)
+    grades = [g for g in GRADES_RISKIEST_FIRST if populations.get(g)]
+
+    def rate(grade: CreditRiskGrade) -> Fraction:
+        return Fraction(result[grade], populations[grade])
+
+    while True:
+        for i, riskier in enumerate(grades):
+            higher = [s for s in grades[i + 1 :] if rate(s) > rate(riskier)]
+            if higher:
+                top = max(rate(s) for s in higher)
+                donor = [s for s in higher if rate(s) == top][-1]  # riskiest first: last is safest
+                result[donor] -= 1
+                result[riskier] += 1
+                break
+        else:
+            return result
 
 
 class Plannable(Protocol):
@@ -333,8 +368,9 @@ def plan_quarter(
     *,
     region: str | None = None,
     supervision_class: SupervisionClass | None = None,
+    version: int = LATEST_VERSION,
 ) -> tuple[StratumPlan, ...]:
-    """Every stratum of a quarter's draw at one level.
+    """Every stratum of a quarter's draw at one level (quotas of algorithm ``version``).
 
     City level: one set of grade strata per class over the whole city (``region`` must be
     None; a directed draw narrows the population with a region filter instead). County level:
@@ -353,7 +389,7 @@ def plan_quarter(
             continue
         grade = None if is_offsite(target) else target.credit_grade
         counts[(where, target.supervision_class, grade)] += 1
-    return plan_counted(level, counts, ratios, multipliers)
+    return plan_counted(level, counts, ratios, multipliers, version)
 
 
 def plan_counted(
@@ -361,6 +397,7 @@ def plan_counted(
     counts: Mapping[StratumKey, int],
     ratios: Ratios,
     multipliers: GradeMultipliers,
+    version: int = LATEST_VERSION,
 ) -> tuple[StratumPlan, ...]:
     """``plan_quarter`` from the populations already counted per stratum key: the statistics
     count them in SQL, and their minimums are the draw's to the unit."""
@@ -369,7 +406,7 @@ def plan_counted(
         for cls in CLASS_ORDER:
             grades = {g: n for (w, c, g), n in counts.items() if w == where and c is cls}
             strata += _class_strata(
-                level, where, cls, grades, ratios.ratio(level, cls), multipliers
+                level, where, cls, grades, ratios.ratio(level, cls), multipliers, version
             )
     return tuple(strata)
 
@@ -381,6 +418,7 @@ def _class_strata(
     grades: Mapping[CreditRiskGrade | None, int],
     ratio: Fraction,
     multipliers: GradeMultipliers,
+    version: int,
 ) -> list[StratumPlan]:
     """One class's grade strata (riskiest first), then its off-site stratum (grade None)."""
     onsite = {g: n for g, n in grades.items() if g is not None}
@@ -396,7 +434,7 @@ def _class_strata(
             multiplier=q.multiplier,
             quota=q.quota,
         )
-        for q in (plan_class_quota(ratio, multipliers, onsite) if onsite else [])
+        for q in (plan_class_quota(ratio, multipliers, onsite, version) if onsite else [])
     ]
     if None in grades:
         everyone = grades[None]

@@ -41,6 +41,7 @@ from spotcheck.draw import (
 )
 from spotcheck.matching import Assignment, MatchRules, match_inspectors, replace_inspector
 from spotcheck.quota import (
+    LATEST_VERSION,
     GradeMultipliers,
     Level,
     Ratios,
@@ -52,10 +53,15 @@ from spotcheck.quota import (
 from spotcheck.roles import Role
 from spotcheck.states import RecordKind
 
-ALGORITHM = {"name": "shuangsuiji-hmac-rank", "version": 1}
+ALGORITHM_NAME = "shuangsuiji-hmac-rank"
+# 1: quotas by largest remainders; 2: then risk-monotone (quota.risk_monotone). Old records keep
+# verifying under the version they name.
+ALGORITHM_VERSIONS = (1, LATEST_VERSION)
 SEED_DOMAIN = b"shuangsuiji-seed-v1"
 ENTROPY_BYTES = 32
 CALLER_FIELDS = frozenset({"id", "created_by", "created_at", "amends", "reason"})
+# The candidate lists: stored once each by hash; a record names them by ``<name>_sha256``.
+LIST_NAMES = ("targets", "inspectors", "conflicts", "experts")
 _ORDER = (
     "algorithm",
     "kind",
@@ -183,6 +189,10 @@ class DrawInputs:
     experts: Sequence[ExpertCandidate] = ()
     conflicts: frozenset[tuple[str, str]] = frozenset()  # (cert no or expert id, credit code)
     exclusions: Mapping[str, str] = field(default_factory=dict)  # credit code → reason
+    version: int = LATEST_VERSION  # the algorithm's
+    # Lists the caller already stored, by name → SHA-256 (the directory's targets at this
+    # state): named, not encoded again. Never set when verifying.
+    known_lists: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -195,6 +205,12 @@ class ReplacementInputs:
     inspectors: Sequence[InspectorCandidate]  # with their loads now
     rules: MatchRules
     conflicts: frozenset[tuple[str, str]] = frozenset()
+    version: int = LATEST_VERSION  # the algorithm's (a replacement plans no quota)
+
+
+def algorithm(version: int) -> dict[str, object]:
+    """The record's ``algorithm`` field."""
+    return {"name": ALGORITHM_NAME, "version": version}
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,6 +240,7 @@ def plan_draw(
         inputs.multipliers,
         region=inputs.region,
         supervision_class=inputs.supervision_class,
+        version=inputs.version,
     )
     already = Counter(
         stratum_of(inputs.level, t)
@@ -269,6 +286,19 @@ class EncodedRecord:
         self.body = body
         self._encoded = dict(encoded)
 
+    @classmethod
+    def stored(cls, compact: dict[str, object], lists: Mapping[str, bytes]) -> EncodedRecord:
+        """A record as stored (``compact``) with its lists' bytes, to publish whole."""
+        return cls({**compact, **dict.fromkeys(lists)}, lists)
+
+    def compact(self) -> bytes:
+        """The record as stored: every field but the lists' items, which it names by hash."""
+        return canonical_json({k: v for k, v in self.body.items() if k not in LIST_NAMES})
+
+    def lists(self) -> dict[str, bytes]:
+        """The canonical bytes of the lists encoded here, by name (not those only named)."""
+        return {k: v for k, v in self._encoded.items() if k in LIST_NAMES}
+
     def canonical(self, extra: Mapping[str, object] | None = None) -> bytes:
         for key, value in self.body.items():  # each part is encoded once, however often asked
             if key not in self._encoded:
@@ -291,15 +321,21 @@ def _lists(
     inspectors: Sequence[InspectorCandidate],
     conflicts: frozenset[tuple[str, str]],
     experts: Sequence[ExpertCandidate] | None = None,
+    known: Mapping[str, str] | None = None,
 ) -> tuple[dict[str, object], dict[str, bytes]]:
-    """The candidate lists, sorted, with their hashes; and their canonical bytes."""
+    """The candidate lists, sorted, with their hashes; and their canonical bytes. A list whose
+    hash is ``known`` (the caller encoded this very list before) is named by it, not encoded."""
+    known = known or {}
     body: dict[str, object] = {}
     encoded: dict[str, bytes] = {}
-    targets_json = [x.to_json() for x in targets]
+    if "targets" in known:
+        body["targets_sha256"] = known["targets"]
+    else:
+        targets_json = [x.to_json() for x in targets]
+        targets_json.sort(key=itemgetter("credit_code"))
+        _encoded_list("targets", targets_json, body, encoded)
     inspectors_json = [x.to_json() for x in inspectors]
-    targets_json.sort(key=itemgetter("credit_code"))
     inspectors_json.sort(key=itemgetter("cert_no"))
-    _encoded_list("targets", targets_json, body, encoded)
     _encoded_list("inspectors", inspectors_json, body, encoded)
     _encoded_list("conflicts", sorted([person, code] for person, code in conflicts), body, encoded)
     if experts is not None:
@@ -328,9 +364,11 @@ def draw_record(inputs: DrawInputs) -> EncodedRecord:
         inputs.rules,
         inputs.experts,
     )
-    lists, encoded = _lists(inputs.targets, inputs.inspectors, inputs.conflicts, inputs.experts)
+    lists, encoded = _lists(
+        inputs.targets, inputs.inspectors, inputs.conflicts, inputs.experts, inputs.known_lists
+    )
     body: dict[str, object] = {
-        "algorithm": dict(ALGORITHM),
+        "algorithm": algorithm(inputs.version),
         "kind": RecordKind.DRAW.value,
         "seed": inputs.seed.to_json(),
         "parameters": draw_parameters(inputs),
@@ -364,7 +402,7 @@ def replacement_record(inputs: ReplacementInputs) -> EncodedRecord:
     )
     lists, encoded = _lists([inputs.target], inputs.inspectors, inputs.conflicts)
     body: dict[str, object] = {
-        "algorithm": dict(ALGORITHM),
+        "algorithm": algorithm(inputs.version),
         "kind": RecordKind.REPLACEMENT.value,
         "seed": inputs.seed.to_json(),
         "parameters": {
@@ -386,8 +424,7 @@ def verify_record(record: Mapping[str, object]) -> VerifyOutcome:
     """Recompute a record from itself; the first differing path, or ok."""
     body = dict(record)
     try:
-        if body.get("algorithm") != ALGORITHM:
-            return VerifyOutcome(False, "algorithm")
+        algorithm_version(body)
         seed = _checked_seed(body)
         kind = body.get("kind")
         if kind == RecordKind.DRAW:
@@ -406,6 +443,17 @@ def verify_record(record: Mapping[str, object]) -> VerifyOutcome:
     theirs = {k: v for k, v in body.items() if k not in CALLER_FIELDS}
     difference = first_difference(ours, theirs, "")
     return VerifyOutcome(difference is None, difference)
+
+
+def algorithm_version(record: Mapping[str, object]) -> int:
+    """The version a record's ``algorithm`` names, if it is ours and known (an int: JSON's
+    true is no version); else RecordError("algorithm")."""
+    named = record.get("algorithm")
+    if isinstance(named, dict) and type(named.get("version")) is int:
+        version: int = named["version"]
+        if version in ALGORITHM_VERSIONS and named == algorithm(version):
+            return version
+    raise RecordError("algorithm")
 
 
 # Lists whose items were parsed with strict types or hold only strings and nulls, so that ==
@@ -759,6 +807,7 @@ def _draw_inputs(record: Mapping[str, object], seed: SeedInput, people: bool = T
         experts=_items(body, "experts", _expert, "expert_id") if people else (),
         conflicts=frozenset(_items(body, "conflicts", _conflict)) if people else frozenset(),
         exclusions=exclusions,
+        version=algorithm_version(body),
     )
 
 
@@ -780,4 +829,5 @@ def _replacement_inputs(record: Mapping[str, object], seed: SeedInput) -> Replac
         inspectors=_items(body, "inspectors", _inspector, "cert_no"),
         rules=_rules(params),
         conflicts=frozenset(_items(body, "conflicts", _conflict)),
+        version=algorithm_version(body),
     )

@@ -128,3 +128,36 @@ class Conflict(Base):
     source: Mapped[str] = mapped_column(String(20), default=ConflictSource.DECLARED)
     created_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CandidateList(Base):
+    """One canonical candidate list (targets, inspectors, conflicts, experts), stored once under
+    the SHA-256 of its bytes; records name it by that hash. Append-only."""
+
+    __tablename__ = "candidate_lists"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    items: Mapped[str] = mapped_column(Text)  # the canonical JSON, as hashed
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ListCache(Base):
+    """Which list a (kind, scope, directory version) encodes to: the city's or a county's
+    targets at one state of the directory, encoded and hashed once."""
+
+    __tablename__ = "list_cache"
+
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(10), primary_key=True)  # county code, "" city
+    version: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+
+
+class DirectoryVersion(Base):
+    """A counter that database triggers bump on every change to a directory (``targets``)."""
+
+    __tablename__ = "directory_versions"
+
+    name: Mapped[str] = mapped_column(String(20), primary_key=True)
+    version: Mapped[int]

@@ -17,9 +17,10 @@ from spotcheck.draw import ExpertCandidate, InspectorCandidate, TargetCandidate
 from spotcheck.inspection import ResultState
 from spotcheck.matching import Assignment as Task
 from spotcheck.quota import TaskKind
-from spotcheck.record import EncodedRecord
+from spotcheck.record import LIST_NAMES, EncodedRecord
 from spotcheck.roles import DutyStatus, Role
 from spotcheck.states import AssignmentState, MemberState, PersonKind
+from storage import list_store
 from storage.assignment_store import assignment_in_force, plan_assignments_in_force, team_in_force
 from storage.bulk import insert_rows, table_of
 from storage.draw_models import (
@@ -364,15 +365,32 @@ def caller_fields(record: DrawRecord) -> dict[str, Any]:
     }
 
 
-def published(record: DrawRecord) -> dict[str, Any]:
-    """A stored record as published: its body with the caller's fields."""
+async def _whole(session: AsyncSession, record: DrawRecord) -> EncodedRecord:
+    """A stored record with the lists it names (a record stored before the lists were kept
+    apart carries them itself)."""
     body: dict[str, Any] = json.loads(record.body)
-    return {**body, **caller_fields(record)}
+    named = {
+        name: body[f"{name}_sha256"]
+        for name in LIST_NAMES
+        if f"{name}_sha256" in body and name not in body
+    }
+    lists = await list_store.list_bytes(session, named)
+    if set(lists) != set(named):
+        missing = sorted(set(named) - set(lists))
+        raise LookupError(f"record {record.id} names lists not stored: {missing}")
+    return EncodedRecord.stored(body, lists)
 
 
-def published_bytes(record: DrawRecord) -> bytes:
-    """The published record as canonical JSON, the bytes `--out` writes."""
-    return EncodedRecord(json.loads(record.body), {}).canonical(caller_fields(record))
+async def published(session: AsyncSession, record: DrawRecord) -> dict[str, Any]:
+    """A stored record as published: its body, its lists and the caller's fields."""
+    return dict(json.loads(await published_bytes(session, record)))
+
+
+async def published_bytes(session: AsyncSession, record: DrawRecord) -> bytes:
+    """The published record as canonical JSON, whole — the bytes `--out` writes and `verify`
+    reads with nothing else."""
+    whole = await _whole(session, record)
+    return whole.canonical(caller_fields(record))
 
 
 async def lock_draws(session: AsyncSession, quarter: str, level: str) -> None:

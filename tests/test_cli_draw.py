@@ -11,12 +11,15 @@ import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.cli import main
+from bot.clock import today_in
 from bot.services import draws
 from bot.services.draws import VerifyOutcome
+from spotcheck.deadlines import Quarter
 from tests.factories import (
     INSPECTOR_HEADERS,
     TARGET_HEADERS,
@@ -28,7 +31,17 @@ from tests.factories import (
     write_workbook,
 )
 
-COUNTY_DRAW = ["draw", "--quarter", "2024Q3", "--level", "county", "--region", "130602"]
+COUNTY_DRAW = [
+    "draw",
+    "--quarter",
+    "2024Q3",
+    "--level",
+    "county",
+    "--region",
+    "130602",
+    "--reason",
+    "补抽往季（测试）",
+]
 LOTTERY = "双色球第2024075期 03 09 14 21 27 31 + 05"
 
 
@@ -136,22 +149,46 @@ def test_second_draw_is_refused_and_an_amendment_with_reason_is_drawn(
     database: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     _directory(capsys, tmp_path)
-    assert run_cli(capsys, *COUNTY_DRAW, "--seed", LOTTERY)[0] == 0
-    assert run_cli_failing(capsys, *COUNTY_DRAW, "--seed", "another") == (
+    # the bureau's current quarter needs no reason of its own
+    current = str(Quarter.containing(today_in(ZoneInfo("Asia/Shanghai"))))
+    draw = ["draw", "--quarter", current, "--level", "county", "--region", "130602"]
+    assert run_cli(capsys, *draw, "--seed", LOTTERY)[0] == 0
+    assert run_cli_failing(capsys, *draw, "--seed", "another") == (
         1,
         ["该计划本季度已抽取过（第 1 号记录）。如需重抽，请用 --amends 记录号 --reason 原因。"],
     )
-    assert run_cli_failing(capsys, *COUNTY_DRAW, "--seed", "another", "--amends", "1") == (
+    assert run_cli_failing(capsys, *draw, "--seed", "another", "--amends", "1") == (
         1,
         ["重抽或替换必须写明原因（--reason）。"],
     )
     code, out = run_cli(
-        capsys, *COUNTY_DRAW, "--seed", "another", "--amends", "1", "--reason", "名录库漏录"
+        capsys, *draw, "--seed", "another", "--amends", "1", "--reason", "名录库漏录"
     )
     assert code == 0
     assert out[0].startswith("第 2 号抽查记录已生成：")
     assert _count(database, "assignments", "record_id = 1 and state = 'superseded'") == 7
     assert _count(database, "assignments", "record_id = 2 and state = 'assigned'") == 7
+
+
+def test_a_quarter_that_has_ended_is_drawn_only_with_a_reason_kept_in_the_record(
+    database: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    _directory(capsys, tmp_path)
+    late = ["draw", "--quarter", "2024Q3", "--level", "county", "--region", "130602"]
+    assert run_cli_failing(capsys, *late, "--seed", LOTTERY) == (
+        1,
+        ["2024Q3 已经结束：补抽过期季度须写明原因（--reason），原因记入抽查记录。"],
+    )
+    assert _count(database, "draw_records", "1 = 1") == 0
+    out = tmp_path / "late.json"
+    assert (
+        run_cli(capsys, *late, "--seed", LOTTERY, "--reason", "系统上线前漏抽", "--out", str(out))[
+            0
+        ]
+        == 0
+    )
+    assert json.loads(out.read_bytes())["reason"] == "系统上线前漏抽"
+    assert run_cli(capsys, "verify", str(out))[0] == 0
 
 
 @pytest.mark.parametrize(
@@ -162,7 +199,17 @@ def test_second_draw_is_refused_and_an_amendment_with_reason_is_drawn(
             "季度“2024Q5”格式不对，应如 2024Q1。",
         ),
         (
-            ["draw", "--quarter", "2024Q3", "--level", "county", "--region", "999999"],
+            [
+                "draw",
+                "--quarter",
+                "2024Q3",
+                "--level",
+                "county",
+                "--region",
+                "999999",
+                "--reason",
+                "补抽往季（测试）",
+            ],
             "行政区划代码 999999 不是本市的区县。",
         ),
         (
@@ -259,7 +306,17 @@ def test_draw_commit_prints_the_commitment_the_draw_reveals(
         LOTTERY,
     )
     assert run_cli(capsys, "verify", "record.json") == (0, ["OK：记录 1 与重新计算的结果一致。"])
-    again = ["draw", "--quarter", "2024Q4", "--level", "county", "--region", "130602"]
+    again = [
+        "draw",
+        "--quarter",
+        "2024Q4",
+        "--level",
+        "county",
+        "--region",
+        "130602",
+        "--reason",
+        "补抽往季（测试）",
+    ]
     assert run_cli_failing(capsys, *again, "--commitment", "1", "--seed", LOTTERY) == (
         1,
         ["第 1 号熵承诺不存在或已用过。"],

@@ -55,7 +55,17 @@ def test_import_export_and_draw_draw_a_bar_on_a_terminal(
     )
     assert main(["import", "inspectors", str(people)]) == 0
     capsys.readouterr()
-    draw = ["draw", "--quarter", "2024Q1", "--level", "county", "--region", "130602"]
+    draw = [
+        "draw",
+        "--quarter",
+        "2024Q1",
+        "--level",
+        "county",
+        "--region",
+        "130602",
+        "--reason",
+        "补抽往季（测试）",
+    ]
     assert main([*draw, "--class", "special"]) == 0
     out, err = capsys.readouterr()
     assert "抽取" in err and "4/4" in err

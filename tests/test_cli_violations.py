@@ -107,7 +107,17 @@ def test_a_draw_filtered_on_violations_draws_last_years_offenders_and_verifies(
     database: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     offender, _, _ = checked_2024q3(database, tmp_path, capsys)
-    draw = ["draw", "--quarter", "2025Q1", "--level", "county", "--region", "130602"]
+    draw = [
+        "draw",
+        "--quarter",
+        "2025Q1",
+        "--level",
+        "county",
+        "--region",
+        "130602",
+        "--reason",
+        "补抽往季（测试）",
+    ]
     code, out = run_cli(
         capsys, *draw, "--filter", "violation=within:365", "--seed", LOTTERY, "--out", "v.json"
     )

@@ -27,7 +27,8 @@ from bot.services import draws
 from bot.services.demo import load_demo_directory
 from bot.services.draws import DrawRequest
 from spotcheck.quota import Level
-from storage import draw_store
+from spotcheck.record import LIST_NAMES, EncodedRecord, verify_record
+from storage import draw_store, list_store
 from storage.database import create_engine
 from storage.draw_models import Assignment, AssignmentMember, DrawRecord
 from storage.migrate import alembic_config
@@ -152,6 +153,14 @@ async def _nothing_checked(_session: object, _since: object) -> set[str]:
     return set()
 
 
+async def _no_version(_session: object) -> None:
+    return None
+
+
+async def _nowhere(*_args: object) -> None:
+    return None
+
+
 async def test_a_database_made_before_the_convention_gets_its_names_and_keeps_its_rows(
     blank_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -170,6 +179,10 @@ async def test_a_database_made_before_the_convention_gets_its_names_and_keeps_it
             # 0006 has no results, so nothing was checked: today's query of passed checks
             # would look for tables that came later.
             old_schema.setattr(draw_store, "checked_since", _nothing_checked)
+            # and records carried their lists whole, before 0014 kept them apart
+            old_schema.setattr(list_store, "targets_version", _no_version)
+            old_schema.setattr(list_store, "store", _nowhere)
+            old_schema.setattr(EncodedRecord, "compact", EncodedRecord.canonical)
             outcome = await draws.execute(
                 ctx, DrawRequest("2025Q1", Level.COUNTY, "cli", region="130602", seed_text="s")
             )
@@ -186,7 +199,9 @@ async def test_a_database_made_before_the_convention_gets_its_names_and_keeps_it
                 broken = await connection.execute(text("PRAGMA foreign_key_check"))
                 assert broken.all() == []
         assert await _counts(ctx) == rows_before
-        assert await draws.load_record(ctx, outcome.record_id) == outcome.record
+        published = await draws.load_record(ctx, outcome.record_id)
+        assert {k: v for k, v in published.items() if k not in LIST_NAMES} == outcome.record
+        assert verify_record(published).ok
         async with ctx.sessions() as session:
             with pytest.raises(DBAPIError, match="append-only"):
                 await session.execute(update(DrawRecord).values(reason="悄悄改过"))

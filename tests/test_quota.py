@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from decimal import Decimal
 from fractions import Fraction
@@ -69,10 +70,25 @@ def test_ratio_outside_zero_to_one_is_refused(bad: str) -> None:
 
 
 def test_seven_targets_over_four_grades_at_25_percent_give_2_not_4() -> None:
-    plan = plan_class_quota(Fraction(1, 4), ONES, {A: 2, B: 2, C: 2, D: 1})
+    plan = plan_class_quota(Fraction(1, 4), ONES, {A: 2, B: 2, C: 2, D: 1}, version=1)
     assert sum(q.quota for q in plan) == 2
     # Equal remainders (4/7 each for A, B, C): the riskier grades C and B get the seats.
     assert {q.grade: q.quota for q in plan} == {D: 0, C: 1, B: 1, A: 0}
+
+
+def test_version_2_gives_the_riskiest_grade_its_seat_first() -> None:
+    plan = plan_class_quota(Fraction(1, 4), ONES, {A: 2, B: 2, C: 2, D: 1})
+    # v1's D 0 / C 1 / B 1 drew D at 0% and B at 50%: B's seat (the safest of the highest
+    # rate) moves to D
+    assert {q.grade: q.quota for q in plan} == {D: 1, C: 1, B: 0, A: 0}
+
+
+def test_the_issue_s_special_class_of_jingxiu_is_no_longer_drawn_upside_down() -> None:
+    populations = {D: 1, B: 5, A: 7}
+    v1 = plan_class_quota(Fraction(1, 2), ONES, populations, version=1)
+    v2 = plan_class_quota(Fraction(1, 2), ONES, populations)
+    assert {q.grade: q.quota for q in v1} == {D: 0, B: 3, A: 4}
+    assert {q.grade: q.quota for q in v2} == {D: 1, B: 3, A: 3}
 
 
 def test_higher_multiplier_raises_the_class_total_and_shifts_seats_to_risk() -> None:
@@ -180,3 +196,25 @@ def test_class_filter_keeps_one_class() -> None:
     population = [*targets(8, cls=KEY), *targets(8, start=50, cls=SPECIAL)]
     plan = plan_quarter(Level.COUNTY, population, Ratios(), ONES, supervision_class=SPECIAL)
     assert {s.supervision_class for s in plan} == {SPECIAL}
+
+
+@given(populations, ratios, multipliers)
+def test_version_2_sums_to_the_class_total_and_never_draws_a_riskier_grade_at_a_lower_rate(
+    grade_populations: dict[CreditRiskGrade, int], ratio: Fraction, factors: GradeMultipliers
+) -> None:
+    plan = plan_class_quota(ratio, factors, grade_populations)
+    assert sum(q.quota for q in plan) == class_total(ratio, factors, grade_populations)
+    assert all(0 <= q.quota <= q.population for q in plan)
+    rates = [Fraction(q.quota, q.population) for q in plan if q.population]  # riskiest first
+    assert all(riskier >= safer for riskier, safer in itertools.pairwise(rates))
+
+
+@given(st.dictionaries(st.sampled_from(list(CreditRiskGrade)), st.integers(1, 60), min_size=1))
+def test_version_2_changes_nothing_that_was_already_monotone(
+    grade_populations: dict[CreditRiskGrade, int],
+) -> None:
+    v1 = {q.grade: q.quota for q in plan_class_quota(Fraction(1, 4), ONES, grade_populations, 1)}
+    rates = [Fraction(v1[g], grade_populations[g]) for g in sorted(v1, key=lambda g: -g.risk_rank)]
+    monotone = all(a >= b for a, b in itertools.pairwise(rates))
+    v2 = {q.grade: q.quota for q in plan_class_quota(Fraction(1, 4), ONES, grade_populations)}
+    assert (v1 == v2) or not monotone

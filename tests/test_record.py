@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import hashlib
 import json
 import random
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -112,7 +114,7 @@ def test_same_inputs_give_a_byte_identical_record() -> None:
 
 def test_record_holds_what_the_issue_asks_for() -> None:
     body = record()
-    assert body["algorithm"] == {"name": "shuangsuiji-hmac-rank", "version": 1}
+    assert body["algorithm"] == {"name": "shuangsuiji-hmac-rank", "version": 2}
     assert body["targets_sha256"] == list_sha256(body["targets"])
     assert body["inspectors_sha256"] == list_sha256(body["inspectors"])
     assert body["seed"]["commitment"] == commitment_of(ENTROPY)
@@ -165,7 +167,9 @@ def test_tampered_assignment_fails_on_its_path() -> None:
         (lambda b: b.update(inspectors_sha256="00" * 32), "inspectors_sha256"),
         (lambda b: b.update(targets_sha256="00" * 32), "targets_sha256"),
         (lambda b: b["strata"][0].update(quota=1), "strata[0].quota"),
-        (lambda b: b["algorithm"].update(version=2), "algorithm"),
+        (lambda b: b["algorithm"].update(version=3), "algorithm"),
+        (lambda b: b["algorithm"].update(version=True), "algorithm"),
+        (lambda b: b["algorithm"].update(name="other"), "algorithm"),
         (lambda b: b.pop("exclusions"), "exclusions"),
         (lambda b: b["targets"][0].update(credit_grade="Z"), "targets[0].credit_grade"),
         (lambda b: b["inspectors"][0].update(load=2**70), "inspectors_sha256"),
@@ -274,3 +278,34 @@ JSON_VALUES = st.recursive(
 def test_canonical_bytes_are_the_documented_json_dumps_form(value: Any) -> None:
     documented = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     assert canonical_json(value) == documented.encode("utf-8")
+
+
+RECORDS_V1 = Path(__file__).parent / "records_v1"
+
+
+@pytest.mark.parametrize("name", ["county-mixed-grades", "city-experts", "replacement"])
+def test_version_1_records_written_before_version_2_still_verify(name: str) -> None:
+    body = json.loads((RECORDS_V1 / f"{name}.json").read_bytes())
+    assert body["algorithm"]["version"] == 1
+    assert verify_record(body).ok
+
+
+def test_a_version_1_record_relabelled_version_2_fails_at_its_quotas() -> None:
+    body = json.loads((RECORDS_V1 / "county-mixed-grades.json").read_bytes())
+    quotas = {s["id"].rsplit(":", 1)[1]: s["quota"] for s in body["strata"] if "special" in s["id"]}
+    assert quotas == {"D": 0, "B": 3, "A": 4}  # v1: the riskiest grade at 0%
+    body["algorithm"]["version"] = 2
+    outcome = verify_record(body)
+    assert (outcome.ok, outcome.first_difference) == (False, "strata[0].quota")
+
+
+def test_the_same_inputs_drawn_today_give_the_riskiest_grade_its_seat() -> None:
+    old = json.loads((RECORDS_V1 / "county-mixed-grades.json").read_bytes())
+    body = compute_draw(read_draw_inputs_as(old, version=2))
+    quotas = {s["id"].rsplit(":", 1)[1]: s["quota"] for s in body["strata"] if "special" in s["id"]}
+    assert quotas == {"D": 1, "B": 3, "A": 3}
+    assert verify_record(json.loads(canonical_json(body))).ok
+
+
+def read_draw_inputs_as(record: dict[str, Any], version: int) -> DrawInputs:
+    return dataclasses.replace(read_draw_inputs(record), version=version)

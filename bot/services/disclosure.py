@@ -26,7 +26,7 @@ from spotcheck.deadlines import Quarter
 from spotcheck.public_record import public_extract
 from spotcheck.quota import TaskKind
 from spotcheck.record import canonical_json
-from storage import disclosure_store, publication_store
+from storage import disclosure_store, draw_store, publication_store
 from storage.audit import audit
 from storage.csv_file import write_csv
 from storage.directory_store import current_rows
@@ -132,14 +132,10 @@ async def record_extracts(ctx: AppContext, quarter: str) -> AsyncIterator[tuple[
         records = await disclosure_store.draw_records(session, quarter)
     for record in records:
         async with ctx.sessions() as session:
-            body = json.loads(await disclosure_store.record_body(session, record.id))
-        caller = {
-            "id": record.id,
-            "created_at": record.created_at.isoformat(),
-            "amends": record.amends,
-            "reason": record.reason,
-        }
-        yield record.id, canonical_json(public_extract({**body, **caller}, record.body_sha256))
+            stored = await draw_store.record_by_id(session, record.id)
+            assert stored is not None  # records are never deleted
+            whole = await draw_store.published(session, stored)  # the targets list spliced in
+        yield record.id, canonical_json(public_extract(whole, record.body_sha256))
 
 
 # --- the rows, whatever file carries them ---------------------------------------------------

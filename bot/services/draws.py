@@ -10,7 +10,7 @@ import json
 import secrets
 import zlib
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,7 @@ from spotcheck.matching import MatchRules
 from spotcheck.public_record import is_public_extract, verify_public_extract
 from spotcheck.quota import Level, StratumPlan, TaskKind
 from spotcheck.record import (
+    LIST_NAMES,
     DrawInputs,
     EncodedRecord,
     JointCheck,
@@ -46,7 +47,7 @@ from spotcheck.record import (
     verify_record,
 )
 from spotcheck.states import MemberState, PersonKind, RecordKind
-from storage import draw_store, violation_store
+from storage import draw_store, list_store, violation_store
 from storage.audit import audit
 from storage.draw_models import DrawCommitment, DrawPlan
 from storage.models import utcnow
@@ -73,6 +74,9 @@ class DrawRequest:
     amends: int | None = None
     reason: str | None = None
     notify_chat: int | None = None  # a chat to send the record to (the admin who drew in chat)
+    # The day it is asked on: a quarter that has ended is drawn only with a reason, kept in the
+    # record (late draws happen, and are recorded as such). Chat offers no ended quarter.
+    today: date | None = None
 
     def plan_key(self) -> str:
         """What makes two requests the same plan: drawing it twice needs an amendment."""
@@ -90,8 +94,9 @@ class DrawRequest:
 @dataclass(frozen=True)
 class DrawOutcome:
     record_id: int
-    record: dict[str, Any]  # the full record as published: body plus caller fields
-    canonical: bytes  # the same record as canonical JSON, for --out and the bot's document
+    # The record as stored: its body (the lists named by hash) and the caller's fields. The
+    # whole record, lists included, is `record_bytes(ctx, record_id)`.
+    record: dict[str, Any]
 
     @property
     def tasks(self) -> list[dict[str, Any]]:
@@ -135,13 +140,22 @@ def _quarter(text: str) -> Quarter:
         raise DrawProblem("bad_quarter", quarter=text) from None
 
 
+@dataclass(frozen=True)
+class TargetsListed:
+    """Which targets list a draw read: its scope (a county, "" the city) and the directory's
+    version, None when the directory changed while it was read (then nothing is cached)."""
+
+    scope: str
+    version: int | None
+
+
 async def _inputs(
     ctx: AppContext,
     session: AsyncSession,
     request: DrawRequest,
     seed: SeedInput,
     plan_id: int | None,
-) -> DrawInputs:
+) -> tuple[DrawInputs, TargetsListed]:
     quarter = _quarter(request.quarter)
     policy = ctx.config.policy
     if request.region is not None and not ctx.config.regions.is_county(request.region):
@@ -149,7 +163,15 @@ async def _inputs(
     # A county's record holds its own targets only: it is sent to the county admin, and other
     # counties' exclusions would tell him what was drawn there.
     county = request.region if request.level is Level.COUNTY else None
+    before = await list_store.targets_version(session)
     everyone = await draw_store.target_candidates(session, region=county)
+    # The same version before and after: no change committed in between, so the list read is
+    # that version's, and its hash (if encoded before) can be named without encoding it.
+    version = before if await list_store.targets_version(session) == before else None
+    listed = TargetsListed(county or "", version)
+    known = {}
+    if version is not None and (sha := await list_store.cached(session, listed.scope, version)):
+        known["targets"] = sha
     in_scope = {t.credit_code for t, _ in everyone}
     exclusions: dict[str, str] = {
         t.credit_code: ExclusionReason.INACTIVE for t, active in everyone if not active
@@ -197,14 +219,15 @@ async def _inputs(
         else (),
         conflicts=frozenset(c for c in await draw_store.conflicts(session) if c[1] in in_scope),
         exclusions=exclusions,
-    )
+        known_lists=known,
+    ), listed
 
 
 async def preview(ctx: AppContext, request: DrawRequest) -> tuple[StratumPlan, ...]:
     """The plan a draw would follow (`draw --dry-run`): every stratum's population and quota."""
     async with ctx.sessions() as session:
         plan = await draw_store.plan_by_key(session, request.plan_key())
-        inputs = await _inputs(
+        inputs, _ = await _inputs(
             ctx, session, request, SeedInput(public_text=""), plan.id if plan else None
         )
     return plan_draw(inputs)
@@ -249,6 +272,9 @@ async def execute(
     """
     if request.seed_text is not None and "\x00" in request.seed_text:
         raise DrawProblem("bad_seed")
+    late = request.today is not None and _quarter(request.quarter).last_day < request.today
+    if late and not request.reason:
+        raise DrawProblem("late_reason_required", quarter=request.quarter)
     try:
         with collector_paused():
             return await _execute(ctx, request, progress)
@@ -272,7 +298,7 @@ async def _execute(ctx: AppContext, request: DrawRequest, progress: Progress) ->
         await draw_store.lock_draws(session, request.quarter, request.level.value)
         plan = await _plan_for(session, request)
         seed, commitment = await _seed(session, request)
-        inputs = await _inputs(ctx, session, request, seed, plan.id)
+        inputs, listed = await _inputs(ctx, session, request, seed, plan.id)
         progress(1, DRAW_STEPS)
         # Ranking, matching and the canonical JSON take seconds on a city's directory: in a
         # thread, so that the bot keeps answering other chats meanwhile.
@@ -283,6 +309,9 @@ async def _execute(ctx: AppContext, request: DrawRequest, progress: Progress) ->
         outcome = await _store(
             session, plan, encoded, request.actor, request.amends, request.reason
         )
+        if listed.version is not None and "targets" in encoded.lists():
+            sha = str(encoded.body["targets_sha256"])
+            await list_store.remember(session, listed.scope, listed.version, sha)
         progress(3, DRAW_STEPS)
         if commitment is not None and not await draw_store.use_commitment(
             session, commitment.id, outcome.record_id
@@ -350,7 +379,9 @@ async def _store(
     reason: str | None,
 ) -> DrawOutcome:
     body: dict[str, Any] = encoded.body
-    text = await asyncio.to_thread(encoded.canonical)  # encodes the assignments: a thread too
+    lists = encoded.lists()
+    await list_store.store(session, lists, {name: body[f"{name}_sha256"] for name in lists})
+    text = await asyncio.to_thread(encoded.compact)  # encodes the assignments: a thread too
     created_at = utcnow()
     record_id = await draw_store.insert_record(
         session,
@@ -387,7 +418,8 @@ async def _store(
         "reason": reason,
         "created_at": created_at.isoformat(),
     }
-    return DrawOutcome(record_id, {**body, **caller}, encoded.canonical(caller))
+    stored = {k: v for k, v in body.items() if k not in LIST_NAMES}
+    return DrawOutcome(record_id, {**stored, **caller})
 
 
 def _task(data: dict[str, Any]) -> Task:
@@ -402,20 +434,21 @@ def _task(data: dict[str, Any]) -> Task:
 
 
 async def record_bytes(ctx: AppContext, record_id: int) -> bytes:
-    """A stored record as published, canonical JSON (`draw export`)."""
+    """A stored record as published, whole (its lists spliced in): `draw export`, `--out`."""
     async with ctx.sessions() as session:
         record = await draw_store.record_by_id(session, record_id)
-    if record is None:
-        raise DrawProblem("no_record", record=record_id)
-    return draw_store.published_bytes(record)
+        if record is None:
+            raise DrawProblem("no_record", record=record_id)
+        return await draw_store.published_bytes(session, record)
 
 
 async def load_record(ctx: AppContext, record_id: int) -> dict[str, Any]:
+    """A stored record as published, whole, parsed (`verify RECORD_ID`)."""
     async with ctx.sessions() as session:
         record = await draw_store.record_by_id(session, record_id)
-    if record is None:
-        raise DrawProblem("no_record", record=record_id)
-    return draw_store.published(record)
+        if record is None:
+            raise DrawProblem("no_record", record=record_id)
+        return await draw_store.published(session, record)
 
 
 async def replace_inspector(

@@ -41,7 +41,6 @@ from bot.texts.units import CAPTION_UNITS, ELLIPSIS, MESSAGE_UNITS, split, trim
 from spotcheck.states import OutboxState
 from storage import account_store, draw_store, outbox_store
 from storage.bot_models import OutboxMessage
-from storage.draw_models import DrawRecord
 from storage.draw_store import published_bytes
 from storage.models import utcnow
 
@@ -326,9 +325,10 @@ class OutboxSender:
         elif kind == "record":
             async with self.ctx.sessions() as session:
                 record = await draw_store.record_by_id(session, part["record_id"])
-            if record is None:
-                raise BadRequest(f"no draw record {part['record_id']}")
-            data, name = record_file(record)
+                if record is None:
+                    raise BadRequest(f"no draw record {part['record_id']}")
+                data = await published_bytes(session, record)
+            data, name = await asyncio.to_thread(record_file, record.id, data)
             await self.bot.send_document(
                 chat_id, document=data, filename=name, caption=part.get("caption")
             )
@@ -393,11 +393,11 @@ def _values(row_id: int, **values: Any) -> Write:
 GZIP_ABOVE = 10 * 1024 * 1024
 
 
-def record_file(record: DrawRecord) -> tuple[bytes, str]:
-    data = published_bytes(record)
+def record_file(record_id: int, data: bytes) -> tuple[bytes, str]:
+    """The whole record as the document sent: gzipped when Telegram would refuse it plain."""
     if len(data) > GZIP_ABOVE:
-        return gzip.compress(data, compresslevel=6, mtime=0), f"draw-record-{record.id}.json.gz"
-    return data, f"draw-record-{record.id}.json"
+        return gzip.compress(data, compresslevel=6, mtime=0), f"draw-record-{record_id}.json.gz"
+    return data, f"draw-record-{record_id}.json"
 
 
 def _read_files(paths: list[str]) -> list[bytes]:

@@ -267,6 +267,10 @@ class Texts:
             ),
             "nothing_to_amend": f"没有可修订的计划：第 {d.get('record')} 号记录不属于此计划。",
             "reason_required": "重抽或替换必须写明原因（--reason）。",
+            "late_reason_required": (
+                f"{d.get('quarter')} 已经结束：补抽过期季度须写明原因（--reason），"
+                "原因记入抽查记录。"
+            ),
             "not_current": f"第 {d.get('record')} 号记录已不是现行记录（现行为第 {d.get('current')} 号），请基于现行记录操作。",
             "no_record": f"找不到第 {d.get('record')} 号抽查记录。",
             "not_in_record": f"检查对象 {d.get('target')} 不在现行抽查记录中。",
