@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.statutory_holidays import statutory_holidays
 from spotcheck.classes import CreditRiskGrade, SupervisionClass
+from spotcheck.evaluation import DEFAULT_WEIGHTS, FULL_SCORE, Criterion
 from spotcheck.numerals import is_decimal
 from spotcheck.quota import GradeMultipliers, Level, Ratios, parse_ratio
 from spotcheck.regions import BAODING_CODE, BAODING_COUNTIES, BAODING_NAME, CityRegions
@@ -160,6 +161,7 @@ class Config:
     inspection: InspectionConfig = field(default_factory=InspectionConfig)
     review: ReviewConfig = field(default_factory=ReviewConfig)
     follow_ups: FollowUpsConfig = field(default_factory=FollowUpsConfig)  # issue 10
+    evaluation: EvaluationConfig = field(default_factory=lambda: EvaluationConfig())  # issue 11
     source: str = "defaults"
     extras: dict[str, Any] = field(default_factory=dict)
 
@@ -180,6 +182,7 @@ _SECTIONS: dict[str, set[str]] = {
         "inspection",
         "review",
         "follow_ups",  # issue 10
+        "evaluation",  # issue 11
     },
     "telegram": {f for f in TelegramConfig.__dataclass_fields__},
     "database": {"url"},
@@ -202,6 +205,7 @@ _SECTIONS: dict[str, set[str]] = {
     "inspection": {f for f in InspectionConfig.__dataclass_fields__},
     "review": {f for f in ReviewConfig.__dataclass_fields__},
     "follow_ups": {f for f in FollowUpsConfig.__dataclass_fields__},  # issue 10
+    "evaluation": {"weights"},  # issue 11
 }
 
 
@@ -267,6 +271,7 @@ def _build(raw: dict[str, Any], env: Mapping[str, str], source: str) -> Config:
     inspection = section.table("inspection")
     review = section.table("review")
     follow_ups = section.table("follow_ups")  # issue 10
+    evaluation = section.table("evaluation")  # issue 11
 
     mode = telegram.text("mode", "polling")
     if mode not in ("polling", "webhook"):
@@ -336,6 +341,7 @@ def _build(raw: dict[str, Any], env: Mapping[str, str], source: str) -> Config:
         follow_ups=FollowUpsConfig(  # issue 10
             remind_days_before=follow_ups.integer("remind_days_before", 3, minimum=0),
         ),
+        evaluation=_evaluation(evaluation),  # issue 11
         source=source,
     )
 
@@ -531,3 +537,24 @@ class _Section:
             return ZoneInfo(name)
         except (ZoneInfoNotFoundError, ValueError):
             return self.fail(key, f"不是已知时区：{name}")
+
+
+# --- issue 11: the evaluation (稽查考核) ---
+
+
+@dataclass(frozen=True)
+class EvaluationConfig:
+    """The weight of each criterion of the county evaluation (spotcheck/evaluation.py): whole
+    points, summing to 100."""
+
+    weights: Mapping[Criterion, int] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+
+
+def _evaluation(section: _Section) -> EvaluationConfig:
+    table = section.table("weights")
+    table.only({c.value for c in Criterion})
+    weights = {c: table.integer(c.value, DEFAULT_WEIGHTS[c], minimum=0) for c in Criterion}
+    total = sum(weights.values())
+    if total != FULL_SCORE:
+        section.fail("weights", f"各项之和应为 {FULL_SCORE}，现为 {total}")
+    return EvaluationConfig(weights)
