@@ -1555,11 +1555,12 @@ class Texts:
     def report_bad_region(self, code: str) -> str:
         return f"行政区划代码“{code}”不是本市的区县。未写出任何文件。"
 
-    def report_bad_out(self, path: str, reason: str) -> str:
+    def report_bad_out(self, path: str, reason: str, detail: str = "") -> str:
         why = {
             "suffix": "输出文件名应以 .xlsx 结尾",
             "folder": "所在目录不存在",
             "directory": "这是一个目录，不是文件",
+            "unwritable": f"无法写入（{detail}）",
         }[reason]
         return f"无法写出 {path}：{why}。未写出任何文件。"
 
