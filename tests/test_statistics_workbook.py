@@ -14,7 +14,7 @@ from openpyxl.workbook.workbook import Workbook
 
 from bot.context import AppContext
 from bot.services.statistics_report import build_report
-from tests.factories_statistics import LIANCHI, QUARTER, seed_quarter
+from tests.factories_statistics import JINGXIU, LIANCHI, QUARTER, seed_quarter
 
 TODAY = date(2026, 12, 9)
 HEADERS = (
@@ -150,6 +150,20 @@ async def test_a_county_s_workbook_holds_its_rows_and_no_evaluation(ctx: AppCont
     assert _numbers(rows[("合计", None)])[:3] == (4, 1, 1)
     shares = _rows(book, "比例核查")
     assert shares[("正面清单非现场监管覆盖率", "莲池区")]["结果"] == "—"
+
+
+async def test_a_county_s_workbook_leaves_the_city_s_checks_of_its_targets_out(
+    ctx: AppContext,
+) -> None:
+    await seed_quarter(ctx)  # the city checked a 竞秀区 target: that is the city's work
+    book = openpyxl.load_workbook(
+        io.BytesIO((await build_report(ctx, QUARTER, JINGXIU, TODAY)).data)
+    )
+    rows = _rows(book, "统计表")
+    assert {county for county, _ in rows} == {"竞秀区", "合计"}
+    assert _numbers(rows[("合计", None)])[:3] == (25, 5, 4)
+    joint = _rows(book, "比例核查")[("内部联合抽查占比", "竞秀区")]
+    assert (joint["实际数"], joint["基数"]) == (4, 4)
 
 
 async def test_an_empty_quarter_writes_zeros_and_no_rate(ctx: AppContext) -> None:
