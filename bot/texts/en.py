@@ -68,6 +68,7 @@ class EnglishTexts(Texts):
         "policies": "Policy library",
         "import": "Import a directory (send an .xlsx)",
         "template": "Blank import template: /template KIND",
+        "export": "Statistics workbook: /export [QUARTER] [COUNTY]",  # issue 11
         "help": "Help",
         "cancel": "Cancel the current form",
     }

@@ -1564,11 +1564,9 @@ class Texts:
         }[reason]
         return f"无法写出 {path}：{why}。未写出任何文件。"
 
-    def export_not_admin(self) -> str:
-        return "只有市局和区县管理员可以导出统计表。"
-
     def export_problem(self, kind: str, detail: str = "") -> str:
         return {
+            "not_admin": "只有市局和区县管理员可以导出统计表。",
             "other_county": "区县管理员只能导出本区县的统计表。",
             "unknown": f"无法识别“{detail}”：请写季度（如 2026Q4）或区县名称、代码，例如 /export 2026Q4 竞秀区。",
         }[kind]
