@@ -88,9 +88,9 @@ def test_the_weights_decide_the_score() -> None:
 
 
 async def _evaluations(ctx: AppContext) -> dict[str, Evaluation]:
-    async with ctx.sessions.begin() as session:
+    async with ctx.sessions() as session:
         table = await quarter_statistics(ctx, session, QUARTER)
-        found = await quarter_evaluation(ctx, session, table, EVALUATED_ON)
+    found = await quarter_evaluation(ctx, table, EVALUATED_ON)
     return {e.record.county: e for e in found}
 
 
@@ -119,6 +119,15 @@ async def test_the_seeded_counties_records_are_counted_from_the_database(
     # nothing published but 莲池区's result, in time
     assert jingxiu.published_late == Ratio(2, 2)
     assert lianchi.published_late == Ratio(0, 1)
+
+
+async def test_the_evaluation_gives_passed_results_their_deadlines_before_counting(
+    ctx: AppContext,
+) -> None:
+    await seed_quarter(ctx)  # three versions passed on 2026-11-10; no deadline kept yet
+    found = await _evaluations(ctx)
+    assert found[JINGXIU].record.published_late == Ratio(2, 2)  # due 12-08, not published
+    assert found[LIANCHI].record.published_late == Ratio(1, 1)
 
 
 async def test_the_seeded_counties_scores_as_worked_out_by_hand(ctx: AppContext) -> None:

@@ -29,20 +29,23 @@ DUTIES = (Duty.SUMMARY, Duty.STATISTICS)  # the order of CountyRecord.reports
 
 
 async def quarter_evaluation(
-    ctx: AppContext, session: AsyncSession, table: QuarterStatistics, today: date
+    ctx: AppContext, table: QuarterStatistics, today: date
 ) -> list[Evaluation]:
     """One evaluation per county of the city's ``table``, as of ``today`` (in the configured
-    zone). Writes the publication deadlines not kept yet: the session must be writable."""
+    zone). The publication deadlines not kept yet are kept first, in a write of their own: the
+    counting that follows only reads, and holds up no writer."""
     if table.region is not None:
         raise ValueError("the evaluation compares the counties of the whole city")
     quarter = table.quarter
-    await keep_deadlines(ctx, session)
-    reports = await _reports(ctx, session, quarter, today)
-    verdicts = await evaluation_store.review_verdicts(session, quarter)
-    photos = await evaluation_store.problems_without_photo(session, quarter)
-    overdue = await _overdue(ctx, session, quarter, today)
-    late = await publication_store.late_by_county(session, quarter, today)
-    published = await evaluation_store.to_publish(session, quarter)
+    async with ctx.sessions() as session, session.begin():
+        await keep_deadlines(ctx, session)
+    async with ctx.sessions() as session:
+        reports = await _reports(ctx, session, quarter, today)
+        verdicts = await evaluation_store.review_verdicts(session, quarter)
+        photos = await evaluation_store.problems_without_photo(session, quarter)
+        overdue = await _overdue(ctx, session, quarter, today)
+        late = await publication_store.late_by_county(session, quarter, today)
+        published = await evaluation_store.to_publish(session, quarter)
     counties = sorted({r.region for r in table.rows if r.level is Level.COUNTY and r.region})
     weights = ctx.config.evaluation.weights
     return [

@@ -60,11 +60,9 @@ class Report:
 async def build_report(ctx: AppContext, quarter: str, region: str | None, today: date) -> Report:
     """The workbook of ``quarter`` for the city (``region`` None, with the evaluation as of
     ``today``) or one county."""
-    async with ctx.sessions() as session, session.begin():  # the evaluation keeps deadlines
+    async with ctx.sessions() as session:
         table = await quarter_statistics(ctx, session, quarter, region)
-        evaluations = None
-        if region is None:
-            evaluations = await quarter_evaluation(ctx, session, table, today)
+    evaluations = None if region is not None else await quarter_evaluation(ctx, table, today)
     texts, regions = ctx.texts, ctx.config.regions
     sheets = [
         _table_sheet(texts, regions, table),
