@@ -18,7 +18,7 @@ from spotcheck.reminders import Duty
 from spotcheck.roles import STRANGER_COMMANDS, Role, commands_for
 from spotcheck.stages import StageCounts
 from spotcheck.states import TaskState
-from spotcheck.statistics import Rule, Tally
+from spotcheck.statistics import CREDIT_MINIMUM, JOINT_MINIMUM, Rule, Tally
 from storage.cells import CellProblem, Located
 from storage.excel import SheetProblem, SheetProblemKind
 
@@ -1531,8 +1531,8 @@ class Texts:
         rules = {
             Criterion.REPORTING: "按时报送：按时报送的总结、统计表 ÷ 已到报送期限的",
             Criterion.QUOTA: "抽查完成：完成率（已通过 ÷ 应抽数，县级），最高 100%",
-            Criterion.JOINT: "内部联合：联合占比 ÷ 30%，最高 100%",
-            Criterion.CREDIT: "信用分类：信用占比 ÷ 85%，最高 100%",
+            Criterion.JOINT: f"内部联合：联合占比 ÷ {self.percent(JOINT_MINIMUM)}，最高 100%",
+            Criterion.CREDIT: f"信用分类：信用占比 ÷ {self.percent(CREDIT_MINIMUM)}，最高 100%",
             Criterion.REVIEW: "审核质量：1 − 审核退回 ÷ 审核次数",
             Criterion.EVIDENCE: "取证：1 − 无照片 ÷ 发现问题",
             Criterion.FOLLOW_UPS: "整改督办：1 − 整改逾期 ÷ 限期整改",
