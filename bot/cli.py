@@ -12,7 +12,14 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 import bot.cli_publish as cli_publish  # issue 11: publish
-from bot import cli_ask, cli_bot, cli_draw, cli_reporting, cli_results
+from bot import (
+    cli_ask,
+    cli_bot,
+    cli_draw,
+    cli_reporting,
+    cli_results,
+    cli_statistics,  # issue 11
+)
 from bot.cli_database import DatabaseUnavailable, database
 from bot.cli_progress import progress_bar
 from bot.config import Config, ConfigError, load_config
@@ -68,6 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_ask.add_parsers(commands)
     cli_results.add_parsers(commands)
     cli_publish.add_parsers(commands)  # issue 11: publish
+    cli_statistics.add_parsers(commands)  # issue 11
     return parser
 
 
@@ -153,6 +161,7 @@ WITHOUT_DATABASE: dict[str, CommandWithoutDatabase] = {
     "verify": cli_draw.cmd_verify,
     "deadlines": cli_reporting.cmd_deadlines,
     "ask": cli_ask.cmd_ask,
+    "report": cli_statistics.cmd_report,  # issue 11: checks its arguments, then opens the database
 }
 
 

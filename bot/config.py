@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.statutory_holidays import statutory_holidays
 from spotcheck.classes import CreditRiskGrade, SupervisionClass
+from spotcheck.evaluation import DEFAULT_WEIGHTS, FULL_SCORE, Criterion
 from spotcheck.numerals import is_decimal
 from spotcheck.quota import GradeMultipliers, Level, Ratios, parse_ratio
 from spotcheck.regions import BAODING_CODE, BAODING_COUNTIES, BAODING_NAME, CityRegions
@@ -185,6 +186,7 @@ class Config:
     follow_ups: FollowUpsConfig = field(default_factory=FollowUpsConfig)  # issue 10
     charts: ChartsConfig = field(default_factory=ChartsConfig)  # issue 11: charts
     publish: PublishConfig = field(default_factory=PublishConfig)  # issue 11: publish
+    evaluation: EvaluationConfig = field(default_factory=lambda: EvaluationConfig())  # issue 11
     source: str = "defaults"
     extras: dict[str, Any] = field(default_factory=dict)
 
@@ -207,6 +209,7 @@ _SECTIONS: dict[str, set[str]] = {
         "follow_ups",  # issue 10
         "charts",  # issue 11: charts
         "publish",  # issue 11: publish
+        "evaluation",  # issue 11
     },
     "telegram": {f for f in TelegramConfig.__dataclass_fields__},
     "database": {"url"},
@@ -231,6 +234,7 @@ _SECTIONS: dict[str, set[str]] = {
     "follow_ups": {f for f in FollowUpsConfig.__dataclass_fields__},  # issue 10
     "charts": {f for f in ChartsConfig.__dataclass_fields__},  # issue 11: charts
     "publish": {f for f in PublishConfig.__dataclass_fields__},  # issue 11: publish
+    "evaluation": {"weights"},  # issue 11
 }
 
 
@@ -298,6 +302,7 @@ def _build(raw: dict[str, Any], env: Mapping[str, str], source: str) -> Config:
     follow_ups = section.table("follow_ups")  # issue 10
     charts = section.table("charts")  # issue 11: charts
     publish = section.table("publish")  # issue 11: publish
+    evaluation = section.table("evaluation")  # issue 11
 
     mode = telegram.text("mode", "polling")
     if mode not in ("polling", "webhook"):
@@ -374,6 +379,7 @@ def _build(raw: dict[str, Any], env: Mapping[str, str], source: str) -> Config:
         publish=PublishConfig(  # issue 11: publish
             include_findings=publish.boolean("include_findings", False),
         ),
+        evaluation=_evaluation(evaluation),  # issue 11
         source=source,
     )
 
@@ -569,3 +575,24 @@ class _Section:
             return ZoneInfo(name)
         except (ZoneInfoNotFoundError, ValueError):
             return self.fail(key, f"不是已知时区：{name}")
+
+
+# --- issue 11: the evaluation (稽查考核) ---
+
+
+@dataclass(frozen=True)
+class EvaluationConfig:
+    """The weight of each criterion of the county evaluation (spotcheck/evaluation.py): whole
+    points, summing to 100."""
+
+    weights: Mapping[Criterion, int] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+
+
+def _evaluation(section: _Section) -> EvaluationConfig:
+    table = section.table("weights")
+    table.only({c.value for c in Criterion})
+    weights = {c: table.integer(c.value, DEFAULT_WEIGHTS[c], minimum=0) for c in Criterion}
+    total = sum(weights.values())
+    if total != FULL_SCORE:
+        section.fail("weights", f"各项之和应为 {FULL_SCORE}，现为 {total}")
+    return EvaluationConfig(weights)

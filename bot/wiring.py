@@ -22,6 +22,7 @@ from handlers import (
     directory_import,
     draw_flow,
     errors,
+    export,  # issue 11
     follow_up_flow,
     guard,
     inspection_flow,
@@ -82,6 +83,7 @@ def build_application(
         follow_up_flow,  # issue 10
         directory_import,
         reporting,
+        export,  # issue 11
         ask,
         text_input,
         errors,

@@ -123,6 +123,8 @@ def commands_for(role: Role) -> tuple[str, ...]:
         commands.append("digest")
     if role is Role.ADMIN:
         commands.append("policies")
+    if role in (Role.COUNTY_ADMIN, Role.ADMIN):
+        commands.append("export")  # issue 11: the statistics workbook
     return (*commands, "help", "cancel")
 
 
@@ -135,3 +137,14 @@ def may_see_result(role: Role, own_region: str, on_team: bool, target_region: st
     if on_team or role is Role.ADMIN:
         return True
     return role is Role.COUNTY_ADMIN and own_region == target_region
+
+
+# --- issue 11: the statistics export ---
+
+
+def may_export(role: Role, own_region: str, region: str | None) -> bool:
+    """The statistics workbook: city admins the whole city's (None) or any county's; county
+    admins their own county's only (the evaluation compares the counties: the city's)."""
+    if role is Role.ADMIN:
+        return True
+    return role is Role.COUNTY_ADMIN and region == own_region

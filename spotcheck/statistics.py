@@ -16,11 +16,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
+from datetime import date
 from enum import StrEnum
 from fractions import Fraction
 
 from spotcheck.classes import SupervisionClass
+from spotcheck.deadlines import Quarter, quarter_deadlines
 from spotcheck.quota import CLASS_ORDER, Level
+from spotcheck.reminders import Duty, duty_window
+from spotcheck.workdays import WorkdayCalendar
 
 JOINT_MINIMUM = Fraction(3, 10)  # 内部联合抽查 ≥ 30% of all checks
 CREDIT_MINIMUM = Fraction(17, 20)  # 运用信用风险分级分类 ≥ 85%
@@ -166,3 +170,16 @@ def ordered(rows: Iterable[StatisticsRow]) -> list[StatisticsRow]:
         rows,
         key=lambda r: (r.level is Level.CITY, r.region or "", rank[r.supervision_class]),
     )
+
+
+# --- issue 11: the quarter a report shows by default ---
+
+
+def reported_quarter(today: date, calendar: WorkdayCalendar) -> Quarter:
+    """The quarter whose table is wanted on ``today``: the one before today's until its
+    statistics window (the 1st to 3rd working day after it) has closed — the table due then is
+    that quarter's — and today's quarter afterwards."""
+    current = Quarter.containing(today)
+    previous = current.previous()
+    window, _ = duty_window(quarter_deadlines(previous, calendar), Duty.STATISTICS, calendar)
+    return previous if today <= window[1] else current

@@ -50,11 +50,23 @@ class Target(Base):
     """检查对象: an enterprise in the inspection-target directory."""
 
     __tablename__ = "targets"
+    # The strata the quota and the statistics count (a county's, or the city's: region first),
+    # covered, so that counting 200,000 targets reads the index alone (migration 0015).
+    __table_args__ = (
+        Index(
+            "ix_targets_strata",
+            "region_code",
+            "supervision_class",
+            "credit_grade",
+            "positive_list",
+            "active",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     credit_code: Mapped[str] = mapped_column(String(18), unique=True)
     name: Mapped[str] = mapped_column(String(200))
-    region_code: Mapped[str] = mapped_column(String(6), index=True)
+    region_code: Mapped[str] = mapped_column(String(6))
     industry: Mapped[str] = mapped_column(String(100), default="")
     permit_category: Mapped[str] = mapped_column(String(20), default="")
     supervision_class: Mapped[str] = mapped_column(String(10))

@@ -4,10 +4,12 @@ the day it was published."""
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import asdict, dataclass
 from datetime import date, datetime
 
 from sqlalchemy import func, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -29,23 +31,25 @@ async def passed_without_deadline(session: AsyncSession) -> list[tuple[int, date
     return [(int(result_id), as_utc(at)) for result_id, at in rows]
 
 
-async def keep_deadline(
-    session: AsyncSession, result_id: int, formed_on: date, deadline: date, provisional: bool
-) -> None:
-    """The version's deadline, once: a second writer (another process) keeps the first's."""
-    try:
-        async with session.begin_nested():
-            session.add(
-                Publication(
-                    result_id=result_id,
-                    formed_on=formed_on,
-                    deadline=deadline,
-                    provisional=provisional,
-                )
-            )
-            await session.flush()
-    except IntegrityError:
-        pass
+@dataclass(frozen=True)
+class Deadline:
+    """A passed version's publication deadline, to be kept."""
+
+    result_id: int
+    formed_on: date
+    deadline: date
+    provisional: bool
+
+
+async def keep_deadlines(session: AsyncSession, deadlines: list[Deadline]) -> None:
+    """Each version's deadline, once, in one statement: a version another writer (another
+    process) gave one meanwhile keeps the first's (INSERT … ON CONFLICT DO NOTHING)."""
+    if not deadlines:
+        return
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(Publication).on_conflict_do_nothing(index_elements=["result_id"])
+    await session.execute(statement, [asdict(d) for d in deadlines])
 
 
 async def mark_published(

@@ -68,7 +68,7 @@ class AssignmentTally:
     open_rectify: int  # 责令整改 of current versions not yet closed (未完结)
 
 
-def _version_states(quarter: str) -> Any:
+def version_states(quarter: str) -> Any:
     """Each result version of the quarter's assignments with its state: its last transition,
     else the state written with it."""
     step = aliased(ResultTransition)
@@ -94,6 +94,17 @@ def _version_states(quarter: str) -> Any:
     )
 
 
+def current_versions(versions: Any) -> Any:
+    """Per assignment, its current version among ``versions`` (``version_states``): the latest
+    not sent back (objected or returned)."""
+    return (
+        select(versions.c.assignment_id, func.max(versions.c.version).label("version"))
+        .where(versions.c.state.not_in(_SENT_BACK))
+        .group_by(versions.c.assignment_id)
+        .subquery("current_version")
+    )
+
+
 def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
@@ -102,13 +113,8 @@ async def assignment_tallies(
     session: AsyncSession, quarter: str, region: str | None = None
 ) -> list[AssignmentTally]:
     """One row per (county of the target, level, class, kind, record) of the quarter."""
-    versions = _version_states(quarter)
-    current = (
-        select(versions.c.assignment_id, func.max(versions.c.version).label("version"))
-        .where(versions.c.state.not_in(_SENT_BACK))
-        .group_by(versions.c.assignment_id)
-        .subquery("current_version")
-    )
+    versions = version_states(quarter)
+    current = current_versions(versions)
     passed = (
         select(versions.c.assignment_id)
         .where(versions.c.state == ResultState.PASSED.value)

@@ -11,12 +11,19 @@ from datetime import UTC, date, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import AppContext
-from spotcheck.inspection import FollowUpKind, ResultCategory, ResultState
+from bot.services.publication import keep_deadlines
+from spotcheck.follow_up import CORRECTION_PHOTO_NOTE
+from spotcheck.inspection import EvidenceSource, FollowUpKind, ResultCategory, ResultState
+from spotcheck.reminders import Duty
 from spotcheck.states import AssignmentState
-from storage import review_store
+from storage import publication_store, review_store
 from storage.draw_models import Assignment, DrawPlan, DrawRecord
+from storage.evidence_store import PhotoLimits, inspect_image
 from storage.models import Target
-from storage.result_store import FollowUpInput, save_result
+from storage.result_models import FollowUp
+from storage.result_store import FollowUpInput, add_evidence, save_result
+from storage.schedule_models import Submission
+from tests.evidence_images import jpeg
 from tests.factories import credit_code
 from tests.factories_results import result_input
 
@@ -182,3 +189,88 @@ async def _results(ctx: AppContext, ids: dict[str, int]) -> dict[str, int]:
     )
     await _move(ctx, found["city_key"], s.PENDING_REVIEW, s.PASSED)
     return found
+
+
+# --- issue 11: what the evaluation (稽查考核) counts beyond the table ---
+
+EVALUATED_ON = date(2027, 1, 15)  # after 2026Q4's statistics window, whatever 2027's calendar
+
+
+def _shanghai_noon(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, 4, 0, tzinfo=UTC)
+
+
+async def seed_evaluation(ctx: AppContext, seeded: Seeded) -> None:
+    """On top of ``seed_quarter``: 竞秀区 sent its summary on time and its statistics late;
+    莲池区 sent no summary and its statistics on time. 莲池区's problem has a photo; 竞秀区's
+    has only a correction photo (which does not count). 莲池区's check also ordered two 责令整改,
+    one closed after its deadline, one in time. 莲池区's passed result was published in time.
+    Worked out in tests/test_evaluation.py."""
+    async with ctx.sessions.begin() as session:
+        session.add_all(
+            [
+                Submission(
+                    county=JINGXIU,
+                    quarter=QUARTER,
+                    duty=Duty.SUMMARY,
+                    submitted_by="test",
+                    submitted_at=_shanghai_noon(date(2026, 12, 30)),
+                ),
+                Submission(
+                    county=JINGXIU,
+                    quarter=QUARTER,
+                    duty=Duty.STATISTICS,
+                    submitted_by="test",
+                    submitted_at=_shanghai_noon(date(2027, 1, 14)),
+                ),
+                Submission(
+                    county=LIANCHI,
+                    quarter=QUARTER,
+                    duty=Duty.STATISTICS,
+                    submitted_by="test",
+                    submitted_at=_shanghai_noon(date(2027, 1, 4)),
+                ),
+            ]
+        )
+        photo = inspect_image(jpeg(), PhotoLimits())
+        await add_evidence(
+            session,
+            seeded.assignments["lc_key"],
+            photo,
+            source=EvidenceSource.PHOTO,
+            received_by="13060601",
+        )
+        correction = inspect_image(jpeg(seed=2), PhotoLimits())
+        await add_evidence(
+            session,
+            seeded.assignments["jx_key_1"],
+            correction,
+            source=EvidenceSource.PHOTO,
+            received_by="13060201",
+            note=CORRECTION_PHOTO_NOTE,
+        )
+        session.add_all(
+            [
+                FollowUp(
+                    result_id=seeded.results["lc_key"],
+                    kind=FollowUpKind.RECTIFY.value,
+                    deadline=date(2026, 11, 20),
+                    state="closed",
+                    closed_by="13060601",
+                    # 00:30 on 11-21 in Shanghai: late, though still 11-20 in UTC
+                    closed_at=datetime(2026, 11, 20, 16, 30, tzinfo=UTC),
+                ),
+                FollowUp(
+                    result_id=seeded.results["lc_key"],
+                    kind=FollowUpKind.RECTIFY.value,
+                    deadline=date(2026, 12, 1),
+                    state="closed",
+                    closed_by="13060601",
+                    closed_at=_shanghai_noon(date(2026, 12, 1)),  # on the day: in time
+                ),
+            ]
+        )
+        await keep_deadlines(ctx, session)
+        await publication_store.mark_published(
+            session, [seeded.results["lc_key"]], date(2026, 12, 1), "test"
+        )

@@ -27,8 +27,8 @@ async def test_the_city_digest_names_the_totals_the_unmet_quotas_and_the_shares(
         "配额（已抽数 ≥ 应抽数）：7 项中 4 项未达标：竞秀区 重点、市级 特殊、市级 重点、市级 一般",
         "内部联合抽查占比 4/6 = 66%（不低于 30%）达标",
         # 66.7% is shown 66%, rounded down: never a share it falls short of
-        "信用风险分级抽查占比 4/6 = 66%（不低于 85%）未达标",
-        "正面清单非现场监管覆盖 4/4 = 100%（应为 100%）达标",
+        "信用风险分类抽查占比 4/6 = 66%（不低于 85%）未达标",
+        "正面清单非现场监管覆盖率 4/4 = 100%（应为 100%）达标",
     ]
 
 
@@ -40,6 +40,6 @@ async def test_an_empty_quarter_s_digest_has_nothing_to_measure(ctx: AppContext)
     assert not any(line.startswith("配额") for line in lines)
     assert lines[-3:] == [
         "内部联合抽查占比：无可计（不低于 30%）",
-        "信用风险分级抽查占比：无可计（不低于 85%）",
-        "正面清单非现场监管覆盖：无可计（应为 100%）",
+        "信用风险分类抽查占比：无可计（不低于 85%）",
+        "正面清单非现场监管覆盖率：无可计（应为 100%）",
     ]

@@ -46,8 +46,24 @@ OPENS_SUMMARY = (
 AHEAD_SUMMARY = (
     "【报送提醒】{county}：2024Q1 季度工作总结将于 2024-03-27 至 2024-03-29 报送，请提前准备。"
 )
-# The statistics reminder names the county's numbers: none checked yet.
-NO_CHECKS_2024Q1 = "\n本区县 2024Q1 现场检查 0 家\n阶段：待接受 0 · 已接受 0 · 检查中 0 · 已提交 0 · 待审核 0 · 退回 0 · 通过 0\n后续处置：未完结 0，逾期 0"
+# The statistics reminder names the county's numbers: none checked yet; and its rows of the
+# statistics table, as the exported workbook has them (the demo directory's minimums).
+NO_CHECKS_2024Q1 = (
+    "\n本区县 2024Q1 现场检查 0 家\n阶段：待接受 0 · 已接受 0 · 检查中 0 · 已提交 0 · 待审核 0 · 退回 0 · 通过 0\n后续处置：未完结 0，逾期 0"
+    "\n本区县 2024Q1 统计表（与导出的 Excel 一致）：{table}"
+)
+DEMO_MINIMUMS = {"竞秀区": (7, 16, 4), "莲池区": (5, 14, 4)}  # special, key, general
+
+
+def fill(text: str, county: str) -> str:
+    """A reminder's text for ``county``: its name, and its table rows with nothing drawn."""
+    table = "".join(
+        f"\n{cls} 已抽 0/应抽 {n} · 已通过 0 · 完成率 0.0%"
+        for cls, n in zip(("特殊", "重点", "一般"), DEMO_MINIMUMS[county], strict=True)
+    )
+    return text.format(county=county, table=table)
+
+
 AHEAD_STATISTICS = (
     "【报送提醒】{county}：2024Q1 季度统计表将于 2024-04-01 至 2024-04-03 报送，请提前准备。"
     + NO_CHECKS_2024Q1
@@ -194,7 +210,7 @@ async def test_opens_reminder_goes_to_each_bound_county_admin_of_its_county(
     assert queued == 6
     named = ((people.jingxiu, "竞秀区"), (people.jingxiu_2, "竞秀区"), (people.lianchi, "莲池区"))
     assert await reminders(ctx) == Counter(
-        (person.chat_id, text.format(county=county))
+        (person.chat_id, fill(text, county))
         for person, county in named
         for text in (OPENS_SUMMARY, AHEAD_STATISTICS)
     )
@@ -229,9 +245,9 @@ async def test_late_stage_goes_to_the_bound_city_admins_only(ctx: AppContext) ->
         {
             (people.city[0].chat_id, late): 1,
             (people.city[1].chat_id, late): 1,
-            (7001, OPENS_STATISTICS.format(county="竞秀区")): 1,
-            (7003, OPENS_STATISTICS.format(county="竞秀区")): 1,
-            (7002, OPENS_STATISTICS.format(county="莲池区")): 1,
+            (7001, fill(OPENS_STATISTICS, "竞秀区")): 1,
+            (7003, fill(OPENS_STATISTICS, "竞秀区")): 1,
+            (7002, fill(OPENS_STATISTICS, "莲池区")): 1,
         }
     )
     assert queued == 5
@@ -286,7 +302,7 @@ async def test_before_send_at_todays_new_stage_is_not_sent_yet(ctx: AppContext) 
     assert await reporting.send_reminders(ctx, at(2024, 3, 27, 9, 0)) == 6
     assert await said(ctx, 7001) == [
         OPENS_SUMMARY.format(county="竞秀区"),
-        AHEAD_STATISTICS.format(county="竞秀区"),
+        fill(AHEAD_STATISTICS, "竞秀区"),
     ]
 
 
@@ -321,7 +337,7 @@ async def test_catch_up_after_a_restart_sends_what_is_still_relevant_once(ctx: A
     assert wakes == [at(2024, 3, 27, 11, 0)]
     assert await said(ctx, 7002) == [
         OPENS_SUMMARY.format(county="莲池区"),
-        AHEAD_STATISTICS.format(county="莲池区"),
+        fill(AHEAD_STATISTICS, "莲池区"),
     ]  # the summary's AHEAD has passed: it is not sent late
     assert [k for k, _ in await ledger(ctx) if ":ahead:" in k and "summary" in k] == []
     # a second restart an hour later, and the 09:00 run the day after: nothing twice
@@ -419,7 +435,7 @@ async def test_reminders_in_a_guessed_year_say_so_and_firm_ones_do_not(ctx: AppC
         "报送后请点“已报送”或直接上传文件。",
         "【报送提醒】竞秀区：2026Q4 季度统计表将于 2027-01-04 至 2027-01-06"
         "（暂定，节假日安排未发布） 报送，请提前准备。"
-        + NO_CHECKS_2024Q1.replace("2024Q1", "2026Q4"),
+        + fill(NO_CHECKS_2024Q1.replace("2024Q1", "2026Q4"), "竞秀区"),
     ]
 
 
@@ -494,7 +510,7 @@ async def test_mark_submitted_stops_that_countys_reminders_only(ctx: AppContext)
     for admin in people.city:
         assert await said(ctx, admin.chat_id, "【逾期】") == [LATE_SUMMARY.format(county="莲池区")]
     # 竞秀区's statistics reminders go on
-    assert OPENS_STATISTICS.format(county="竞秀区") in await said(ctx, 7001)
+    assert fill(OPENS_STATISTICS, "竞秀区") in await said(ctx, 7001)
 
 
 async def test_submit_upload_picks_the_statistics_in_the_statistics_window(
@@ -520,7 +536,7 @@ async def test_submit_upload_picks_the_statistics_in_the_statistics_window(
     await reporting.send_reminders(ctx, at(2024, 4, 3))
     assert await said(ctx, 7002, "【报送提醒】莲池区：今天是") == [
         "【报送提醒】莲池区：今天是 2024Q1 季度统计表报送的最后一天（2024-04-01 至 2024-04-03）。"
-        + NO_CHECKS_2024Q1
+        + fill(NO_CHECKS_2024Q1, "莲池区")
     ]
     for chat in (7001, 7003):
         assert await said(ctx, chat, "【报送提醒】竞秀区：今天是") == []

@@ -184,7 +184,8 @@ async def test_statistics_reminder_names_the_countys_numbers_for_the_quarter(
     assert "阶段：" not in summary  # the summary has no table to fill
     await reporting.send_reminders(ctx, at(2024, 4, 1))
     *_, statistics = await said(ctx, admin.chat_id, "【报送提醒】竞秀区：2024Q1 季度统计表")
-    # on 04-01 the transfer and both rectifications are open, two of them past their deadline
+    # on 04-01 the transfer and both rectifications are open, two of them past their deadline;
+    # then the county's rows of the statistics table (issue 11): the passed check among them
     assert statistics.endswith(
         f"\n本区县 2024Q1 现场检查 {len(groups)} 家\n"
         + stages_line(
@@ -198,4 +199,8 @@ async def test_statistics_reminder_names_the_countys_numbers_for_the_quarter(
             open_follow_ups=3,
             overdue_follow_ups=2,
         )
+        + "\n本区县 2024Q1 统计表（与导出的 Excel 一致）："
+        + f"\n特殊 已抽 {len(groups)}/应抽 7 · 已通过 1 · 完成率 14.3%"
+        + "\n重点 已抽 0/应抽 16 · 已通过 0 · 完成率 0.0%"
+        + "\n一般 已抽 0/应抽 4 · 已通过 0 · 完成率 0.0%"
     )

@@ -15,11 +15,13 @@ from bot.context import AppContext
 from bot.services import outbox
 from bot.services.identity import Person
 from bot.services.problems import ServiceProblem
+from bot.services.statistics import quarter_statistics
 from bot.texts import texts_for
 from spotcheck.deadlines import Quarter, QuarterDeadlines, year_deadlines
 from spotcheck.reminders import Duty, Reminder, Stage, duty_window, reminders_due
 from spotcheck.roles import Role
 from spotcheck.stages import StageCounts
+from spotcheck.statistics import StatisticsRow
 from spotcheck.workdays import WorkdayCalendar
 from storage import account_store, reporting_store, stage_store
 from storage.audit import audit
@@ -103,7 +105,7 @@ async def send_reminders(ctx: AppContext, now: datetime) -> int:
                         inspector.role == Role.COUNTY_ADMIN.value
                         and inspector.region_code == county
                     ):
-                        numbers = await _statistics_numbers(session, reminder, county, day)
+                        numbers = await _statistics_numbers(ctx, session, reminder, county, day)
                         message = _reminder_message(account, reminder, county_name, numbers)
                         key = f"{reminder.key}:{county}"
                         queued += await once(session, "report", key, inspector.cert_no, message)
@@ -138,22 +140,33 @@ async def _escalate(
     return queued
 
 
+@dataclass(frozen=True)
+class StatisticsNumbers:
+    """What the statistics reminder tells a county: the stages of the quarter's on-site checks
+    of its targets, their follow-ups open and overdue, and its rows of the statistics table
+    (issue 11: the same numbers as the exported workbook)."""
+
+    stages: StageCounts
+    rows: list[StatisticsRow]
+
+
 async def _statistics_numbers(
-    session: AsyncSession, reminder: Reminder, county: str, today: date
-) -> StageCounts | None:
-    """For the statistics duty: the stages of the quarter's on-site checks of the county's
-    targets and their follow-ups open and overdue (None for the summary)."""
+    ctx: AppContext, session: AsyncSession, reminder: Reminder, county: str, today: date
+) -> StatisticsNumbers | None:
+    """For the statistics duty, the county's numbers for the quarter (None for the summary)."""
     if reminder.duty is not Duty.STATISTICS:
         return None
     where = stage_store.of_county(county, str(reminder.quarter))
-    return await stage_store.counts(session, where, today)
+    stages = await stage_store.counts(session, where, today)
+    table = await quarter_statistics(ctx, session, str(reminder.quarter), county)
+    return StatisticsNumbers(stages, table.of_county(county))
 
 
 def _reminder_message(
     account: TelegramAccount,
     reminder: Reminder,
     county_name: str,
-    numbers: StageCounts | None = None,
+    numbers: StatisticsNumbers | None = None,
 ) -> OutboxMessage:
     texts = texts_for(account.language)
     text = texts.report_reminder(
@@ -165,7 +178,12 @@ def _reminder_message(
         reminder.provisional,
     )
     if numbers is not None:  # the statistics: the county's numbers for the quarter
-        text = f"{text}\n{texts.statistics_numbers(str(reminder.quarter), numbers)}"
+        quarter = str(reminder.quarter)
+        table = [(r.supervision_class.value, r.tally) for r in numbers.rows]
+        text = (
+            f"{text}\n{texts.statistics_numbers(quarter, numbers.stages)}"
+            f"\n{texts.statistics_table_lines(quarter, table)}"
+        )
     if reminder.stage is Stage.AHEAD:
         return outbox.message(account.chat_id, text)  # nothing to submit before the window
     button = (

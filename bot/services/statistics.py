@@ -42,6 +42,8 @@ async def quarter_statistics(
     rows = {key: _directory_part(counts, plans[key[0]], key) for key in keys}
     for tally in tallies:
         key = _row_of(tally)
+        if region is not None and key[0] is Level.CITY:
+            continue  # a county's table is its county-level work: the city's checks are the city's
         rows[key] = rows.get(key, Tally()) + _drawn_part(tally, parameters[tally.record_id])
     table = ordered(StatisticsRow(level, where, cls, t) for (level, where, cls), t in rows.items())
     covered = await statistics_store.offsite_covered(session, quarter, region)

@@ -11,6 +11,7 @@ from spotcheck.inspection import FollowUpKind, ResultState
 from spotcheck.roles import Role
 from spotcheck.stages import StageCounts
 from spotcheck.states import TaskState
+from spotcheck.statistics import Tally
 
 
 class EnglishTexts(Texts):
@@ -68,6 +69,7 @@ class EnglishTexts(Texts):
         "policies": "Policy library",
         "import": "Import a directory (send an .xlsx)",
         "template": "Blank import template: /template KIND",
+        "export": "Statistics workbook: /export [QUARTER] [COUNTY]",  # issue 11
         "help": "Help",
         "cancel": "Cancel the current form",
     }
@@ -591,3 +593,27 @@ class EnglishTexts(Texts):
             f"Amendment (version {version}): {reason}\nVersion {version - 1} stays passed,"
             " unchanged."
         )
+
+    # --- issue 11: /export and the statistics reminder's table rows ---
+
+    def export_problem(self, kind: str, detail: str = "") -> str:
+        return {
+            "not_admin": "Only city and county administrators can export the statistics.",
+            "other_county": "County administrators can export their own county's statistics only.",
+            "unknown": (
+                f"Cannot read “{detail}”: give a quarter (e.g. 2026Q4) or a county's name or "
+                "code, e.g. /export 2026Q4 竞秀区."
+            ),
+        }[kind]
+
+    def export_caption(self, quarter: str, scope: str, today: date) -> str:
+        return f"{quarter} {scope}: spot-check statistics (as of {today.isoformat()})"
+
+    def statistics_table_lines(self, quarter: str, rows: list[tuple[str, Tally]]) -> str:
+        lines = [f"The county's {quarter} statistics table (as in the exported workbook):"]
+        lines += [
+            f"{self.class_short(cls)}: drawn {t.drawn} of {t.minimum} required · "
+            f"passed {t.passed} · completion {self.rate(t.completion)}"
+            for cls, t in rows
+        ]
+        return "\n".join(lines)

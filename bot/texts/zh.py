@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Any, ClassVar
 
 from bot.charts.fonts import FONT_PACKAGE, FontProblem
 from bot.texts.units import units as _units
 from spotcheck.draw import Refusal, RefusalKind
+from spotcheck.evaluation import Criterion, ReportStatus
 from spotcheck.inspection import FollowUpKind, ItemAnswer, ResultCategory, ResultState
 from spotcheck.quota import TaskKind
 from spotcheck.regions import CityRegions
@@ -17,7 +20,7 @@ from spotcheck.reminders import Duty
 from spotcheck.roles import STRANGER_COMMANDS, Role, commands_for
 from spotcheck.stages import StageCounts
 from spotcheck.states import TaskState
-from spotcheck.statistics import RatioCheck, Rule, Tally
+from spotcheck.statistics import CREDIT_MINIMUM, JOINT_MINIMUM, RatioCheck, Rule, Tally
 from storage.cells import CellProblem, Located
 from storage.excel import SheetProblem, SheetProblemKind
 
@@ -347,6 +350,7 @@ class Texts:
         "policies": "规定库",
         "import": "导入名录库（发送 .xlsx）",
         "template": "空白导入模板：/template 类别",
+        "export": "导出统计表：/export [季度] [区县]",  # issue 11
         "help": "帮助",
         "cancel": "取消当前操作",
     }
@@ -1547,15 +1551,12 @@ class Texts:
         )
 
     def _share_line(self, check: RatioCheck) -> str:
-        name, bound = {
-            Rule.JOINT: ("内部联合抽查占比", "不低于"),
-            Rule.CREDIT: ("信用风险分级抽查占比", "不低于"),
-            Rule.OFFSITE: ("正面清单非现场监管覆盖", "应为"),
-        }[check.rule]
+        name = self.ratio_rule(check.rule)
+        bound = "应为" if check.rule is Rule.OFFSITE else "不低于"
         bound = f"{bound} {self.percent(check.threshold)}"
         if check.ratio is None:
             return f"{name}：无可计（{bound}）"
-        verdict = "达标" if check.met else "未达标"
+        verdict = self.ratio_met(check.met)
         share = _floor_percent(check.ratio)
         return f"{name} {check.part}/{check.whole} = {share}（{bound}）{verdict}"
 
@@ -1745,6 +1746,106 @@ class Texts:
 
     def public_plans_none(self) -> str:
         return "本季度尚无抽取记录。"
+
+    # --- issue 11: the statistics workbook, the evaluation and /export ---
+
+    def rate(self, ratio: Fraction | None) -> str:
+        """A ratio as the workbook shows it (one decimal, 0.0%); "—" for nothing to divide."""
+        if ratio is None:
+            return "—"
+        percent = Decimal(ratio.numerator) * 100 / ratio.denominator
+        return f"{percent.quantize(Decimal('0.1'), ROUND_HALF_UP)}%"  # half up, as Excel does
+
+    def statistics_city_row(self) -> str:
+        return "市级（全市）"
+
+    def statistics_total_row(self) -> str:
+        return "合计"
+
+    def statistics_scope(self, regions: CityRegions, region: str | None) -> str:
+        """What a check over all rows covers: the whole city, or one county."""
+        return "全市" if region is None else self.region_name(regions, region)
+
+    def ratio_rule(self, rule: Rule) -> str:
+        return {
+            Rule.QUOTA: "现场检查应抽数",
+            Rule.JOINT: "内部联合抽查占比",
+            Rule.CREDIT: "信用风险分类抽查占比",
+            Rule.OFFSITE: "正面清单非现场监管覆盖率",
+        }[rule]
+
+    def ratio_met(self, met: bool | None) -> str:
+        return "—" if met is None else "达标" if met else "未达标"
+
+    def completion_chart(self, quarter: str) -> tuple[str, str]:
+        """The bar chart's title and its axis."""
+        return f"{quarter} 各区县完成率（已通过 ÷ 应抽数）", "完成率"
+
+    def report_status(self, status: ReportStatus) -> str:
+        return {
+            ReportStatus.ON_TIME: "按时",
+            ReportStatus.LATE: "逾期",
+            ReportStatus.MISSING: "未报送",
+            ReportStatus.NOT_DUE: "未到期",
+        }[status]
+
+    def evaluation_notes(self, weights: Mapping[Criterion, int], today: date) -> list[str]:
+        """The scoring rule under the evaluation sheet (spotcheck/evaluation.py)."""
+        rules = {
+            Criterion.REPORTING: "按时报送：按时报送的总结、统计表 ÷ 已到报送期限的",
+            Criterion.QUOTA: "抽查完成：完成率（已通过 ÷ 应抽数，县级），最高 100%",
+            Criterion.JOINT: f"内部联合：联合占比 ÷ {self.percent(JOINT_MINIMUM)}，最高 100%",
+            Criterion.CREDIT: f"信用分类：信用占比 ÷ {self.percent(CREDIT_MINIMUM)}，最高 100%",
+            Criterion.REVIEW: "审核质量：1 − 审核退回 ÷ 审核次数",
+            Criterion.EVIDENCE: "取证：1 − 无照片 ÷ 发现问题",
+            Criterion.FOLLOW_UPS: "整改督办：1 − 整改逾期 ÷ 限期整改",
+            Criterion.PUBLICATION: "一公开：1 − 公示逾期 ÷ 应公示",
+        }
+        return [
+            f"得分 = Σ 权重 × 达成度（满分 100；无可计量的项按满分计），截至 {today.isoformat()}：",
+            *(f"{rules[c]}，权重 {weights[c]}" for c in Criterion),
+        ]
+
+    def report_file_name(self, quarter: str, scope: str) -> str:
+        return f"{quarter}{scope}双随机抽查统计表.xlsx"
+
+    def report_written(self, quarter: str, scope: str, path: str) -> str:
+        return f"已写出 {quarter} {scope}双随机抽查统计表：{path}"
+
+    def report_bad_quarter(self, text: str) -> str:
+        return f"季度“{text}”无法识别：应写作 2026Q4 这样的形式。未写出任何文件。"
+
+    def report_bad_region(self, code: str) -> str:
+        return f"行政区划代码“{code}”不是本市的区县。未写出任何文件。"
+
+    def report_bad_out(self, path: str, reason: str, detail: str = "") -> str:
+        why = {
+            "suffix": "输出文件名应以 .xlsx 结尾",
+            "folder": "所在目录不存在",
+            "directory": "这是一个目录，不是文件",
+            "unwritable": f"无法写入（{detail}）",
+        }[reason]
+        return f"无法写出 {path}：{why}。未写出任何文件。"
+
+    def export_problem(self, kind: str, detail: str = "") -> str:
+        return {
+            "not_admin": "只有市局和区县管理员可以导出统计表。",
+            "other_county": "区县管理员只能导出本区县的统计表。",
+            "unknown": f"无法识别“{detail}”：请写季度（如 2026Q4）或区县名称、代码，例如 /export 2026Q4 竞秀区。",
+        }[kind]
+
+    def export_caption(self, quarter: str, scope: str, today: date) -> str:
+        return f"{quarter} {scope}双随机抽查统计表（截至 {today.isoformat()}）"
+
+    def statistics_table_lines(self, quarter: str, rows: list[tuple[str, Tally]]) -> str:
+        """A county's rows of the statistics table, as the workbook has them."""
+        lines = [f"本区县 {quarter} 统计表（与导出的 Excel 一致）："]
+        lines += [
+            f"{self.class_short(cls)} 已抽 {t.drawn}/应抽 {t.minimum} · 已通过 {t.passed} · "
+            f"完成率 {self.rate(t.completion)}"
+            for cls, t in rows
+        ]
+        return "\n".join(lines)
 
 
 def _floor_percent(share: Fraction) -> str:

@@ -75,6 +75,7 @@ ADMIN_MENU = [
     ("deadlines", "近期报送期限"),
     ("digest", "进度摘要"),
     ("policies", "规定库"),
+    ("export", "导出统计表：/export [季度] [区县]"),
     ("help", "帮助"),
     ("cancel", "取消当前操作"),
 ]

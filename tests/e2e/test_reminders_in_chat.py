@@ -41,8 +41,15 @@ OPENS_SUMMARY = (
 AHEAD_SUMMARY = (
     "【报送提醒】竞秀区：2024Q1 季度工作总结将于 2024-03-27 至 2024-03-29 报送，请提前准备。"
 )
-# The statistics reminder names the county's numbers: none checked yet.
-NO_CHECKS_2024Q1 = "\n本区县 2024Q1 现场检查 0 家\n阶段：待接受 0 · 已接受 0 · 检查中 0 · 已提交 0 · 待审核 0 · 退回 0 · 通过 0\n后续处置：未完结 0，逾期 0"
+# The statistics reminder names the county's numbers: none checked yet; and its rows of the
+# statistics table, as the exported workbook has them (the demo directory's minimums).
+NO_CHECKS_2024Q1 = (
+    "\n本区县 2024Q1 现场检查 0 家\n阶段：待接受 0 · 已接受 0 · 检查中 0 · 已提交 0 · 待审核 0 · 退回 0 · 通过 0\n后续处置：未完结 0，逾期 0"
+    "\n本区县 2024Q1 统计表（与导出的 Excel 一致）："
+    "\n特殊 已抽 0/应抽 7 · 已通过 0 · 完成率 0.0%"
+    "\n重点 已抽 0/应抽 16 · 已通过 0 · 完成率 0.0%"
+    "\n一般 已抽 0/应抽 4 · 已通过 0 · 完成率 0.0%"
+)
 AHEAD_STATISTICS = (
     "【报送提醒】竞秀区：2024Q1 季度统计表将于 2024-04-01 至 2024-04-03 报送，请提前准备。"
     + NO_CHECKS_2024Q1
