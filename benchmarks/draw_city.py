@@ -208,6 +208,7 @@ def report(scale: Scale, best: dict[str, Any]) -> bool:
         f"  honest floor            {honest_['seconds']:.2f} s ({honest_['hmacs']:,} HMACs), "
         f"ratio {ratio:.2f} (target ≤ {RATIO_TARGET:g})"
     )
+    print("    its parts: " + ", ".join(f"{p} {s:.2f} s" for p, s in honest_["parts"].items()))
     print(
         f"  loading the candidates  {floor_['seconds']:.2f} s, "
         f"ratio {mine['seconds'] / floor_['seconds']:.2f}"

@@ -14,6 +14,7 @@ import sqlite3
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +57,7 @@ def honest_floor(
 ) -> dict[str, Any]:
     """Time the floor of a draw of ``quarter`` (``region``: a county draw, else the city's)."""
     level = "city" if region is None else "county"
-    started = time.perf_counter()
+    marks = [time.perf_counter()]  # then after each part: read, hmac, insert, commit
     db = sqlite3.connect(database, isolation_level=None)
     # As storage.database sets them on our connections (WAL is the file's own).
     db.execute("PRAGMA foreign_keys = ON")
@@ -67,6 +68,7 @@ def honest_floor(
     inspectors = db.execute(_INSPECTORS).fetchall()
     loads = dict(db.execute(_LOADS, (quarter,)).fetchall())
     conflicts = db.execute(_CONFLICTS).fetchall()
+    marks.append(time.perf_counter())
     digest = hmac_sha256(seed)
     strata: dict[tuple[str, str, str], tuple[str, bytes]] = {}
     keys, ids = [], []
@@ -78,12 +80,16 @@ def honest_floor(
             stratum = strata[(county, cls, grade)] = (name, name.encode() + b"\x00")
         keys.append(digest(stratum[1] + code.encode()))
         ids.append(stratum[0])
+    marks.append(time.perf_counter())
     _store(db, targets, ids, inspectors, quarter, level, region, stored)
+    marks.append(time.perf_counter())
     db.execute("COMMIT")
     db.close()
-    seconds = time.perf_counter() - started
+    marks.append(time.perf_counter())
+    parts = [b - a for a, b in pairwise(marks)]
     return {
-        "seconds": seconds,
+        "seconds": marks[-1] - marks[0],
+        "parts": dict(zip(("read", "hmac", "insert", "commit"), parts, strict=True)),
         "hmacs": len(keys),
         "inspectors": len(inspectors),
         "loads": len(loads),

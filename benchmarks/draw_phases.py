@@ -20,12 +20,13 @@ from typing import Any
 # (phase, module, attribute path in it): the draw's steps in the order a draw takes them.
 STEPS = (
     ("load candidates + exclusions", "bot.services.draws", "_inputs"),
+    ("plan", "spotcheck.record", "filter_candidates"),
     ("plan", "spotcheck.record", "plan_draw"),
     ("rank", "spotcheck.record", "draw_targets"),
     ("match", "spotcheck.record", "match_inspectors"),
     ("encode lists and record", "spotcheck.record", "_lists"),
     ("encode lists and record", "spotcheck.record", "EncodedRecord.canonical"),
-    # the body assembled around the steps above (filters, strata, assignments as JSON)
+    # the body assembled around the steps above (strata and assignments as JSON …)
     ("encode lists and record", "bot.services.draws", "draw_record"),
     ("store record", "bot.services.draws", "_store"),
     ("insert assignments", "storage.draw_store", "insert_assignments"),
