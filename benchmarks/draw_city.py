@@ -131,7 +131,9 @@ async def ours(database: Path, region: str | None, out: Path) -> dict[str, Any]:
         )
         seconds = time.perf_counter() - started
     peak = peak_mb()  # the draw's, before the record is read back whole for verify
-    out.write_bytes(await record_bytes(ctx, outcome.record_id))  # whole, for verify
+    whole = await record_bytes(ctx, outcome.record_id)
+    out.write_bytes(whole)  # for verify
+    stored = await _stored_sizes(ctx, outcome.record_id)
     await ctx.close()
     return {
         "seconds": seconds,
@@ -140,7 +142,24 @@ async def ours(database: Path, region: str | None, out: Path) -> dict[str, Any]:
         "offsite": outcome.offsite,
         "members": outcome.inspector_visits + outcome.expert_visits,
         "phases": dict(clock.seconds),
+        "record_mb": stored["record"],
+        "lists_mb": stored["lists"],
+        "whole_mb": len(whole) / 1e6,
     }
+
+
+async def _stored_sizes(ctx: Any, record_id: int) -> dict[str, float]:
+    """MB of the record's stored body, and of the candidate lists it names (stored apart)."""
+    from sqlalchemy import func, select
+
+    from storage.draw_models import CandidateList, DrawRecord
+
+    async with ctx.sessions() as session:
+        body = await session.scalar(
+            select(func.length(DrawRecord.body)).where(DrawRecord.id == record_id)
+        )
+        lists = await session.scalar(select(func.sum(func.length(CandidateList.items))))
+    return {"record": (body or 0) / 1e6, "lists": (lists or 0) / 1e6}
 
 
 def verify(record: Path) -> dict[str, float]:
@@ -214,6 +233,10 @@ def report(scale: Scale, best: dict[str, Any]) -> bool:
         f"ratio {mine['seconds'] / floor_['seconds']:.2f}"
     )
     print(f"  peak memory             {best['peak_mb']:.0f} MB (VmHWM, the worst of the runs)")
+    print(
+        f"  record                  stored {mine['record_mb']:.1f} MB (characters), its lists "
+        f"apart {mine['lists_mb']:.1f} MB; published whole {mine['whole_mb']:.1f} MB"
+    )
     phases = mine["phases"]
     rest = mine["seconds"] - sum(phases.values())
     print(
