@@ -236,40 +236,50 @@ def plan_class_quota(
     multipliers: GradeMultipliers,
     grade_populations: Mapping[CreditRiskGrade, int],
     version: int = LATEST_VERSION,
+    drawable: Mapping[CreditRiskGrade, int] | None = None,
 ) -> list[GradeQuota]:
     """The class total shared over its grades, riskiest grade first.
 
     Shares ∝ multiplier × population; a grade never gets more than its population (the excess
     is shared again, see ``apportion``); equal remainders go to the riskier grade. Version 2
-    then makes the rates risk-monotone (``risk_monotone``).
+    then makes the rates risk-monotone (``risk_monotone``), moving units only to a grade with
+    targets left to draw (``drawable``: its population less those excluded from being drawn,
+    e.g. checked recently; default the population).
     """
     total = class_total(ratio, multipliers, grade_populations)
     grades = [g for g in GRADES_RISKIEST_FIRST if g in grade_populations]
     shares = [(g, multipliers.of(g) * grade_populations[g], grade_populations[g]) for g in grades]
     quotas = apportion(total, shares)
     if version >= 2:
-        quotas = risk_monotone(quotas, grade_populations)
+        quotas = risk_monotone(quotas, grade_populations, drawable)
     return [GradeQuota(g, grade_populations[g], multipliers.of(g), quotas[g]) for g in grades]
 
 
 def risk_monotone(
-    quotas: Mapping[CreditRiskGrade, int], populations: Mapping[CreditRiskGrade, int]
+    quotas: Mapping[CreditRiskGrade, int],
+    populations: Mapping[CreditRiskGrade, int],
+    drawable: Mapping[CreditRiskGrade, int] | None = None,
 ) -> dict[CreditRiskGrade, int]:
-    """No riskier grade drawn at a lower rate (quota ÷ population) than a safer one.
+    """No riskier grade drawn at a lower rate (quota ÷ population) than a safer one, as far as
+    its drawable targets allow.
 
-    While some grade r has a lower rate than a safer grade, take the riskiest such r and move
-    one unit to it from the safer grade with the highest rate (of equal rates, the safest).
-    Each move shifts a unit to a riskier grade, so it ends; the class total is kept, and no
-    grade exceeds its population (a full grade's rate, 1, is never below another's).
+    While some grade r whose quota is below its drawable count has a lower rate than a safer
+    grade, take the riskiest such r and move one unit to it from the safer grade with the highest
+    rate (of equal rates, the safest). Each move shifts a unit to a riskier grade, so it ends;
+    the class total is kept, and no grade is given more than it can draw (a grade whose targets
+    were all checked recently keeps what the apportionment gave it).
     """
     result = dict(quotas)
     grades = [g for g in GRADES_RISKIEST_FIRST if populations.get(g)]
+    room = dict(populations) if drawable is None else {g: drawable.get(g, 0) for g in grades}
 
     def rate(grade: CreditRiskGrade) -> Fraction:
         return Fraction(result[grade], populations[grade])
 
     while True:
         for i, riskier in enumerate(grades):
+            if result[riskier] >= room[riskier]:
+                continue
             higher = [s for s in grades[i + 1 :] if rate(s) > rate(riskier)]
             if higher:
                 top = max(rate(s) for s in higher)
@@ -369,8 +379,11 @@ def plan_quarter(
     region: str | None = None,
     supervision_class: SupervisionClass | None = None,
     version: int = LATEST_VERSION,
+    undrawable: Mapping[str, int] | None = None,
 ) -> tuple[StratumPlan, ...]:
     """Every stratum of a quarter's draw at one level (quotas of algorithm ``version``).
+    ``undrawable`` counts, per stratum id, the targets that stay in the population but cannot
+    be drawn (checked recently): version 2 moves no unit to a grade beyond what it can draw.
 
     City level: one set of grade strata per class over the whole city (``region`` must be
     None; a directed draw narrows the population with a region filter instead). County level:
@@ -389,7 +402,7 @@ def plan_quarter(
             continue
         grade = None if is_offsite(target) else target.credit_grade
         counts[(where, target.supervision_class, grade)] += 1
-    return plan_counted(level, counts, ratios, multipliers, version)
+    return plan_counted(level, counts, ratios, multipliers, version, undrawable)
 
 
 def plan_counted(
@@ -398,6 +411,7 @@ def plan_counted(
     ratios: Ratios,
     multipliers: GradeMultipliers,
     version: int = LATEST_VERSION,
+    undrawable: Mapping[str, int] | None = None,
 ) -> tuple[StratumPlan, ...]:
     """``plan_quarter`` from the populations already counted per stratum key: the statistics
     count them in SQL, and their minimums are the draw's to the unit."""
@@ -406,7 +420,14 @@ def plan_counted(
         for cls in CLASS_ORDER:
             grades = {g: n for (w, c, g), n in counts.items() if w == where and c is cls}
             strata += _class_strata(
-                level, where, cls, grades, ratios.ratio(level, cls), multipliers, version
+                level,
+                where,
+                cls,
+                grades,
+                ratios.ratio(level, cls),
+                multipliers,
+                version,
+                undrawable or {},
             )
     return tuple(strata)
 
@@ -419,9 +440,13 @@ def _class_strata(
     ratio: Fraction,
     multipliers: GradeMultipliers,
     version: int,
+    undrawable: Mapping[str, int],
 ) -> list[StratumPlan]:
     """One class's grade strata (riskiest first), then its off-site stratum (grade None)."""
     onsite = {g: n for g, n in grades.items() if g is not None}
+    drawable = {
+        g: n - undrawable.get(stratum_id(level, region, cls, g), 0) for g, n in onsite.items()
+    }
     strata = [
         StratumPlan(
             id=stratum_id(level, region, cls, q.grade),
@@ -434,7 +459,7 @@ def _class_strata(
             multiplier=q.multiplier,
             quota=q.quota,
         )
-        for q in (plan_class_quota(ratio, multipliers, onsite, version) if onsite else [])
+        for q in (plan_class_quota(ratio, multipliers, onsite, version, drawable) if onsite else [])
     ]
     if None in grades:
         everyone = grades[None]

@@ -233,6 +233,14 @@ def plan_draw(
     """The strata of a draw (for ``draw --dry-run``): filters, then inactive exclusions."""
     if filtered is None:
         filtered = filter_candidates(inputs.targets, inputs.filters)
+    # In the population but never drawn: excluded for any reason but these two (inactive ones
+    # leave the population, already drawn ones count towards the quota).
+    counted = (ExclusionReason.INACTIVE, ExclusionReason.ALREADY_DRAWN)
+    undrawable = Counter(
+        stratum_of(inputs.level, t)
+        for t in filtered
+        if t.credit_code in inputs.exclusions and inputs.exclusions[t.credit_code] not in counted
+    )
     strata = plan_quarter(
         inputs.level,
         planning_population(filtered, inputs.exclusions),
@@ -241,6 +249,7 @@ def plan_draw(
         region=inputs.region,
         supervision_class=inputs.supervision_class,
         version=inputs.version,
+        undrawable=undrawable,
     )
     already = Counter(
         stratum_of(inputs.level, t)

@@ -218,3 +218,25 @@ def test_version_2_changes_nothing_that_was_already_monotone(
     monotone = all(a >= b for a, b in itertools.pairwise(rates))
     v2 = {q.grade: q.quota for q in plan_class_quota(Fraction(1, 4), ONES, grade_populations)}
     assert (v1 == v2) or not monotone
+
+
+def test_version_2_gives_no_unit_to_a_grade_whose_targets_cannot_be_drawn() -> None:
+    # 竞秀区's one D-grade firm was checked last month: it stays in N but cannot be drawn
+    populations = {D: 1, B: 5, A: 7}
+    plan = plan_class_quota(Fraction(1, 2), ONES, populations, drawable={D: 0, B: 5, A: 7})
+    assert {q.grade: q.quota for q in plan} == {D: 0, B: 3, A: 4}
+
+
+@given(populations, ratios, multipliers, st.data())
+def test_version_2_never_plans_more_than_a_grade_can_draw_beyond_what_version_1_did(
+    grade_populations: dict[CreditRiskGrade, int],
+    ratio: Fraction,
+    factors: GradeMultipliers,
+    data: st.DataObject,
+) -> None:
+    drawable = {g: data.draw(st.integers(0, n)) for g, n in grade_populations.items()}
+    v1 = {q.grade: q.quota for q in plan_class_quota(ratio, factors, grade_populations, 1)}
+    v2 = plan_class_quota(ratio, factors, grade_populations, drawable=drawable)
+    assert sum(q.quota for q in v2) == sum(v1.values())
+    for q in v2:  # a grade only ever receives units while it has targets left to draw
+        assert q.quota <= max(v1[q.grade], drawable[q.grade])

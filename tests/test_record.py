@@ -309,3 +309,20 @@ def test_the_same_inputs_drawn_today_give_the_riskiest_grade_its_seat() -> None:
 
 def read_draw_inputs_as(record: dict[str, Any], version: int) -> DrawInputs:
     return dataclasses.replace(read_draw_inputs(record), version=version)
+
+
+def test_a_recently_checked_riskiest_firm_does_not_make_version_2_refuse_the_draw() -> None:
+    special = [
+        *targets(1, start=400, cls=SupervisionClass.SPECIAL, grade=CreditRiskGrade.D),
+        *targets(5, start=410, cls=SupervisionClass.SPECIAL, grade=CreditRiskGrade.B),
+        *targets(7, start=420, cls=SupervisionClass.SPECIAL, grade=CreditRiskGrade.A),
+    ]
+    population = [*targets(30, tags=("涉VOCs",)), *special]
+
+    def quotas(exclusions: dict[str, str]) -> dict[str, int]:
+        body = compute_draw(inputs(targets=population, exclusions=exclusions))
+        return {s["id"][-1]: s["quota"] for s in body["strata"] if ":special:" in s["id"]}
+
+    assert quotas({}) == {"D": 1, "B": 3, "A": 3}
+    # checked last month: version 2 moves nothing to D, and the draw goes ahead
+    assert quotas({special[0].credit_code: "recently_checked"}) == {"D": 0, "B": 3, "A": 4}
