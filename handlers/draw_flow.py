@@ -69,11 +69,13 @@ async def _confirm(update: Update, context: Context, person: Person, at: Stamp) 
     query = update.callback_query
     assert query is not None
     try:
-        outcome = await chat_draw.confirm(ctx, person, at, chat.id)  # FormProblem: on_step
+        outcome = await chat_draw.confirm(ctx, person, at, chat.id, local_today(context))
     except DrawProblem as problem:
         await query.answer()
-        # In chat there are no command-line flags to suggest: a redraw is the CLI's, with a reason.
-        kind = "already_drawn_chat" if problem.kind == "already_drawn" else problem.kind
+        # In chat there are no command-line flags to suggest: a redraw, or a draw of a quarter
+        # that has ended, is the CLI's, with a reason.
+        chat_kinds = {"already_drawn", "late_reason_required"}
+        kind = f"{problem.kind}_chat" if problem.kind in chat_kinds else problem.kind
         await reply(update, texts.draw_problem(kind, problem.details))
         return
     except DrawRefused as refused:

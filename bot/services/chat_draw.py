@@ -7,7 +7,7 @@ the buttons name their draft, so a restart loses nothing and a stale, doubled or
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -179,8 +179,12 @@ async def _step(ctx: AppContext, actor: str, at: Stamp, answers: dict[str, Any])
     return Step(None, at, answers, preview=plan)
 
 
-async def confirm(ctx: AppContext, person: Person, at: Stamp, chat_id: int) -> DrawOutcome:
-    """Run the draw the form describes; the record and the pushes go out through the outbox."""
+async def confirm(
+    ctx: AppContext, person: Person, at: Stamp, chat_id: int, today: date
+) -> DrawOutcome:
+    """Run the draw the form describes; the record and the pushes go out through the outbox.
+    A quarter offered when the form began may have ended since (a draft left over New Year):
+    an ended quarter is drawn only on the command line, with its reason."""
     async with ctx.sessions() as session:
         draft = await _draft(session, person)
     if draft is None or draft.stamp != at or form.next_question(DRAW, draft.data):
@@ -188,7 +192,8 @@ async def confirm(ctx: AppContext, person: Person, at: Stamp, chat_id: int) -> D
     answers = draft.data
     if not may_draw(person.role, person.region, _level(answers), _region(answers)):
         raise FormProblem("not_allowed")
-    outcome = await draws.execute(ctx, request_of(person.actor, answers, chat_id))
+    request = replace(request_of(person.actor, answers, chat_id), today=today)
+    outcome = await draws.execute(ctx, request)
     async with ctx.sessions() as session, session.begin():
         await draft_store.discard(session, draft.id)
     return outcome

@@ -274,6 +274,10 @@ class Texts:
                 f"{d.get('quarter')} 已经结束：补抽过期季度须写明原因（--reason），"
                 "原因记入抽查记录。"
             ),
+            "late_reason_required_chat": (
+                f"{d.get('quarter')} 已经结束，未抽取。补抽过期季度须写明原因，"
+                "由管理员在命令行抽取（原因记入抽查记录）。"
+            ),
             "not_current": f"第 {d.get('record')} 号记录已不是现行记录（现行为第 {d.get('current')} 号），请基于现行记录操作。",
             "no_record": f"找不到第 {d.get('record')} 号抽查记录。",
             "not_in_record": f"检查对象 {d.get('target')} 不在现行抽查记录中。",

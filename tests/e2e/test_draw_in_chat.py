@@ -274,3 +274,24 @@ async def test_the_form_offers_the_quarter_of_the_bots_local_day(bot: BotHarness
 
     assert asked is not None
     assert [label for label, _ in bot.fake.buttons(asked)] == ["2024Q2", "2024Q3"]
+
+
+async def test_a_quarter_that_ended_while_the_form_was_open_is_not_drawn_in_chat(
+    bot: BotHarness,
+) -> None:
+    """The form began on 31 December and offered 2024Q4; 确认抽取 comes on 2 January: the
+    quarter has ended, and an ended quarter is drawn only on the command line, with a reason."""
+    [county_admin] = await bot.staff(Role.COUNTY_ADMIN, JINGXIU)
+    schedule = bot.app.bot_data.schedule
+    schedule.clock = lambda: datetime(2024, 12, 31, 2, 0, tzinfo=UTC)
+    async with bot.running():
+        admin = await bot.bind(5005, county_admin.cert_no)
+        preview = await walk_draw(bot, admin, county=None, cls="特殊")
+        assert preview["text"].startswith("预览：2024Q4 ")
+        schedule.clock = lambda: datetime(2025, 1, 2, 2, 0, tzinfo=UTC)
+        await bot.press(admin, "确认抽取", preview)
+
+    assert bot.fake.texts(5005)[-1] == (
+        "2024Q4 已经结束，未抽取。补抽过期季度须写明原因，由管理员在命令行抽取（原因记入抽查记录）。"
+    )
+    assert await bot.all(select(DrawRecord)) == []
