@@ -8,6 +8,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -15,8 +16,9 @@ from sqlalchemy.orm import aliased
 from spotcheck.classes import CreditRiskGrade, SupervisionClass
 from spotcheck.inspection import PROBLEM_CATEGORIES, FollowUpKind, ResultState
 from spotcheck.quota import StratumKey, TaskKind
+from spotcheck.states import RecordKind
 from storage.assignment_store import assignment_in_force
-from storage.draw_models import Assignment, DrawRecord
+from storage.draw_models import Assignment, DrawPlan, DrawRecord
 from storage.models import Target
 from storage.result_models import FollowUp, InspectionResult, ResultTransition
 
@@ -247,3 +249,31 @@ async def offsite_covered(
     if region is not None:
         query = query.where(Target.region_code == region)
     return Counter({county: int(n) for county, n in await session.execute(query)})
+
+
+async def undirected_strata(session: AsyncSession, quarter: str) -> list[dict[str, Any]]:
+    """The strata (population and quota per stratum) of the quarter's undirected draws, as
+    they were drawn: each plan's latest draw record (a redraw's, not the one it replaced;
+    replacements plan nothing), oldest plan first. A directed draw's strata cover its filtered
+    population only, not the class, and are left out."""
+    rows = await session.execute(
+        select(DrawRecord.plan_id, DrawRecord.parameters, DrawRecord.body)
+        .join(DrawPlan, DrawPlan.id == DrawRecord.plan_id)
+        .where(DrawPlan.quarter == quarter, DrawRecord.kind == RecordKind.DRAW.value)
+        .order_by(DrawRecord.id)
+    )
+    latest: dict[int, str] = {}
+    for plan_id, parameters, body in rows:
+        if _undirected(parameters or {}):
+            latest[plan_id] = body
+    strata: list[dict[str, Any]] = []
+    for plan_id in sorted(latest):
+        found = orjson.loads(latest[plan_id]).get("strata", [])
+        strata += found if isinstance(found, list) else []
+    return strata
+
+
+def _undirected(parameters: dict[str, Any]) -> bool:
+    """No filter narrowed the population: no list given, no violation window."""
+    filters = parameters.get("filters")
+    return isinstance(filters, dict) and not any(filters.values())

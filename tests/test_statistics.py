@@ -10,7 +10,10 @@ from datetime import date
 from fractions import Fraction
 
 from bot.context import AppContext
+from bot.services import draws
+from bot.services.demo import load_demo_directory
 from bot.services.digests import county_progress
+from bot.services.draws import DrawRequest
 from bot.services.publication import keep_deadlines
 from bot.services.statistics import quarter_statistics
 from spotcheck.classes import SupervisionClass
@@ -19,7 +22,9 @@ from spotcheck.inspection import ResultState
 from spotcheck.quota import Level
 from spotcheck.statistics import QuarterStatistics, Rule, Tally, total
 from storage import publication_store, review_store
+from storage.models import Target
 from storage.result_store import save_result
+from tests.factories import credit_code
 from tests.factories_results import result_input
 from tests.factories_statistics import AT, JINGXIU, LIANCHI, QUARTER, REVIEWER, seed_quarter
 
@@ -191,3 +196,45 @@ async def test_a_passed_version_amended_by_another_that_passed_is_not_counted_la
         assert await keep_deadlines(ctx, session) == 4  # the amendment has its own deadline
         late = await publication_store.late_by_county(session, QUARTER, date(2026, 12, 9))
     assert late == {JINGXIU: 2, LIANCHI: 1}  # the check, once: its amendment
+
+
+async def test_a_drawn_class_keeps_the_minimum_its_draw_planned_after_the_directory_grows(
+    ctx: AppContext,
+) -> None:
+    """The table is filed after the quarter, when next quarter's import may have added targets:
+    a class drawn keeps its draw's 对象数 and 应抽数; a class not drawn follows the directory."""
+    await load_demo_directory(ctx)
+    quarter = "2026Q4"
+    request = DrawRequest(
+        quarter, Level.COUNTY, "测试", region=JINGXIU, supervision_class=KEY, seed_text="s"
+    )
+    await draws.execute(ctx, request)
+    before = await _table_of(ctx, quarter)
+    async with ctx.sessions.begin() as session:
+        session.add_all(
+            Target(
+                credit_code=credit_code(JINGXIU, 9000 + n),
+                name=f"新增重点企业{n}",
+                region_code=JINGXIU,
+                supervision_class=cls,
+                credit_grade="B",
+            )
+            for n, cls in enumerate(["key"] * 6 + ["special"] * 6)
+        )
+    after = await _table_of(ctx, quarter)
+    drawn, undrawn = (Level.COUNTY, JINGXIU, KEY), (Level.COUNTY, JINGXIU, SPECIAL)
+    assert (after[drawn].targets, after[drawn].minimum) == (
+        before[drawn].targets,
+        before[drawn].minimum,
+    )
+    assert after[drawn].drawn == before[drawn].minimum  # 达标 stays 达标
+    assert after[undrawn].targets == before[undrawn].targets + 6
+    assert after[undrawn].minimum > before[undrawn].minimum
+
+
+async def _table_of(
+    ctx: AppContext, quarter: str
+) -> dict[tuple[Level, str | None, SupervisionClass], Tally]:
+    async with ctx.sessions() as session:
+        table = await quarter_statistics(ctx, session, quarter)
+    return {(r.level, r.region, r.supervision_class): r.tally for r in table.rows}

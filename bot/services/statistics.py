@@ -4,6 +4,7 @@ statistics reminder read, so that chat and Excel never disagree."""
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -40,6 +41,10 @@ async def quarter_statistics(
         keys += [(Level.CITY, None, cls) for cls in CLASS_ORDER]
     plans = {level: planned(ctx, counts, level) for level in Level}
     rows = {key: _directory_part(counts, plans[key[0]], key) for key in keys}
+    # A class already drawn keeps the 对象数 and 应抽数 its draw planned: the table is filed after
+    # the quarter, when next quarter's imports may have changed the directory.
+    drawn = _as_drawn(await statistics_store.undirected_strata(session, quarter))
+    rows.update({key: part for key, part in drawn.items() if key in rows})
     for tally in tallies:
         key = _row_of(tally)
         if region is not None and key[0] is Level.CITY:
@@ -63,6 +68,19 @@ def _directory_part(
     targets = sum(n for (c, k, _), n in counts.items() if k is cls and where in (None, c))
     found = plan.get((where, cls))
     return Tally(targets=targets, minimum=0 if found is None else found.minimum)
+
+
+def _as_drawn(strata: list[dict[str, Any]]) -> dict[RowKey, Tally]:
+    """对象数 and 应抽数 per row from drawn strata (a stratum drawn twice: its latest plan's)."""
+    latest = {str(s["id"]): s for s in strata}
+    rows: dict[RowKey, Tally] = {}
+    for stratum in latest.values():
+        level = Level(stratum["level"])
+        key = (level, stratum["region"], SupervisionClass(stratum["class"]))
+        onsite = stratum["kind"] == TaskKind.ONSITE.value
+        part = Tally(targets=int(stratum["population"]), minimum=int(stratum["quota"]) * onsite)
+        rows[key] = rows.get(key, Tally()) + part
+    return rows
 
 
 def _row_of(tally: AssignmentTally) -> RowKey:
