@@ -1,5 +1,5 @@
-"""一公开 as stored: each passed result version's publication deadline (kept once computed) and
-the day it was published."""
+"""一公开 as stored: each passed result version's publication deadline (kept once computed; a
+provisional one revised until the version is published) and the day it was published."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, Subquery, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, Subquery, and_, bindparam, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -51,6 +51,52 @@ async def keep_deadlines(session: AsyncSession, deadlines: list[Deadline]) -> No
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     statement = insert(Publication).on_conflict_do_nothing(index_elements=["result_id"])
     await session.execute(statement, [asdict(d) for d in deadlines])
+
+
+async def provisional_unpublished(session: AsyncSession) -> list[Deadline]:
+    """The kept deadlines reckoned on a Monday–Friday guess (the calendar not knowing the
+    year) of versions not published yet: to be reckoned again once the year is configured."""
+    rows = await session.execute(
+        select(
+            Publication.result_id,
+            Publication.formed_on,
+            Publication.deadline,
+            Publication.provisional,
+        )
+        .where(Publication.provisional.is_(True), Publication.published_on.is_(None))
+        .order_by(Publication.result_id)
+    )
+    return [Deadline(*row) for row in rows]
+
+
+async def revise_deadlines(session: AsyncSession, deadlines: list[Deadline]) -> None:
+    """Replace these versions' provisional deadlines, in one statement. A version published
+    meanwhile keeps the deadline it was published against: a published row never changes."""
+    if not deadlines:
+        return
+    statement = (
+        update(Publication)
+        .where(
+            Publication.result_id == bindparam("revised_id"),
+            Publication.provisional.is_(True),
+            Publication.published_on.is_(None),
+        )
+        .values(deadline=bindparam("revised_deadline"), provisional=bindparam("still_provisional"))
+    )
+    # On the connection: the ORM session would take a list of parameters for an update by
+    # primary key, where this one is by result id and unpublished.
+    connection = await session.connection()
+    await connection.execute(
+        statement,
+        [
+            {
+                "revised_id": d.result_id,
+                "revised_deadline": d.deadline,
+                "still_provisional": d.provisional,
+            }
+            for d in deadlines
+        ],
+    )
 
 
 async def mark_published(
