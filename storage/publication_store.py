@@ -139,11 +139,9 @@ def versions_to_publish(quarter: str) -> Subquery:
     )
 
 
-async def to_publish_by_county(
-    session: AsyncSession, quarter: str, region: str | None = None
-) -> Counter[str]:
+async def to_publish_by_county(session: AsyncSession, quarter: str) -> Counter[str]:
     """Per county of the target: the quarter's versions to publish."""
-    return await _by_county(session, quarter, region)
+    return await _by_county(session, quarter, None)
 
 
 async def late_by_county(
