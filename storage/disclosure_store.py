@@ -11,11 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from spotcheck.inspection import FollowUpKind, ItemAnswer, ResultCategory
 from spotcheck.states import RecordKind
-from storage.assignment_store import assignment_in_force, item_names
+from storage.assignment_store import item_names
 from storage.draw_models import Assignment, DrawPlan, DrawRecord
 from storage.models import Target, as_utc
+from storage.publication_store import versions_to_publish
 from storage.result_models import FollowUp, InspectionResult, ItemResult, Publication
-from storage.violation_store import version_passed
 
 
 @dataclass(frozen=True)
@@ -34,27 +34,28 @@ class PassedResult:
 
 
 async def passed_results(session: AsyncSession, quarter: str) -> list[PassedResult]:
-    """For each assignment in force of the quarter with a passed version, its latest passed
-    version (an amendment that passed speaks for the check instead of the version it
-    corrected); by county, day of the check and credit code."""
-    rows = await session.execute(
-        select(
-            InspectionResult.id,
-            InspectionResult.assignment_id,
-            InspectionResult.category,
-            InspectionResult.findings,
-            Assignment.credit_code,
-            Assignment.checked_on,
-            Target.name,
-            Target.region_code,
+    """The quarter's versions to publish (``publication_store.versions_to_publish``: per
+    assignment in force, its latest passed version); by county, day of the check and credit
+    code."""
+    chosen = versions_to_publish(quarter)
+    rows = (
+        await session.execute(
+            select(
+                InspectionResult.id,
+                InspectionResult.category,
+                InspectionResult.findings,
+                Assignment.credit_code,
+                Assignment.checked_on,
+                Target.name,
+                Target.region_code,
+            )
+            .join(chosen, chosen.c.result_id == InspectionResult.id)
+            .join(Assignment, Assignment.id == InspectionResult.assignment_id)
+            .join(Target, Target.credit_code == Assignment.credit_code)
+            .order_by(InspectionResult.assignment_id)  # the tie-break of the sort below
         )
-        .join(Assignment, Assignment.id == InspectionResult.assignment_id)
-        .join(Target, Target.credit_code == Assignment.credit_code)
-        .where(Assignment.quarter == quarter, assignment_in_force(), version_passed())
-        .order_by(InspectionResult.assignment_id, InspectionResult.version)
-    )
-    latest = {row.assignment_id: row for row in rows}
-    ids = [row.id for row in latest.values()]
+    ).all()
+    ids = [row.id for row in rows]
     items = await _items_checked(session, ids)
     follow_ups = await _follow_up_kinds(session, ids)
     found = [
@@ -69,7 +70,7 @@ async def passed_results(session: AsyncSession, quarter: str) -> list[PassedResu
             items=items.get(row.id, ()),
             follow_ups=follow_ups.get(row.id, ()),
         )
-        for row in latest.values()
+        for row in rows
     ]
     return sorted(found, key=lambda r: (r.county, r.checked_on or date.min, r.credit_code))
 

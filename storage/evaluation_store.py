@@ -1,11 +1,10 @@
 """What the county evaluation (稽查考核) counts beyond the statistics table, as SQL aggregates
 per county of the target (checks at either level, as the county digest and
-``publication_store.late_by_county`` count them): the submissions, the review's verdicts,
-problems without a photo, the 责令整改 deadlines, the results to publish."""
+``publication_store`` count them): the submissions, the review's verdicts, problems without a
+photo, the 责令整改 deadlines. The results to publish and those late are publication_store's."""
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import date, datetime
 from typing import Any
 
@@ -23,7 +22,6 @@ from storage.result_models import (
     Evidence,
     FollowUp,
     InspectionResult,
-    Publication,
     ResultTransition,
 )
 from storage.schedule_models import Submission
@@ -122,17 +120,3 @@ async def rectify_deadlines(
         (county, deadline, None if closed is None else as_utc(closed))
         for county, deadline, closed in rows
     ]
-
-
-async def to_publish(session: AsyncSession, quarter: str) -> Counter[str]:
-    """Per county: the quarter's passed versions with a publication deadline (kept by
-    ``bot.services.publication.keep_deadlines``) — the rows ``late_by_county`` counts from."""
-    rows = await session.execute(
-        select(Target.region_code, func.count(Publication.id))
-        .join(InspectionResult, InspectionResult.id == Publication.result_id)
-        .join(Assignment, Assignment.id == InspectionResult.assignment_id)
-        .join(Target, Target.credit_code == Assignment.credit_code)
-        .where(Assignment.quarter == quarter)
-        .group_by(Target.region_code)
-    )
-    return Counter({county: int(n) for county, n in rows})

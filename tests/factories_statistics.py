@@ -16,7 +16,7 @@ from spotcheck.follow_up import CORRECTION_PHOTO_NOTE
 from spotcheck.inspection import EvidenceSource, FollowUpKind, ResultCategory, ResultState
 from spotcheck.reminders import Duty
 from spotcheck.states import AssignmentState
-from storage import publication_store, review_store
+from storage import draw_store, publication_store, review_store
 from storage.draw_models import Assignment, DrawPlan, DrawRecord
 from storage.evidence_store import PhotoLimits, inspect_image
 from storage.models import Target
@@ -274,3 +274,28 @@ async def seed_evaluation(ctx: AppContext, seeded: Seeded) -> None:
         await publication_store.mark_published(
             session, [seeded.results["lc_key"]], date(2026, 12, 1), "test"
         )
+
+
+# --- issue 11: what is to publish, and so what can be late ---
+
+
+async def seed_publication_cases(ctx: AppContext, seeded: Seeded) -> dict[str, int]:
+    """On top of ``seed_quarter``: 莲池区's passed check amended by a version that passed too
+    (only the amendment is to publish), and a check of another 莲池区 target that passed before
+    a redraw of its plan superseded the assignment (nothing of it is to publish). Both passed
+    on 2026-11-10 as the rest: due 2026-12-08. Result ids by name."""
+    found = {
+        "lc_key_v2": await _save(
+            ctx, seeded.assignments["lc_key"], amendment_reason="类别填错", follow_ups=()
+        )
+    }
+    await _move(ctx, found["lc_key_v2"], ResultState.PENDING_REVIEW, ResultState.PASSED)
+    async with ctx.sessions.begin() as session:
+        record = await _record(session, "lc-redrawn", "county", "none", EVEN)
+        redrawn = _assignment(record, "county", "key", credit_code(LIANCHI, 2))
+        session.add(redrawn)
+    found["lc_redrawn"] = await _save(ctx, redrawn.id, follow_ups=())
+    await _move(ctx, found["lc_redrawn"], ResultState.PENDING_REVIEW, ResultState.PASSED)
+    async with ctx.sessions.begin() as session:
+        await draw_store.supersede_plan_assignments(session, record.plan_id)
+    return found

@@ -34,6 +34,7 @@ from tests.factories_statistics import (
     LIANCHI,
     QUARTER,
     seed_evaluation,
+    seed_publication_cases,
     seed_quarter,
 )
 
@@ -128,6 +129,17 @@ async def test_the_evaluation_gives_passed_results_their_deadlines_before_counti
     found = await _evaluations(ctx)
     assert found[JINGXIU].record.published_late == Ratio(2, 2)  # due 12-08, not published
     assert found[LIANCHI].record.published_late == Ratio(1, 1)
+
+
+async def test_published_late_counts_what_is_to_publish_only(ctx: AppContext) -> None:
+    seeded = await seed_quarter(ctx)
+    await seed_evaluation(ctx, seeded)  # 莲池区's check published in time
+    await seed_publication_cases(ctx, seeded)
+    found = await _evaluations(ctx)
+    # its amendment, never published, is what the public should see: late; the version it
+    # replaced is not to publish any more, nor is the check a redraw superseded
+    assert found[LIANCHI].record.published_late == Ratio(1, 1)
+    assert found[JINGXIU].record.published_late == Ratio(2, 2)
 
 
 async def test_the_seeded_counties_scores_as_worked_out_by_hand(ctx: AppContext) -> None:

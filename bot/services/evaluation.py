@@ -45,7 +45,7 @@ async def quarter_evaluation(
         photos = await evaluation_store.problems_without_photo(session, quarter)
         overdue = await _overdue(ctx, session, quarter, today)
         late = await publication_store.late_by_county(session, quarter, today)
-        published = await evaluation_store.to_publish(session, quarter)
+        to_publish = await publication_store.to_publish_by_county(session, quarter)
     counties = sorted({r.region for r in table.rows if r.level is Level.COUNTY and r.region})
     weights = ctx.config.evaluation.weights
     return [
@@ -57,7 +57,7 @@ async def quarter_evaluation(
                 verdicts.get(county, Ratio()),
                 photos.get(county, Ratio()),
                 overdue.get(county, Ratio()),
-                Ratio(late[county], published[county]),
+                Ratio(late[county], to_publish[county]),
             ),
             weights,
         )
