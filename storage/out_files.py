@@ -7,6 +7,7 @@ set — and the caller learns of it (an OSError) before it records anything as d
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import tempfile
@@ -17,14 +18,22 @@ from pathlib import Path
 
 def out_problem(path: Path, suffixes: tuple[str, ...]) -> str | None:
     """Why ``path`` cannot be the file to write: "suffix" (none of ``suffixes``), "directory"
-    (it is one) or "folder" (its folder does not exist); None when it can."""
+    (it is one) or "folder" (its folder does not exist — through a link, the folder of the
+    file the link names); None when it can."""
     if path.suffix.lower() not in suffixes:
         return "suffix"
-    if path.is_dir():
+    target = _through_links(path)
+    if target.is_dir():
         return "directory"
-    if not path.absolute().parent.is_dir():
+    if not target.parent.is_dir():
         return "folder"
     return None
+
+
+def _through_links(path: Path) -> Path:
+    """The file ``path`` names, links followed: a link is written through, not replaced by the
+    file. (os.path.realpath, unlike Path.resolve on Python 3.11, stops at a loop.)"""
+    return Path(os.path.realpath(path))
 
 
 @contextmanager
@@ -38,6 +47,11 @@ def staged(folder: Path) -> Iterator[Path]:
         files = [p.relative_to(stage) for p in stage.rglob("*") if p.is_file()]
         # The deepest first: a page is in place only after the files it links to.
         files.sort(key=lambda p: (-len(p.parts), p.as_posix()))
+        # What would stop a rename is found before the first one: a place taken by a folder,
+        # a folder that cannot be made.
+        for name in files:
+            if (folder / name).is_dir():
+                raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(folder / name))
         for name in files:
             (folder / name).parent.mkdir(parents=True, exist_ok=True)
         for name in files:
@@ -47,6 +61,8 @@ def staged(folder: Path) -> Iterator[Path]:
 
 
 def write_whole(path: Path, write: Callable[[Path], object]) -> None:
-    """``write(scratch)`` writes the file at a scratch path, then it is renamed to ``path``."""
-    with staged(path.absolute().parent) as stage:
-        write(stage / path.name)
+    """``write(scratch)`` writes the file at a scratch path, then it is renamed to ``path``
+    (through a link, to the file the link names)."""
+    target = _through_links(path)
+    with staged(target.parent) as stage:
+        write(stage / target.name)
