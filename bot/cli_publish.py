@@ -1,19 +1,26 @@
-"""`shuangsuiji publish QUARTER --out FILE.xlsx|.csv` and `publish QUARTER --html DIR`: 一公开."""
+"""`shuangsuiji publish QUARTER --out FILE.xlsx|.csv` and `publish QUARTER --html DIR`: 一公开.
+
+The quarter and where the files go are checked first; the files are written whole (renamed
+into place), and only then are the results marked published: a failed write marks nothing."""
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from bot.clock import today_in
 from bot.context import AppContext
 from bot.services import disclosure
-from bot.services.disclosure import PublishProblem
+from bot.services.disclosure import Disclosure, PublishProblem
 from bot.services.disclosure_pages import write_pages
+from storage.out_files import out_problem, write_whole
 
 SUFFIXES = (".xlsx", ".csv")
+# What the command line says of each out_problem.
+_OUT_PROBLEMS = {"suffix": "bad_suffix", "directory": "out_is_dir", "folder": "bad_out"}
 
 
 def add_parsers(commands: Any) -> None:
@@ -29,21 +36,25 @@ def add_parsers(commands: Any) -> None:
 
 
 async def cmd_publish(ctx: AppContext, args: argparse.Namespace) -> int:
-    """Checked before anything is marked published: the quarter and where the files go."""
     texts = ctx.texts
+    where: Path = args.html if args.html is not None else args.out
     try:
         quarter = disclosure.parse_quarter(args.quarter)
         _check_destination(args)
-        published = await disclosure.publish(ctx, quarter, "cli")
+        published = await disclosure.publish(
+            ctx, quarter, "cli", today_in(ctx.config.timezone), _writer(ctx, args)
+        )
     except PublishProblem as problem:
         print(texts.publish_problem(problem.kind, problem.details), file=sys.stderr)
         return 1
+    except OSError as error:
+        details = {"path": str(where), "error": str(error)}
+        print(texts.publish_problem("write_failed", details), file=sys.stderr)
+        return 1
     results, newly = len(published.results), published.newly_published
     if args.html is not None:
-        await write_pages(ctx, published, args.html)
         print(texts.publish_pages_done(quarter, results, newly, str(args.html)))
         return 0
-    disclosure.write_file(ctx, published, args.out)
     print(texts.publish_done(quarter, results, newly, str(args.out)))
     if args.out.suffix.lower() == ".csv":
         print(texts.publish_csv_only_results())
@@ -53,20 +64,22 @@ async def cmd_publish(ctx: AppContext, args: argparse.Namespace) -> int:
     return 0
 
 
+def _writer(ctx: AppContext, args: argparse.Namespace) -> Callable[[Disclosure], Awaitable[None]]:
+    async def write(shown: Disclosure) -> None:
+        if args.html is not None:
+            await write_pages(ctx, shown, args.html)
+        else:
+            write_whole(args.out, lambda path: disclosure.write_file(ctx, shown, path))
+
+    return write
+
+
 def _check_destination(args: argparse.Namespace) -> None:
     if args.html is not None:
         folder: Path = args.html
-        if folder.exists() and not (folder.is_dir() and os.access(folder, os.W_OK)):
+        if (folder.exists() and not folder.is_dir()) or not folder.absolute().parent.is_dir():
             raise PublishProblem("bad_dir", path=str(folder))
-        if not folder.exists():
-            parent = folder.parent if str(folder.parent) else Path(".")
-            if not (parent.is_dir() and os.access(parent, os.W_OK)):
-                raise PublishProblem("bad_dir", path=str(folder))
-            folder.mkdir()
         return
-    out: Path = args.out
-    if out.suffix.lower() not in SUFFIXES:
-        raise PublishProblem("bad_suffix", path=str(out))
-    parent = out.parent if str(out.parent) else Path(".")
-    if not (parent.is_dir() and os.access(parent, os.W_OK)) or out.is_dir():
-        raise PublishProblem("bad_out", path=str(out))
+    problem = out_problem(args.out, SUFFIXES)
+    if problem is not None:
+        raise PublishProblem(_OUT_PROBLEMS[problem], path=str(args.out))

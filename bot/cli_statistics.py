@@ -7,9 +7,7 @@ at all (a temporary file beside it, renamed): a bad quarter, county or path writ
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +17,7 @@ from bot.config import Config
 from bot.services.statistics_report import build_report
 from bot.texts import Texts
 from spotcheck.deadlines import Quarter
+from storage.out_files import out_problem, write_whole
 
 
 def add_parsers(commands: Any) -> None:
@@ -26,16 +25,6 @@ def add_parsers(commands: Any) -> None:
     report.add_argument("quarter", help="季度，如 2026Q4")
     report.add_argument("--region", help="只导出该区县（行政区划代码）；默认全市")
     report.add_argument("--out", type=Path, required=True, help="输出的 .xlsx 文件")
-
-
-def _out_problem(path: Path) -> str | None:
-    if path.suffix.lower() != ".xlsx":
-        return "suffix"
-    if path.is_dir():
-        return "directory"
-    if not path.absolute().parent.is_dir():
-        return "folder"
-    return None
 
 
 async def cmd_report(config: Config, texts: Texts, args: argparse.Namespace) -> int:
@@ -47,29 +36,16 @@ async def cmd_report(config: Config, texts: Texts, args: argparse.Namespace) -> 
     if args.region is not None and not config.regions.is_county(args.region):
         print(texts.report_bad_region(args.region), file=sys.stderr)
         return 2
-    problem = _out_problem(args.out)
+    problem = out_problem(args.out, (".xlsx",))
     if problem is not None:
         print(texts.report_bad_out(str(args.out), problem), file=sys.stderr)
         return 2
     async with database(config) as ctx:
         report = await build_report(ctx, quarter, args.region, today_in(config.timezone))
     try:
-        _write_whole(args.out, report.data)
+        write_whole(args.out, lambda path: path.write_bytes(report.data))
     except OSError as error:
         print(texts.report_bad_out(str(args.out), "unwritable", str(error)), file=sys.stderr)
         return 1
     print(texts.report_written(quarter, report.scope, str(args.out)))
     return 0
-
-
-def _write_whole(path: Path, data: bytes) -> None:
-    """Write ``data`` to a temporary file beside ``path``, then rename it into place."""
-    folder = path.absolute().parent
-    handle, temporary = tempfile.mkstemp(prefix=".report-", suffix=".xlsx", dir=folder)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

@@ -10,14 +10,20 @@ and conflict lists it keeps only their hashes, and it names the full record by i
 created_at, its lists named by their hashes), so that whoever holds the full record can tie the
 two.
 ``created_by`` is left out too: a chat user is recorded as ``tg:<user id>/<执法证号>``.
+
+The extract names the drawn targets, and its seed and targets list let anyone re-compute them:
+the assignments are confidential until the inspection, so a quarter's extracts and seeds are
+published only once the quarter has ended (``draws_disclosed``).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
+from spotcheck.deadlines import Quarter
 from spotcheck.draw import DrawRefused
 from spotcheck.record import (
     RecordError,
@@ -53,6 +59,12 @@ _KEPT = (
 _TASK = ("target", "stratum", "kind")
 _HASHES = ("inspectors_sha256", "experts_sha256", "conflicts_sha256", "body_sha256")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+def draws_disclosed(quarter: Quarter, today: date) -> bool:
+    """Whether the quarter's draws (extracts, seeds) may be published ``today``: only after its
+    last day, by which the checks drawn for it are due."""
+    return today > quarter.last_day
 
 
 def public_extract(record: Mapping[str, Any], body_sha256: str) -> dict[str, Any]:

@@ -190,6 +190,7 @@ class SheetData:
     """One sheet to write. Text columns are formatted '@' so that Excel keeps codes as text (no
     1.3E+10, no lost leading zeros); required headers are shaded. With ``fit`` each column is
     as wide as its longest cell (up to 60 characters): the rows are read twice, so pass a list.
+    A ``note`` is written below the rows, after a blank row, in the first column (not fitted).
     """
 
     title: str
@@ -198,6 +199,7 @@ class SheetData:
     text_columns: Sequence[str] = ()
     required: Sequence[str] = ()
     fit: bool = False
+    note: str = ""
 
 
 def write_sheets(path: Path, sheets: Sequence[SheetData]) -> None:
@@ -231,6 +233,9 @@ def _write(sheet: WriteOnlyWorksheet, data: SheetData) -> None:
                 for i, value in enumerate(row)
             ]
         )
+    if data.note:
+        sheet.append([])
+        sheet.append([_text_cell(sheet, data.note)])
 
 
 def _fitted_widths(data: SheetData) -> dict[int, int]:

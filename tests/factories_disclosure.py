@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 
+import pytest
 from sqlalchemy import select
 
+import bot.clock
 from bot.config import load_config
 from bot.context import AppContext
 from bot.services import draws
@@ -30,6 +32,15 @@ ITEMS = {
     "HB-003": "自动监测设备运行情况检查",
 }
 LOTTERY = "2026-10-08 双色球 第2026115期 02 08 15 21 26 33 + 09"
+# Days to publish 2026Q4 on: after it ended (its draws are published), and while it lasts.
+AFTER_THE_QUARTER = date(2027, 1, 5)
+WHILE_IT_LASTS = date(2026, 11, 20)
+
+
+def command_line_day(monkeypatch: pytest.MonkeyPatch, day: date) -> None:
+    """Make ``day`` (10:00 in Beijing) the command line's today (bot.clock)."""
+    moment = datetime(day.year, day.month, day.day, 2, tzinfo=UTC)
+    monkeypatch.setattr(bot.clock, "utcnow", lambda: moment)
 
 
 async def seed_items(ctx: AppContext) -> None:

@@ -1,6 +1,8 @@
 """`shuangsuiji publish` end to end on a SQLite file with a quarter drawn for real: the
 workbook's three sheets, the CSV, refusals, the page set and its index, the draw records'
-public extracts (verified by `verify`), and no inspector's 执法证号 or name in any file."""
+public extracts (verified by `verify`), and no inspector's 执法证号 or name in any file; while
+the quarter lasts, nothing from which its drawn targets could be known; a failed write marks
+nothing."""
 
 from __future__ import annotations
 
@@ -9,13 +11,21 @@ import hashlib
 import json
 import sqlite3
 import zipfile
+from datetime import date
 from pathlib import Path
 
 import openpyxl
 import pytest
 
 from tests.factories import run_cli, run_cli_failing
-from tests.factories_disclosure import DrawnQuarter, drawn_database
+from tests.factories_disclosure import (
+    AFTER_THE_QUARTER,
+    LOTTERY,
+    WHILE_IT_LASTS,
+    DrawnQuarter,
+    command_line_day,
+    drawn_database,
+)
 from tests.factories_statistics import QUARTER
 
 RESULT_HEADERS = (
@@ -27,6 +37,12 @@ RESULT_HEADERS = (
     "处理情况",
     "公示日期",
 )
+
+
+@pytest.fixture(autouse=True)
+def _after_the_quarter(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests publish 2026Q4 after it ended, unless they say otherwise."""
+    command_line_day(monkeypatch, AFTER_THE_QUARTER)
 
 
 def _published_on(database: Path) -> list[object]:
@@ -289,3 +305,135 @@ def test_markup_in_a_name_stays_text_on_the_page(
     assert page.count("<script") == 2  # the data and the page's script, nothing more
     assert "\\u003c/script\\u003e\\u003cscript\\u003ealert(1)" in page
     assert "&lt;b&gt;排污&lt;/b&gt;" in page and "<b>" not in page
+
+
+WITHHELD = "抽取记录（种子与被抽中的检查对象）在本季度结束后公开：检查对象在现场检查前保密。"
+
+
+def _drawn_codes(database: Path) -> set[str]:
+    with sqlite3.connect(database) as connection:
+        return {code for (code,) in connection.execute("select credit_code from assignments")}
+
+
+def test_while_the_quarter_lasts_no_file_tells_who_is_to_be_inspected(
+    database: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    command_line_day(monkeypatch, WHILE_IT_LASTS)
+    drawn, site = _site(capsys)
+    assert sorted(p.relative_to(site).as_posix() for p in site.rglob("*")) == [
+        QUARTER,
+        f"{QUARTER}.html",
+        f"{QUARTER}/results-{QUARTER}.csv",
+        f"{QUARTER}/results-{QUARTER}.xlsx",
+        "index.html",
+    ]
+    files = _file_texts(site)
+    not_yet_checked = _drawn_codes(database) - set(drawn.published)
+    seeds = {
+        str(outcome.seed[key])
+        for outcome in (drawn.first, drawn.redraw, drawn.lianchi)
+        for key in ("value", "public_text")
+    }
+    assert len(not_yet_checked) >= 5 and LOTTERY in seeds
+    for name, data in files.items():
+        for secret in not_yet_checked | seeds:
+            assert secret.encode() not in data, (name, secret)
+    # What passed review is published all the same, on this day.
+    every = b"".join(files.values())
+    assert all(code.encode() in every for code in drawn.published)
+    assert set(_published_on(database)) == {WHILE_IT_LASTS.isoformat()}
+    page = (site / f"{QUARTER}.html").read_text(encoding="utf-8")
+    assert WITHHELD in page and "shuangsuiji verify" not in page
+    plans = openpyxl.load_workbook(site / QUARTER / f"results-{QUARTER}.xlsx")["抽查计划"]
+    assert list(plans.iter_rows(values_only=True))[-1][0] == WITHHELD
+
+
+def test_once_the_quarter_has_ended_a_new_run_adds_the_records(
+    database: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    command_line_day(monkeypatch, WHILE_IT_LASTS)
+    drawn, site = _site(capsys)
+    command_line_day(monkeypatch, AFTER_THE_QUARTER)
+    code, out = run_cli(capsys, "publish", QUARTER, "--html", "site")
+    assert code == 0 and "其中本次新公示 0 条" in out[0]
+    page = (site / f"{QUARTER}.html").read_text(encoding="utf-8")
+    assert WITHHELD not in page and LOTTERY_IN_PAGE in page
+    path = site / QUARTER / "records" / f"draw-{drawn.lianchi.record_id}.json"
+    assert run_cli(capsys, "verify", str(path))[0] == 0
+    assert set(_published_on(database)) == {WHILE_IT_LASTS.isoformat()}  # the first day kept
+
+
+@pytest.mark.parametrize("day", [WHILE_IT_LASTS, AFTER_THE_QUARTER])
+def test_the_plans_sheet_names_no_target(
+    database: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    day: date,
+) -> None:
+    command_line_day(monkeypatch, day)
+    drawn_database()
+    assert run_cli(capsys, "publish", QUARTER, "--out", "public.xlsx")[0] == 0
+    plans = openpyxl.load_workbook("public.xlsx")["抽查计划"]
+    rows = list(plans.iter_rows(min_row=2, values_only=True))
+    text = "\n".join("\t".join(str(v) for v in row if v is not None) for row in rows)
+    with sqlite3.connect(database) as connection:
+        targets = {
+            v for row in connection.execute("select credit_code, name from targets") for v in row
+        }
+    assert len(rows) >= 7 and len(targets) == 2 * 25
+    assert not [t for t in targets if t in text]
+    assert (rows[-1][0] == WITHHELD) is (day == WHILE_IT_LASTS)
+
+
+@pytest.mark.parametrize(
+    ("taken", "error"),
+    [
+        (QUARTER, f"Not a directory: 'site/{QUARTER}/records'"),  # a file, not the folder
+        (f"{QUARTER}.html", f"Is a directory: 'site/{QUARTER}.html'"),  # a folder, not the page
+    ],
+)
+def test_a_failed_write_marks_nothing_and_a_run_after_the_fix_publishes(
+    database: Path, capsys: pytest.CaptureFixture[str], taken: str, error: str
+) -> None:
+    drawn_database()
+    site = Path("site")
+    site.mkdir()
+    if taken == QUARTER:
+        (site / taken).write_text("a file where the quarter's folder goes", encoding="utf-8")
+    else:
+        (site / taken).mkdir()
+    code, errors = run_cli_failing(capsys, "publish", QUARTER, "--html", "site")
+    assert (code, len(errors)) == (1, 1)
+    assert errors[0].startswith("写入 site 失败（[Errno ") and error in errors[0]
+    assert errors[0].endswith("），未公示：公示日期没有记录，可排除问题后重新运行。")
+    assert _published_on(database) == []
+    assert [p.name for p in site.iterdir()] == [taken]  # nothing else, no scratch folder left
+    (site / taken).unlink() if taken == QUARTER else (site / taken).rmdir()
+    code, out = run_cli(capsys, "publish", QUARTER, "--html", "site")
+    assert code == 0 and "其中本次新公示 4 条" in out[0]
+    assert set(_published_on(database)) == {AFTER_THE_QUARTER.isoformat()}
+
+
+def test_out_through_a_link_writes_the_file_it_names(
+    database: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    drawn = drawn_database()
+    Path("www").mkdir()
+    Path("public.xlsx").symlink_to(Path("www", "public.xlsx"))  # not there yet
+    assert run_cli(capsys, "publish", QUARTER, "--out", "public.xlsx")[0] == 0
+    assert Path("public.xlsx").is_symlink()  # still the link, to the file written
+    sheet = openpyxl.load_workbook(Path("www", "public.xlsx")).worksheets[0]
+    assert len(list(sheet.iter_rows(min_row=2))) == len(drawn.published) == 4
+    assert sorted(p.name for p in Path("www").iterdir()) == ["public.xlsx"]
+
+
+def test_out_through_a_dangling_link_is_refused_before_anything_is_marked(
+    database: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    drawn_database()
+    Path("public.xlsx").symlink_to(Path("gone", "public.xlsx"))
+    assert run_cli_failing(capsys, "publish", QUARTER, "--out", "public.xlsx") == (
+        1,
+        ["无法写入 public.xlsx（目录不存在或无权限），未公示。"],
+    )
+    assert _published_on(database) == []

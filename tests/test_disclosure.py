@@ -1,15 +1,18 @@
 """一公开 (bot.services.disclosure) on the seeded quarter, on SQLite and PostgreSQL: only the
 results that passed review, as the public columns show them; no personal data; a re-run writes
-the same rows with the first 公示日期; publication rows marked, late ones still counted."""
+the same rows with the first 公示日期; publication rows marked once written, late ones still
+counted, nothing marked when the writing fails; the draws withheld while the quarter lasts."""
 
 from __future__ import annotations
 
 import csv
 import dataclasses
+import errno
 from datetime import date
 from pathlib import Path
 
 import openpyxl
+import pytest
 from sqlalchemy import select
 
 from bot.context import AppContext
@@ -27,11 +30,18 @@ from storage.result_models import (
 )
 from storage.result_store import save_result
 from tests.factories import credit_code
-from tests.factories_disclosure import ITEMS, seed_items
+from tests.factories_disclosure import (
+    AFTER_THE_QUARTER,
+    ITEMS,
+    WHILE_IT_LASTS,
+    drawn_quarter,
+    seed_items,
+)
 from tests.factories_results import assignment, result_input
 from tests.factories_statistics import AT, JINGXIU, LIANCHI, QUARTER, REVIEWER, seed_quarter
 
 PUBLISHED_ON = date(2026, 11, 20)  # within 20 working days of 2026-11-10, when they passed
+WITHHELD = "抽取记录（种子与被抽中的检查对象）在本季度结束后公开：检查对象在现场检查前保密。"
 HEADERS = [
     "抽查事项",
     "检查对象",
@@ -43,8 +53,12 @@ HEADERS = [
 ]
 
 
+async def _nothing(_: Disclosure) -> None:
+    """A writer that writes nothing: these tests read what is published from the Disclosure."""
+
+
 async def _publish(ctx: AppContext, today: date = PUBLISHED_ON) -> Disclosure:
-    return await disclosure.publish(ctx, QUARTER, "cli", today=today)
+    return await disclosure.publish(ctx, QUARTER, "cli", today, _nothing)
 
 
 def _rows(ctx: AppContext, published: Disclosure) -> dict[str, list[object]]:
@@ -184,6 +198,54 @@ async def test_an_empty_quarter_publishes_headers_only(ctx: AppContext, tmp_path
     disclosure.write_file(ctx, published, tmp_path / "empty.csv")
     with (tmp_path / "empty.csv").open(encoding="utf-8-sig", newline="") as file:
         assert list(csv.reader(file)) == [HEADERS]
+
+
+async def _marks(ctx: AppContext) -> tuple[set[date | None], int]:
+    """The publication days recorded, and how many publish runs were audited."""
+    async with ctx.sessions() as session:
+        days = set(await session.scalars(select(Publication.published_on)))
+        runs = await session.scalars(select(AuditLog).where(AuditLog.action == "publish"))
+        return days, len(runs.all())
+
+
+async def test_a_failed_write_marks_nothing(ctx: AppContext) -> None:
+    await seed_items(ctx)
+    await seed_quarter(ctx)
+    seen: list[Disclosure] = []
+
+    async def disk_full(shown: Disclosure) -> None:
+        seen.append(shown)
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    with pytest.raises(OSError):
+        await disclosure.publish(ctx, QUARTER, "cli", PUBLISHED_ON, disk_full)
+    # The writer was given the rows with the day they were to be published on; none is marked.
+    assert set(seen[0].published_on.values()) == {PUBLISHED_ON}
+    assert seen[0].newly_published == 3
+    assert await _marks(ctx) == (set(), 0)
+    later = date(2026, 11, 23)
+    published = await _publish(ctx, later)
+    assert published.newly_published == 3
+    assert await _marks(ctx) == ({later}, 1)
+
+
+async def test_while_the_quarter_lasts_the_draws_are_withheld(ctx: AppContext) -> None:
+    drawn = await drawn_quarter(ctx)
+    outcomes = (drawn.first, drawn.redraw, drawn.lianchi)
+    while_it_lasts = await _publish(ctx, WHILE_IT_LASTS)
+    after = await _publish(ctx, AFTER_THE_QUARTER)
+    # The plans are published either way: they name no target.
+    assert [p.id for p in while_it_lasts.plans] == [o.record_id for o in outcomes]
+    assert [p.strata for p in while_it_lasts.plans] == [p.strata for p in after.plans]
+
+    assert [p.seed for p in while_it_lasts.plans] == [None] * 3
+    assert [i async for i, _ in disclosure.record_extracts(ctx, while_it_lasts)] == []
+    assert disclosure.plan_sheet(ctx, while_it_lasts).note == WITHHELD
+
+    assert [p.seed for p in after.plans] == [o.seed for o in outcomes]
+    extracts = [i async for i, _ in disclosure.record_extracts(ctx, after)]
+    assert extracts == [o.record_id for o in outcomes]
+    assert disclosure.plan_sheet(ctx, after).note == ""
 
 
 async def _passed_in_another_quarter(ctx: AppContext) -> int:

@@ -14,7 +14,12 @@ import openpyxl
 import pytest
 
 from tests.factories import run_cli
-from tests.factories_disclosure import DrawnQuarter, drawn_database
+from tests.factories_disclosure import (
+    AFTER_THE_QUARTER,
+    DrawnQuarter,
+    command_line_day,
+    drawn_database,
+)
 from tests.factories_statistics import QUARTER
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -28,10 +33,14 @@ PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture
-def site(database: Path, capsys: pytest.CaptureFixture[str]) -> tuple[Path, DrawnQuarter]:
-    """The quarter drawn, checked and published as pages (before Playwright starts: its sync
-    API keeps an event loop running, and the command line runs its own)."""
+def site(
+    database: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> tuple[Path, DrawnQuarter]:
+    """The quarter drawn, checked and published as pages once it has ended, records included
+    (before Playwright starts: its sync API keeps an event loop running, and the command line
+    runs its own)."""
     drawn = drawn_database()
+    command_line_day(monkeypatch, AFTER_THE_QUARTER)
     assert run_cli(capsys, "publish", QUARTER, "--html", "site")[0] == 0
     return Path("site").resolve(), drawn
 

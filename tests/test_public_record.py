@@ -5,13 +5,20 @@ from __future__ import annotations
 
 import copy
 import hashlib
+from datetime import date
 from typing import Any
 
 import pytest
 
 from spotcheck.classes import CreditRiskGrade, SupervisionClass
+from spotcheck.deadlines import Quarter
 from spotcheck.matching import MatchRules
-from spotcheck.public_record import is_public_extract, public_extract, verify_public_extract
+from spotcheck.public_record import (
+    draws_disclosed,
+    is_public_extract,
+    public_extract,
+    verify_public_extract,
+)
 from spotcheck.quota import Level
 from spotcheck.record import (
     DrawInputs,
@@ -170,3 +177,18 @@ def test_only_a_draw_record_has_an_extract() -> None:
     record, body_sha256 = _full_record()
     with pytest.raises(ValueError):
         public_extract({**record, "kind": "replacement"}, body_sha256)
+
+
+@pytest.mark.parametrize(
+    ("today", "disclosed"),
+    [
+        (date(2026, 10, 1), False),
+        (date(2026, 12, 31), False),  # the quarter's last day: checks may still be under way
+        (date(2027, 1, 1), True),
+        (date(2027, 6, 30), True),
+    ],
+)
+def test_a_quarter_s_draws_are_disclosed_only_after_its_last_day(
+    today: date, disclosed: bool
+) -> None:
+    assert draws_disclosed(Quarter.parse("2026Q4"), today) is disclosed

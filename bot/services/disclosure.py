@@ -2,28 +2,31 @@
 plans, as the public sees them — the same rows whatever carries them (xlsx, csv, the static
 pages) — and the draw records' public extracts.
 
-``publish`` keeps the publication deadlines first (bot/services/publication.py), then marks
-what it publishes. A version's 公示日期 is the day it was first published, so a re-run writes
-the same rows. No inspector's name or 执法证号 is read; the findings' text only with
-``[publish] include_findings``.
+``publish`` reads what it will publish, has it written, and only then keeps the publication
+deadlines (bot/services/publication.py) and marks what was written, in one transaction: a
+failed write marks nothing. A version's 公示日期 is the day it was first published, so a re-run
+writes the same rows. No inspector's name or 执法证号 is read; the findings' text only with
+``[publish] include_findings``. The draws' seeds and extracts name who is to be inspected, so
+they are published only once the quarter has ended (spotcheck.public_record.draws_disclosed).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from bot.clock import local_date, today_in
+from bot.clock import local_date
 from bot.context import AppContext
 from bot.services.problems import ServiceProblem
 from bot.services.publication import keep_deadlines
 from spotcheck.deadlines import Quarter
-from spotcheck.public_record import public_extract
+from spotcheck.public_record import draws_disclosed, public_extract
 from spotcheck.quota import TaskKind
 from spotcheck.record import canonical_json
 from storage import disclosure_store, draw_store, publication_store
@@ -48,7 +51,7 @@ class PlanRecord:
     amends: int | None
     reason: str | None
     strata: tuple[dict[str, Any], ...]
-    seed: dict[str, Any]
+    seed: dict[str, Any] | None  # None while the quarter lasts (draws_disclosed)
     onsite: int
     offsite: int
 
@@ -58,9 +61,10 @@ class Disclosure:
     quarter: str
     results: tuple[PassedResult, ...]
     published_on: dict[int, date]  # result id → 公示日期
-    newly_published: int
+    newly_published: int  # of the results, those published for the first time
     items: tuple[list[Any], ...]  # the active inspection items, as the items sheet exports them
     plans: tuple[PlanRecord, ...]
+    draws_disclosed: bool  # the seeds and the records' extracts are published
 
 
 def parse_quarter(text: str) -> str:
@@ -71,30 +75,41 @@ def parse_quarter(text: str) -> str:
 
 
 async def publish(
-    ctx: AppContext, quarter: str, actor: str, today: date | None = None
+    ctx: AppContext,
+    quarter: str,
+    actor: str,
+    today: date,
+    write: Callable[[Disclosure], Awaitable[None]],
 ) -> Disclosure:
-    """Mark the quarter's results published ``today`` (those published before keep their
-    day) with an audit entry, in one transaction; then read the item list and the plans."""
-    quarter = parse_quarter(quarter)
-    day = today or today_in(ctx.config.timezone)
+    """Publish the quarter ``today``: ``write`` gets what is published, and only once it has
+    returned are the publication deadlines kept and the results marked published (those
+    published before keep their day), with an audit entry, in one transaction. Whatever
+    ``write`` raises propagates, and nothing is marked."""
+    shown = await _read(ctx, parse_quarter(quarter), today)
+    await write(shown)
+    ids = [r.result_id for r in shown.results]
     async with ctx.sessions.begin() as session:
         await keep_deadlines(ctx, session)
-        results = await disclosure_store.passed_results(session, quarter)
-        ids = [r.result_id for r in results]
-        newly = await publication_store.mark_published(session, ids, day, actor)
-        days = await disclosure_store.published_days(session, ids)
+        newly = await publication_store.mark_published(session, ids, today, actor)
         session.add(
             audit(
                 actor,
                 "publish",
                 "publications",
-                quarter,
+                shown.quarter,
                 new={"results": len(ids), "newly_published": newly},
             )
         )
-    # Read after the commit: a city draw's record body takes a while to parse, and the
-    # database's writers need not wait for it.
+    return dataclasses.replace(shown, newly_published=newly)
+
+
+async def _read(ctx: AppContext, quarter: str, today: date) -> Disclosure:
+    """What publishing ``today`` shows; it reads only. A result not published before shows
+    ``today`` as its 公示日期, the day ``publish`` then records."""
+    disclosed = draws_disclosed(Quarter.parse(quarter), today)
     async with ctx.sessions() as session:
+        results = await disclosure_store.passed_results(session, quarter)
+        before = await disclosure_store.published_days(session, [r.result_id for r in results])
         spec = sheet_spec("items", ctx.config.regions)
         items = sorted(
             (values for _, active, values in await current_rows(session, spec) if active),
@@ -102,13 +117,26 @@ async def publish(
         )
         item_rows = tuple(export_row(spec, values, ctx.config.regions) for values in items)
         plans = [
-            _plan(record, json.loads(await disclosure_store.record_body(session, record.id)))
+            _plan(
+                record,
+                json.loads(await disclosure_store.record_body(session, record.id)),
+                disclosed,
+            )
             for record in await disclosure_store.draw_records(session, quarter)
         ]
-    return Disclosure(quarter, tuple(results), days, newly, item_rows, tuple(plans))
+    days = {r.result_id: before.get(r.result_id, today) for r in results}
+    return Disclosure(
+        quarter,
+        tuple(results),
+        days,
+        len(results) - len(before),
+        item_rows,
+        tuple(plans),
+        disclosed,
+    )
 
 
-def _plan(record: QuarterRecord, body: dict[str, Any]) -> PlanRecord:
+def _plan(record: QuarterRecord, body: dict[str, Any], disclosed: bool) -> PlanRecord:
     # Every draw writes its strata, seed and assignments; the statistics tests' seeded records
     # are stubs without them, and add no plan rows.
     tasks = body.get("assignments", [])
@@ -119,17 +147,21 @@ def _plan(record: QuarterRecord, body: dict[str, Any]) -> PlanRecord:
         record.amends,
         record.reason,
         tuple(body.get("strata", ())),
-        body.get("seed", {}),
+        body.get("seed", {}) if disclosed else None,
         len(tasks) - offsite,
         offsite,
     )
 
 
-async def record_extracts(ctx: AppContext, quarter: str) -> AsyncIterator[tuple[int, bytes]]:
+async def record_extracts(
+    ctx: AppContext, disclosure: Disclosure
+) -> AsyncIterator[tuple[int, bytes]]:
     """Each draw record of the quarter's public extract as canonical JSON, one at a time (a
-    city draw's runs to tens of megabytes)."""
+    city draw's runs to tens of megabytes); none while the quarter lasts."""
+    if not disclosure.draws_disclosed:
+        return
     async with ctx.sessions() as session:
-        records = await disclosure_store.draw_records(session, quarter)
+        records = await disclosure_store.draw_records(session, disclosure.quarter)
     for record in records:
         async with ctx.sessions() as session:
             stored = await draw_store.record_by_id(session, record.id)
@@ -197,7 +229,11 @@ def plan_sheet(ctx: AppContext, disclosure: Disclosure) -> SheetData:
         for plan in disclosure.plans
         for stratum in plan.strata
     ]
-    return SheetData(texts.public_plans_title(), texts.public_plan_headers(), rows, fit=True)
+    # The plans name no target, only counts per stratum; the draws themselves wait.
+    note = "" if disclosure.draws_disclosed else texts.public_draws_withheld()
+    return SheetData(
+        texts.public_plans_title(), texts.public_plan_headers(), rows, fit=True, note=note
+    )
 
 
 def write_file(ctx: AppContext, disclosure: Disclosure, path: Path) -> None:

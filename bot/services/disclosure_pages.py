@@ -4,6 +4,8 @@ DIR/index.html lists every quarter page found in DIR (publishing another quarter
 DIR/<quarter>.html holds the results (searchable and filterable by the page's own script, the
 data inline as JSON), the item list, the plans and how to re-compute each draw; DIR/<quarter>/
 holds the same results as .xlsx and .csv and each draw record's public extract under records/.
+The extracts and the seeds are written only once the quarter has ended (the page says so until
+then): they tell who is to be inspected.
 Nothing is fetched from anywhere: the style and the script are inline, so the pages work
 offline from file:// as well as on any web server.
 """
@@ -32,6 +34,7 @@ from bot.services.disclosure import (
 from spotcheck.deadlines import QUARTER_PATTERN
 from spotcheck.inspection import ResultCategory
 from storage.excel import SheetData
+from storage.out_files import staged
 
 _PAGE = re.compile(QUARTER_PATTERN.pattern + r"\.html")
 
@@ -91,20 +94,26 @@ def _sheet_table(sheet: SheetData, empty: str) -> str:
 
 
 async def write_pages(ctx: AppContext, disclosure: Disclosure, directory: Path) -> None:
+    """The page set, into ``directory`` (made if missing). Every file is written into a scratch
+    folder first and renamed into place once all are written: a failed write changes nothing
+    in ``directory`` and raises."""
     quarter = disclosure.quarter
-    folder = directory / quarter
-    (folder / "records").mkdir(parents=True, exist_ok=True)
-    xlsx, csv = f"{quarter}/results-{quarter}.xlsx", f"{quarter}/results-{quarter}.csv"
-    write_file(ctx, disclosure, directory / xlsx)
-    write_file(ctx, disclosure, directory / csv)
-    links: dict[int, tuple[str, str]] = {}
-    async for record_id, extract in record_extracts(ctx, quarter):
-        name = f"{quarter}/records/draw-{record_id}.json"
-        (directory / name).write_bytes(extract)
-        links[record_id] = (name, hashlib.sha256(extract).hexdigest())
-    page = _quarter_page(ctx, disclosure, xlsx, csv, links)
-    (directory / f"{quarter}.html").write_text(page, encoding="utf-8")
-    (directory / "index.html").write_text(_index_page(ctx, directory), encoding="utf-8")
+    directory.mkdir(exist_ok=True)
+    with staged(directory) as stage:
+        (stage / quarter).mkdir()
+        xlsx, csv = f"{quarter}/results-{quarter}.xlsx", f"{quarter}/results-{quarter}.csv"
+        write_file(ctx, disclosure, stage / xlsx)
+        write_file(ctx, disclosure, stage / csv)
+        links: dict[int, tuple[str, str]] = {}
+        async for record_id, extract in record_extracts(ctx, disclosure):
+            name = f"{quarter}/records/draw-{record_id}.json"
+            (stage / name).parent.mkdir(exist_ok=True)
+            (stage / name).write_bytes(extract)
+            links[record_id] = (name, hashlib.sha256(extract).hexdigest())
+        page = _quarter_page(ctx, disclosure, xlsx, csv, links)
+        (stage / f"{quarter}.html").write_text(page, encoding="utf-8")
+        index = _index_page(ctx, directory, quarter)
+        (stage / "index.html").write_text(index, encoding="utf-8")
 
 
 def _quarter_page(
@@ -136,13 +145,26 @@ def _quarter_page(
         plans_title=html.escape(texts.public_plans_title()),
         plans_table=_sheet_table(plan_sheet(ctx, disclosure), texts.public_plans_none()),
         records_title=html.escape(texts.public_records_title()),
-        records_table=_records_table(ctx, disclosure, links),
-        seeds="\n".join(
-            f"<li>{html.escape(texts.public_seed_line(p.id, p.seed['value'], p.seed['public_text']))}</li>"
-            for p in disclosure.plans
-        ),
-        steps="\n".join(f"<li>{html.escape(step)}</li>" for step in texts.public_verify_steps()),
+        records=_records(ctx, disclosure, links),
         data=_script_json(_page_data(ctx, disclosure)),
+    )
+
+
+def _records(ctx: AppContext, disclosure: Disclosure, links: dict[int, tuple[str, str]]) -> str:
+    """The records with their extracts, seeds and how to re-compute them; while the quarter
+    lasts, only why they are not there yet."""
+    texts = ctx.texts
+    if not disclosure.draws_disclosed:
+        return f"<p>{html.escape(texts.public_draws_withheld())}</p>"
+    seeds = "\n".join(
+        f"<li>{html.escape(texts.public_seed_line(p.id, p.seed['value'], p.seed['public_text']))}</li>"
+        for p in disclosure.plans
+        if p.seed is not None
+    )
+    steps = "\n".join(f"<li>{html.escape(step)}</li>" for step in texts.public_verify_steps())
+    return (
+        f"{_records_table(ctx, disclosure, links)}\n"
+        f'<ul class="seeds">\n{seeds}\n</ul>\n<ol class="steps">\n{steps}\n</ol>'
     )
 
 
@@ -194,12 +216,12 @@ def _page_data(ctx: AppContext, disclosure: Disclosure) -> dict[str, Any]:
     }
 
 
-def _index_page(ctx: AppContext, directory: Path) -> str:
-    """Every quarter page in the directory, newest first: those published before included."""
+def _index_page(ctx: AppContext, directory: Path, quarter: str) -> str:
+    """Every quarter page in the directory, newest first: those published before and this
+    ``quarter``'s."""
     texts = ctx.texts
-    quarters = sorted(
-        (p.stem for p in directory.iterdir() if _PAGE.fullmatch(p.name)), reverse=True
-    )
+    found = {p.stem for p in directory.iterdir() if _PAGE.fullmatch(p.name)}
+    quarters = sorted(found | {quarter}, reverse=True)
     items = "\n".join(
         f'<li><a href="{q}.html">{html.escape(texts.public_quarter_title(q))}</a></li>'
         for q in quarters

@@ -1602,7 +1602,10 @@ class Texts:
             "bad_quarter": f"季度“{d.get('quarter')}”格式不对，应如 2026Q4。",
             "bad_suffix": f"输出文件 {d.get('path')} 应以 .xlsx 或 .csv 结尾。",
             "bad_out": f"无法写入 {d.get('path')}（目录不存在或无权限），未公示。",
+            "out_is_dir": f"{d.get('path')} 是一个目录，不是文件，未公示。",
             "bad_dir": f"{d.get('path')} 不是可写的目录，未公示。",
+            "write_failed": f"写入 {d.get('path')} 失败（{d.get('error')}），未公示：公示日期没有记录，"
+            "可排除问题后重新运行。",
         }
         return messages.get(kind, kind)
 
@@ -1850,6 +1853,11 @@ class Texts:
             for cls, t in rows
         ]
         return "\n".join(lines)
+
+    # --- issue 11: publish, the draws withheld while the quarter lasts ---
+
+    def public_draws_withheld(self) -> str:
+        return "抽取记录（种子与被抽中的检查对象）在本季度结束后公开：检查对象在现场检查前保密。"
 
 
 def _floor_percent(share: Fraction) -> str:
