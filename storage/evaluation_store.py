@@ -38,6 +38,23 @@ def _quarter_checks(quarter: str) -> Any:
     )
 
 
+def _with_current_results(query: Any, checks: Any, quarter: str) -> Any:
+    """``query`` over the quarter's checks joined to their current result version (the latest
+    one not sent back): its InspectionResult columns are the check's findings."""
+    current = current_versions(version_states(quarter))
+    return (
+        query.select_from(checks)
+        .join(current, current.c.assignment_id == checks.c.id)
+        .join(
+            InspectionResult,
+            and_(
+                InspectionResult.assignment_id == current.c.assignment_id,
+                InspectionResult.version == current.c.version,
+            ),
+        )
+    )
+
+
 async def submitted_at(session: AsyncSession, quarter: str) -> dict[tuple[str, Duty], datetime]:
     """When each county sent each duty of the quarter (UTC)."""
     rows = await session.execute(
@@ -71,22 +88,16 @@ async def problems_without_photo(session: AsyncSession, quarter: str) -> dict[st
     assignment holds no photo — correction photos of a 责令整改 closed later do not count —
     of the checks recording a problem."""
     checks = _quarter_checks(quarter)
-    current = current_versions(version_states(quarter))
     photo = (
         select(Evidence.id)
         .where(Evidence.assignment_id == checks.c.id, Evidence.note != CORRECTION_PHOTO_NOTE)
         .exists()
     )
     rows = await session.execute(
-        select(checks.c.region_code, func.sum(case((~photo, 1), else_=0)), func.count())
-        .select_from(checks)
-        .join(current, current.c.assignment_id == checks.c.id)
-        .join(
-            InspectionResult,
-            and_(
-                InspectionResult.assignment_id == current.c.assignment_id,
-                InspectionResult.version == current.c.version,
-            ),
+        _with_current_results(
+            select(checks.c.region_code, func.sum(case((~photo, 1), else_=0)), func.count()),
+            checks,
+            quarter,
         )
         .where(InspectionResult.category.in_([c.value for c in PROBLEM_CATEGORIES]))
         .group_by(checks.c.region_code)
@@ -100,17 +111,9 @@ async def rectify_deadlines(
     """(county, deadline, closed at or None) of every 责令整改 with a deadline ordered by the
     current versions of the quarter's checks."""
     checks = _quarter_checks(quarter)
-    current = current_versions(version_states(quarter))
     rows = await session.execute(
-        select(checks.c.region_code, FollowUp.deadline, FollowUp.closed_at)
-        .select_from(checks)
-        .join(current, current.c.assignment_id == checks.c.id)
-        .join(
-            InspectionResult,
-            and_(
-                InspectionResult.assignment_id == current.c.assignment_id,
-                InspectionResult.version == current.c.version,
-            ),
+        _with_current_results(
+            select(checks.c.region_code, FollowUp.deadline, FollowUp.closed_at), checks, quarter
         )
         .join(FollowUp, FollowUp.result_id == InspectionResult.id)
         .where(FollowUp.kind == FollowUpKind.RECTIFY.value, FollowUp.deadline.is_not(None))
