@@ -229,7 +229,8 @@ async def send_due_soon(ctx: AppContext, now: datetime) -> int:
 
 
 async def digest_for(ctx: AppContext, person: Person, now: datetime) -> str:
-    """/digest: the caller's digest on demand (leads: groups; county admins: quota progress)."""
+    """/digest: the caller's digest on demand (leads: groups; county admins: quota progress;
+    city admins: the city's table, as the weekly digest has it)."""
     local = now.astimezone(ctx.config.timezone)
     texts = texts_for(person.language)
     async with ctx.sessions() as session:
@@ -237,9 +238,12 @@ async def digest_for(ctx: AppContext, person: Person, now: datetime) -> str:
         progress = await lead_progress(session, person.cert_no, local.date())
         if progress.groups:
             parts.append(lead_text(texts, progress))
+        quarter = Quarter.containing(local.date())
         if person.role is Role.COUNTY_ADMIN:
-            quarter = Quarter.containing(local.date())
             parts.append(
                 await county_text(ctx, session, texts, person.region, quarter, local.date())
             )
+        if person.role is Role.ADMIN:
+            table = await quarter_statistics(ctx, session, str(quarter))
+            parts.append(city_text(ctx, texts, table))
     return "\n\n".join(parts) or texts.digest_empty()

@@ -390,11 +390,26 @@ async def test_digest_for_someone_with_nothing_to_report(
     bot: BotHarness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     use_clock(bot, Clock(at(2024, 3, 18, 8, 30)), monkeypatch)
+    [inspector] = (await bot.staff(Role.INSPECTOR, JINGXIU))[:1]
     async with bot.running():
         await started(bot)
-        boss = await bot.bind(8601, await admin_of(bot, CITY, Role.ADMIN))
+        someone = await bot.bind(8601, inspector.cert_no)
+        await bot.send(someone, "/digest")
+        assert bot.fake.last_text(someone.id) == "目前没有需要汇报的进度。"
+
+
+@SQLITE_ONLY
+async def test_a_city_admin_s_digest_on_demand_is_the_city_s_table(
+    bot: BotHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    use_clock(bot, Clock(at(2024, 3, 18, 8, 30)), monkeypatch)
+    async with bot.running():
+        await started(bot)
+        boss = await bot.bind(8602, await admin_of(bot, CITY, Role.ADMIN))
         await bot.send(boss, "/digest")
-        assert bot.fake.last_text(boss.id) == "目前没有需要汇报的进度。"
+        answer = bot.fake.last_text(boss.id)
+    assert answer is not None and answer.startswith("【周报】保定市 2024Q1 双随机抽查进度\n")
+    assert "内部联合抽查占比" in answer
 
 
 @SQLITE_ONLY
