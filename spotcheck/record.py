@@ -20,7 +20,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import TypeVar
 
 import orjson
@@ -193,6 +193,9 @@ class DrawInputs:
     # Lists the caller already stored, by name → SHA-256 (the directory's targets at this
     # state): named, not encoded again. Never set when verifying.
     known_lists: Mapping[str, str] = field(default_factory=dict)
+    # False when the caller keeps the lists' bytes only (the bot stores them apart): the body
+    # then names the targets list by hash without holding its items. Verifying keeps them.
+    keep_list_items: bool = True
 
 
 @dataclass(frozen=True)
@@ -331,14 +334,23 @@ def _lists(
     conflicts: frozenset[tuple[str, str]],
     experts: Sequence[ExpertCandidate] | None = None,
     known: Mapping[str, str] | None = None,
+    keep_items: bool = True,
 ) -> tuple[dict[str, object], dict[str, bytes]]:
     """The candidate lists, sorted, with their hashes; and their canonical bytes. A list whose
-    hash is ``known`` (the caller encoded this very list before) is named by it, not encoded."""
+    hash is ``known`` (the caller encoded this very list before) is named by it, not encoded;
+    without ``keep_items`` the targets list is encoded but not kept as items in the body."""
     known = known or {}
     body: dict[str, object] = {}
     encoded: dict[str, bytes] = {}
     if "targets" in known:
         body["targets_sha256"] = known["targets"]
+    elif not keep_items:
+        # The same bytes as the list encoded whole, one target at a time: a city's 200,000
+        # never exist as JSON objects all at once (the caller stores the bytes, not the items).
+        ordered = sorted(targets, key=attrgetter("credit_code"))
+        data = b"[" + b",".join(canonical_json(t.to_json()) for t in ordered) + b"]"
+        body["targets_sha256"] = hashlib.sha256(data).hexdigest()
+        encoded["targets"] = data
     else:
         targets_json = [x.to_json() for x in targets]
         targets_json.sort(key=itemgetter("credit_code"))
@@ -374,7 +386,12 @@ def draw_record(inputs: DrawInputs) -> EncodedRecord:
         inputs.experts,
     )
     lists, encoded = _lists(
-        inputs.targets, inputs.inspectors, inputs.conflicts, inputs.experts, inputs.known_lists
+        inputs.targets,
+        inputs.inspectors,
+        inputs.conflicts,
+        inputs.experts,
+        inputs.known_lists,
+        inputs.keep_list_items,
     )
     body: dict[str, object] = {
         "algorithm": algorithm(inputs.version),

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from spotcheck.quota import TaskKind
@@ -138,7 +138,7 @@ class CandidateList(Base):
 
     sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
     kind: Mapped[str] = mapped_column(String(20))
-    items: Mapped[str] = mapped_column(Text)  # the canonical JSON, as hashed
+    items: Mapped[bytes] = mapped_column(LargeBinary)  # the canonical JSON's bytes, as hashed
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -31,7 +31,7 @@ async def store(
         )
     )
     rows = [
-        {"sha256": hashes[name], "kind": name, "items": data.decode("utf-8")}
+        {"sha256": hashes[name], "kind": name, "items": data}
         for name, data in lists.items()
         if hashes[name] not in known
     ]
@@ -46,7 +46,7 @@ async def list_bytes(session: AsyncSession, hashes: Mapping[str, str]) -> dict[s
             CandidateList.sha256.in_(set(hashes.values()))
         )
     )
-    found = {sha: items.encode("utf-8") for sha, items in rows}
+    found: dict[str, bytes] = {sha: items for sha, items in rows}
     return {name: found[sha] for name, sha in hashes.items() if sha in found}
 
 

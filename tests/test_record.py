@@ -23,6 +23,7 @@ from spotcheck.record import (
     JointKind,
     ReplacementInputs,
     SeedInput,
+    _lists,
     canonical_json,
     commitment_of,
     compute_draw,
@@ -326,3 +327,19 @@ def test_a_recently_checked_riskiest_firm_does_not_make_version_2_refuse_the_dra
     assert quotas({}) == {"D": 1, "B": 3, "A": 3}
     # checked last month: version 2 moves nothing to D, and the draw goes ahead
     assert quotas({special[0].credit_code: "recently_checked"}) == {"D": 0, "B": 3, "A": 4}
+
+
+@given(st.integers(0, 40), st.randoms())
+def test_the_targets_list_encoded_one_by_one_is_the_list_encoded_whole(
+    count: int, rng: random.Random
+) -> None:
+    population = [
+        *targets(count, tags=("涉VOCs", "危废")),
+        *targets(3, start=2000, cls=SupervisionClass.SPECIAL, grade=CreditRiskGrade.D),
+    ]
+    rng.shuffle(population)
+    whole, whole_bytes = _lists(population, [], frozenset())
+    streamed, streamed_bytes = _lists(population, [], frozenset(), keep_items=False)
+    assert streamed_bytes["targets"] == whole_bytes["targets"]
+    assert streamed["targets_sha256"] == whole["targets_sha256"]
+    assert "targets" not in streamed

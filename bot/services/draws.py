@@ -220,6 +220,7 @@ async def _inputs(
         conflicts=frozenset(c for c in await draw_store.conflicts(session) if c[1] in in_scope),
         exclusions=exclusions,
         known_lists=known,
+        keep_list_items=False,
     ), listed
 
 

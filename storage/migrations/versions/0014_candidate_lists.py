@@ -38,7 +38,7 @@ def upgrade() -> None:
         "candidate_lists",
         sa.Column("sha256", sa.String(length=64), nullable=False),
         sa.Column("kind", sa.String(length=20), nullable=False),
-        sa.Column("items", sa.Text(), nullable=False),
+        sa.Column("items", sa.LargeBinary(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("sha256"),
     )
