@@ -345,10 +345,15 @@ def _lists(
     if "targets" in known:
         body["targets_sha256"] = known["targets"]
     elif not keep_items:
-        # The same bytes as the list encoded whole, one target at a time: a city's 200,000
-        # never exist as JSON objects all at once (the caller stores the bytes, not the items).
+        # The same bytes as the list encoded whole, a thousand targets at a time: a city's
+        # 200,000 never exist as JSON objects, nor as 200,000 small byte strings (orjson's each
+        # keeps a buffer far larger than itself), all at once.
         ordered = sorted(targets, key=attrgetter("credit_code"))
-        data = b"[" + b",".join(canonical_json(t.to_json()) for t in ordered) + b"]"
+        chunks = [
+            b",".join([canonical_json(t.to_json()) for t in ordered[i : i + 1000]])
+            for i in range(0, len(ordered), 1000)
+        ]
+        data = b"[" + b",".join(chunks) + b"]"
         body["targets_sha256"] = hashlib.sha256(data).hexdigest()
         encoded["targets"] = data
     else:
