@@ -15,7 +15,9 @@ Each criterion is *attained* to a degree between 0 and 1, and a county's score i
 - publication — 1 − results published late ÷ results to publish.
 
 A criterion with nothing to measure (nothing required, drawn or recorded) is attained in full:
-it cannot have been failed, and a county that drew nothing loses its quota points already.
+it cannot have been failed. But a county required to check (应抽数 above 0) that drew nothing
+attains no criterion but reporting: nothing it was to do was done, and it must not score above a
+county that did its work.
 """
 
 from __future__ import annotations
@@ -115,8 +117,11 @@ def attainment(record: CountyRecord) -> dict[Criterion, Fraction]:
     due = [s for s in record.reports if s is not ReportStatus.NOT_DUE]
     on_time = sum(1 for s in due if s is ReportStatus.ON_TIME)
     tally = record.tally
+    reporting = _capped(share(on_time, len(due)))
+    if tally.minimum and not tally.drawn:
+        return {c: reporting if c is Criterion.REPORTING else Fraction(0) for c in Criterion}
     return {
-        Criterion.REPORTING: _capped(share(on_time, len(due))),
+        Criterion.REPORTING: reporting,
         Criterion.QUOTA: _capped(tally.completion),
         Criterion.JOINT: _capped(share(tally.joint, tally.drawn), JOINT_MINIMUM),
         Criterion.CREDIT: _capped(share(tally.credit_based, tally.drawn), CREDIT_MINIMUM),

@@ -70,6 +70,16 @@ def test_a_county_with_nothing_to_measure_loses_only_what_it_failed() -> None:
     assert found.score == 100 - DEFAULT_WEIGHTS[Criterion.REPORTING]
 
 
+def test_a_county_that_drew_nothing_of_what_it_had_to_scores_below_one_that_did() -> None:
+    idle = CountyRecord("130606", (ON_TIME, ON_TIME), Tally(minimum=10))
+    working = CountyRecord(
+        "130602", (ON_TIME, ON_TIME), Tally(minimum=10, drawn=10, passed=6, joint=0)
+    )
+    idle_score = evaluate(idle, DEFAULT_WEIGHTS)
+    assert idle_score.score == DEFAULT_WEIGHTS[Criterion.REPORTING]  # only its reports count
+    assert evaluate(working, DEFAULT_WEIGHTS).score > idle_score.score
+
+
 def test_shares_count_against_their_thresholds_and_rates_are_capped() -> None:
     tally = Tally(minimum=4, drawn=10, passed=5, joint=2, credit_based=10)
     record = CountyRecord("130602", (ON_TIME, ON_TIME), tally, returned=Ratio(3, 2))
