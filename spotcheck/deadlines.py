@@ -35,7 +35,8 @@ class Quarter:
     def __post_init__(self) -> None:
         if not 1 <= self.number <= 4:
             raise ValueError(f"quarter number must be 1 to 4, got {self.number}")
-        if not 1 <= self.year <= 9999:
+        # The year after must exist too: a quarter's statistics window lies in the next one.
+        if not 1 <= self.year <= 9998:
             raise ValueError(f"year out of range: {self.year}")
 
     @classmethod

@@ -90,3 +90,12 @@ def test_report_refuses_a_directory_as_its_file(
     code, errors = run_cli_failing(capsys, "report", "2026Q4", "--out", "out.xlsx")
     assert (code, errors) == (2, ["无法写出 out.xlsx：这是一个目录，不是文件。未写出任何文件。"])
     assert not database.exists()
+
+
+def test_a_quarter_whose_reporting_runs_past_the_calendar_is_refused_in_chinese(
+    database: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, lines = run_cli_failing(capsys, "report", "9999Q4", "--out", str(tmp_path / "x.xlsx"))
+    assert code == 2
+    assert lines == ["季度“9999Q4”无法识别：应写作 2026Q4 这样的形式。未写出任何文件。"]
+    assert not (tmp_path / "x.xlsx").exists()
