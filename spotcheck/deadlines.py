@@ -126,6 +126,17 @@ def year_deadlines(
     return tuple(quarter_deadlines(q, calendar, draw_due_days) for q in Quarter.of_year(year))
 
 
+LATE_DRAW_CHECK_DAYS = 30  # a draw of an ended quarter: its checks are due this many days later
+
+
+def check_due(quarter: Quarter, drawn_on: date | None) -> date:
+    """When a drawn check is due: the quarter's last day, or — drawn after the quarter ended,
+    a late draw made with its reason — ``LATE_DRAW_CHECK_DAYS`` after the day it was drawn."""
+    if drawn_on is None or drawn_on <= quarter.last_day:
+        return quarter.last_day
+    return drawn_on + timedelta(days=LATE_DRAW_CHECK_DAYS)
+
+
 def publication_due(formed: date, calendar: WorkdayCalendar) -> date:
     """The last day to publish a result formed on ``formed``: the 20th working day after it.
 

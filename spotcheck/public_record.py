@@ -61,10 +61,11 @@ _HASHES = ("inspectors_sha256", "experts_sha256", "conflicts_sha256", "body_sha2
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
-def draws_disclosed(quarter: Quarter, today: date) -> bool:
+def draws_disclosed(quarter: Quarter, today: date, last_due: date | None = None) -> bool:
     """Whether the quarter's draws (extracts, seeds) may be published ``today``: only after its
-    last day, by which the checks drawn for it are due."""
-    return today > quarter.last_day
+    last day and after the last due date of the checks drawn for it (a draw made late, after
+    the quarter, gives its checks later due dates), so that every check is due by then."""
+    return today > max(quarter.last_day, last_due or quarter.last_day)
 
 
 def public_extract(record: Mapping[str, Any], body_sha256: str) -> dict[str, Any]:

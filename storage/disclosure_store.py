@@ -6,12 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from spotcheck.inspection import FollowUpKind, ItemAnswer, ResultCategory
 from spotcheck.states import RecordKind
-from storage.assignment_store import item_names
+from storage.assignment_store import assignment_in_force, item_names
 from storage.draw_models import Assignment, DrawPlan, DrawRecord
 from storage.models import Target, as_utc
 from storage.publication_store import versions_to_publish
@@ -159,3 +159,13 @@ async def record_body(session: AsyncSession, record_id: int) -> str:
     if body is None:
         raise LookupError(record_id)
     return body
+
+
+async def last_due(session: AsyncSession, quarter: str) -> date | None:
+    """The latest due date of the quarter's checks in force (None: nothing drawn)."""
+    found: date | None = await session.scalar(
+        select(func.max(Assignment.due_date)).where(
+            Assignment.quarter == quarter, assignment_in_force()
+        )
+    )
+    return found

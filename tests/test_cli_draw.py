@@ -9,6 +9,7 @@ import json
 import re
 import sqlite3
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -189,6 +190,11 @@ def test_a_quarter_that_has_ended_is_drawn_only_with_a_reason_kept_in_the_record
     )
     assert json.loads(out.read_bytes())["reason"] == "系统上线前漏抽"
     assert run_cli(capsys, "verify", str(out))[0] == 0
+    # its checks are due 30 days from the draw, not on the quarter's long-past last day
+    due = today_in(ZoneInfo("Asia/Shanghai")) + timedelta(days=30)
+    assert _count(database, "assignments", "1 = 1") == _count(
+        database, "assignments", f"due_date = '{due.isoformat()}'"
+    )
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from spotcheck.classes import CreditRiskGrade, SupervisionClass
-from spotcheck.deadlines import Quarter
+from spotcheck.deadlines import Quarter, check_due
 from spotcheck.matching import MatchRules
 from spotcheck.public_record import (
     draws_disclosed,
@@ -192,3 +192,13 @@ def test_a_quarter_s_draws_are_disclosed_only_after_its_last_day(
     today: date, disclosed: bool
 ) -> None:
     assert draws_disclosed(Quarter.parse("2026Q4"), today) is disclosed
+
+
+def test_a_late_draw_keeps_the_quarter_s_draws_withheld_until_its_checks_are_due() -> None:
+    quarter = Quarter.parse("2026Q3")  # ended 2026-09-30; drawn late on 2026-11-29
+    due = check_due(quarter, date(2026, 11, 29))
+    assert due == date(2026, 12, 29)
+    assert not draws_disclosed(quarter, date(2026, 12, 1), due)
+    assert not draws_disclosed(quarter, due, due)  # the due day itself: still under way
+    assert draws_disclosed(quarter, date(2026, 12, 30), due)
+    assert check_due(quarter, date(2026, 9, 30)) == quarter.last_day  # drawn in time

@@ -106,8 +106,9 @@ async def publish(
 async def _read(ctx: AppContext, quarter: str, today: date) -> Disclosure:
     """What publishing ``today`` shows; it reads only. A result not published before shows
     ``today`` as its 公示日期, the day ``publish`` then records."""
-    disclosed = draws_disclosed(Quarter.parse(quarter), today)
     async with ctx.sessions() as session:
+        last_due = await disclosure_store.last_due(session, quarter)
+        disclosed = draws_disclosed(Quarter.parse(quarter), today, last_due)
         results = await disclosure_store.passed_results(session, quarter)
         before = await disclosure_store.published_days(session, [r.result_id for r in results])
         spec = sheet_spec("items", ctx.config.regions)

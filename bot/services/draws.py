@@ -24,7 +24,7 @@ from bot.services.problems import ServiceProblem
 from bot.services.progress import Progress, untold
 from bot.services.pushes import enqueue_pushes, enqueue_withdrawn
 from spotcheck.classes import SupervisionClass
-from spotcheck.deadlines import Quarter
+from spotcheck.deadlines import Quarter, check_due
 from spotcheck.draw import DrawFilters, ExclusionReason
 from spotcheck.matching import Assignment as Task
 from spotcheck.matching import MatchRules
@@ -334,7 +334,7 @@ async def _execute(ctx: AppContext, request: DrawRequest, progress: Progress) ->
             record_id=outcome.record_id,
             tasks=tasks,
             classes=classes,
-            due=_quarter(request.quarter).last_day,
+            due=check_due(_quarter(request.quarter), request.today),
         )
         await enqueue_pushes(session, outcome.record_id)
         progress(4, DRAW_STEPS)
