@@ -109,7 +109,11 @@ async def county_progress(
 ) -> list[ClassProgress]:
     """A county's on-site checks drawn this quarter at county level against the minimums the
     draw plans: the county's rows of the statistics table, so chat and Excel agree."""
-    table = await quarter_statistics(ctx, session, str(quarter), county)
+    return progress_of(await quarter_statistics(ctx, session, str(quarter), county), county)
+
+
+def progress_of(table: QuarterStatistics, county: str) -> list[ClassProgress]:
+    """The county's rows of a statistics table, as the digest shows them."""
     return [
         ClassProgress(row.supervision_class.value, row.tally.drawn, row.tally.minimum)
         for row in table.of_county(county)
@@ -133,17 +137,17 @@ async def county_text(
     ctx: AppContext,
     session: AsyncSession,
     texts: Texts,
+    table: QuarterStatistics,
     county: str,
-    quarter: Quarter,
     today: date,
 ) -> str:
-    """The county admin's digest: the county-level draws against the minimums, then the
-    stages of the county's checks."""
-    progress = await county_progress(ctx, session, county, quarter)
+    """The county admin's digest: the county-level draws against the minimums (the county's
+    rows of ``table``), then the stages of the county's checks."""
+    quarter = Quarter.parse(table.quarter)
     drawn = texts.county_digest(
         texts.region_name(ctx.config.regions, county),
-        str(quarter),
-        [(p.supervision_class, p.drawn, p.minimum) for p in progress],
+        table.quarter,
+        [(p.supervision_class, p.drawn, p.minimum) for p in progress_of(table, county)],
     )
     stages = await county_stages(session, county, quarter, today)
     return f"{drawn}\n{texts.county_stages(stages)}"
@@ -163,8 +167,8 @@ async def send_county_digests(ctx: AppContext, now: datetime) -> int:
             if cert in sent:
                 continue
             texts = texts_for(account.language)
-            text = await county_text(ctx, session, texts, county, quarter, local.date())
             table = await quarter_statistics(ctx, session, str(quarter), county)
+            text = await county_text(ctx, session, texts, table, county, local.date())
             chart = chart_of_county(texts, ctx.config.regions, table, county, local.date())
             due.append(Digest(cert, account.chat_id, text, chart))
     return await queue_weekly(ctx, "county_digest", week, due)
@@ -240,9 +244,8 @@ async def digest_for(ctx: AppContext, person: Person, now: datetime) -> str:
             parts.append(lead_text(texts, progress))
         quarter = Quarter.containing(local.date())
         if person.role is Role.COUNTY_ADMIN:
-            parts.append(
-                await county_text(ctx, session, texts, person.region, quarter, local.date())
-            )
+            table = await quarter_statistics(ctx, session, str(quarter), person.region)
+            parts.append(await county_text(ctx, session, texts, table, person.region, local.date()))
         if person.role is Role.ADMIN:
             table = await quarter_statistics(ctx, session, str(quarter))
             parts.append(city_text(ctx, texts, table))
