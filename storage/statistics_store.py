@@ -15,7 +15,7 @@ from sqlalchemy.orm import aliased
 
 from spotcheck.classes import CreditRiskGrade, SupervisionClass
 from spotcheck.inspection import PROBLEM_CATEGORIES, FollowUpKind, ResultState
-from spotcheck.quota import StratumKey, TaskKind
+from spotcheck.quota import Level, StratumKey, TaskKind
 from spotcheck.states import RecordKind
 from storage.assignment_store import assignment_in_force
 from storage.draw_models import Assignment, DrawPlan, DrawRecord
@@ -251,24 +251,30 @@ async def offsite_covered(
     return Counter({county: int(n) for county, n in await session.execute(query)})
 
 
-async def undirected_strata(session: AsyncSession, quarter: str) -> list[dict[str, Any]]:
+async def undirected_strata(
+    session: AsyncSession, quarter: str, region: str | None = None
+) -> list[dict[str, Any]]:
     """The strata (population and quota per stratum) of the quarter's undirected draws, as
     they were drawn: each plan's latest draw record (a redraw's, not the one it replaced;
-    replacements plan nothing), oldest plan first. A directed draw's strata cover its filtered
-    population only, not the class, and are left out."""
-    rows = await session.execute(
-        select(DrawRecord.plan_id, DrawRecord.parameters, DrawRecord.body)
+    replacements plan nothing), oldest plan first; for one county (``region``), its own
+    county-level plans only. A directed draw's strata cover its filtered population only, not
+    the class, and are left out. Only the bodies read are the latest records'."""
+    query = (
+        select(DrawRecord.plan_id, DrawRecord.id, DrawRecord.parameters)
         .join(DrawPlan, DrawPlan.id == DrawRecord.plan_id)
         .where(DrawPlan.quarter == quarter, DrawRecord.kind == RecordKind.DRAW.value)
         .order_by(DrawRecord.id)
     )
-    latest: dict[int, str] = {}
-    for plan_id, parameters, body in rows:
+    if region is not None:
+        query = query.where(DrawPlan.level == Level.COUNTY.value, DrawPlan.region == region)
+    latest: dict[int, int] = {}
+    for plan_id, record_id, parameters in await session.execute(query):
         if _undirected(parameters or {}):
-            latest[plan_id] = body
+            latest[plan_id] = record_id
     strata: list[dict[str, Any]] = []
     for plan_id in sorted(latest):
-        found = orjson.loads(latest[plan_id]).get("strata", [])
+        body = await session.scalar(select(DrawRecord.body).where(DrawRecord.id == latest[plan_id]))
+        found = orjson.loads(body or "{}").get("strata", [])
         strata += found if isinstance(found, list) else []
     return strata
 

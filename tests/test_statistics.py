@@ -228,6 +228,9 @@ async def test_a_drawn_class_keeps_the_minimum_its_draw_planned_after_the_direct
         before[drawn].minimum,
     )
     assert after[drawn].drawn == before[drawn].minimum  # 达标 stays 达标
+    async with ctx.sessions() as session:  # the county's own table says the same
+        county = await quarter_statistics(ctx, session, quarter, JINGXIU)
+    assert _row(county, *drawn).minimum == before[drawn].minimum
     assert after[undrawn].targets == before[undrawn].targets + 6
     assert after[undrawn].minimum > before[undrawn].minimum
 

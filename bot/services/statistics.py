@@ -43,7 +43,7 @@ async def quarter_statistics(
     rows = {key: _directory_part(counts, plans[key[0]], key) for key in keys}
     # A class already drawn keeps the 对象数 and 应抽数 its draw planned: the table is filed after
     # the quarter, when next quarter's imports may have changed the directory.
-    drawn = _as_drawn(await statistics_store.undirected_strata(session, quarter))
+    drawn = _as_drawn(await statistics_store.undirected_strata(session, quarter, region))
     rows.update({key: part for key, part in drawn.items() if key in rows})
     for tally in tallies:
         key = _row_of(tally)
